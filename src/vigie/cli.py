@@ -1,0 +1,1 @@
+"""The ``vigie`` command line. Heavy imports (spaCy, Prefect) happen inside commands."""

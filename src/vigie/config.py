@@ -1,0 +1,250 @@
+"""vigie.yaml: one configuration file, validated when it is loaded.
+
+Every path in the file is relative to the file itself. String values may hold
+``${NAME}`` references to environment variables (for secrets); a missing
+variable is an error naming the key. Target URLs are kept as secrets: only
+their unexpanded form (``display_url``) is ever printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from vigie.durations import parse_duration
+from vigie.errors import ConfigError
+from vigie.models import Source, SourceKind
+from vigie.yamlsrc import YamlSyntaxError, load_yaml, plain
+
+DEFAULT_CONFIG = "vigie.yaml"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Duration = timedelta
+
+
+class SourceConfig(_Strict):
+    """One source: exactly one of ``url`` (feed URL or feed file) or ``folder`` (article files)."""
+
+    url: str | None = None
+    folder: str | None = None
+    name: str = ""
+    language: str | None = Field(default=None, description="ISO 639-1 hint; the text decides")
+    full_text: bool = False
+    tags: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_location(self) -> "SourceConfig":
+        if (self.url is None) == (self.folder is None):
+            raise ValueError("give exactly one of 'url' (a feed) or 'folder' (article files)")
+        return self
+
+
+class TargetConfig(_Strict):
+    """One notification target: an apprise URL, a name, and the tags it receives."""
+
+    name: str
+    url: SecretStr
+    display_url: str = ""  # the URL as written, ${SECRETS} unexpanded
+    tags: tuple[str, ...] = ()
+    format: Literal["auto", "text", "markdown", "html"] = "auto"
+
+
+class ScheduleConfig(_Strict):
+    interval: Duration | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+
+    _parse_interval = field_validator("interval", mode="before")(lambda v: None if v is None else parse_duration(v))
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Europe/Paris)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "ScheduleConfig":
+        if self.interval is not None and self.cron is not None:
+            raise ValueError("give 'interval' or 'cron', not both")
+        return self
+
+
+class FetchConfig(_Strict):
+    connect_timeout: float = 10.0
+    timeout: float = 30.0  # total, per request
+    max_bytes: int = 10 * 1024 * 1024
+    max_connections: int = 20
+    max_per_host: int = 4
+    user_agent: str = "vigie/0.1 (media monitoring; +https://example.invalid/vigie)"
+
+
+class HealthConfig(_Strict):
+    failure_threshold: int = 3  # consecutive failures before the operations target is told
+    backoff_base: Duration = timedelta(minutes=5)
+    backoff_max: Duration = timedelta(hours=6)
+    notify: tuple[str, ...] = ("ops",)  # apprise tags of the operations target(s)
+
+    _durations = field_validator("backoff_base", "backoff_max", mode="before")(parse_duration)
+
+
+class NoveltyConfig(_Strict):
+    story_window: Duration = timedelta(hours=72)
+    near_duplicate: float = Field(default=0.8, ge=0.0, le=1.0)  # Jaccard estimate
+
+    _durations = field_validator("story_window", mode="before")(parse_duration)
+
+
+class DeliveryConfig(_Strict):
+    max_attempts: int = 8
+    backoff_base: Duration = timedelta(minutes=1)
+    backoff_max: Duration = timedelta(hours=2)
+
+    _durations = field_validator("backoff_base", "backoff_max", mode="before")(parse_duration)
+
+
+class Config(_Strict):
+    """The whole of vigie.yaml, with paths made absolute."""
+
+    path: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
+    data_dir: Path = Path(".vigie")
+    store: str | None = None  # SQLAlchemy URL; default: SQLite file in data_dir
+    rules: tuple[Path, ...] = (Path("rules"),)
+    timezone: str = "UTC"
+    sources: tuple[SourceConfig, ...] = ()
+    targets: tuple[TargetConfig, ...] = ()
+    apprise_config: Path | None = None
+    schedule: ScheduleConfig = ScheduleConfig(interval=timedelta(minutes=15))
+    fetch: FetchConfig = FetchConfig()
+    health: HealthConfig = HealthConfig()
+    novelty: NoveltyConfig = NoveltyConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    retention: Duration = timedelta(days=90)
+
+    _durations = field_validator("retention", mode="before")(parse_duration)
+    _tz = field_validator("timezone")(ScheduleConfig._tz.__func__)  # type: ignore[attr-defined]
+
+    @property
+    def store_url(self) -> str:
+        return self.store or f"sqlite:///{self.data_dir / 'vigie.db'}"
+
+    @property
+    def alerts_file(self) -> Path:
+        """Where the embedded default target (``vigie://``) writes JSON lines."""
+        return self.data_dir / "alerts.jsonl"
+
+    def source_objects(self) -> list[Source]:
+        """The configured sources as typed ``Source`` objects, in file order."""
+        out = []
+        for sc in self.sources:
+            if sc.folder is not None:
+                out.append(Source(id=sc.folder, kind=SourceKind.FOLDER, location=sc.folder, name=sc.name or Path(sc.folder).name,
+                                  language=sc.language, full_text=sc.full_text, tags=sc.tags))
+            else:
+                assert sc.url is not None
+                out.append(Source(id=sc.url, kind=SourceKind.FEED, location=sc.url, name=sc.name or sc.url,
+                                  language=sc.language, full_text=sc.full_text, tags=sc.tags))
+        return out
+
+
+def _expand_env(value: Any, loc: tuple[str | int, ...], missing: list[tuple[tuple[str | int, ...], str]]) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand_env(v, loc + (k,), missing) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, loc + (i,), missing) for i, v in enumerate(value)]
+    if isinstance(value, str):
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1) not in os.environ:
+                missing.append((loc, m.group(1)))
+                return ""
+            return os.environ[m.group(1)]
+        return _ENV_REF.sub(sub, value)
+    return value
+
+
+def _resolve(base: Path, value: str | Path) -> Path:
+    p = Path(os.path.expanduser(str(value)))
+    return p if p.is_absolute() else (base / p).resolve()
+
+
+def _is_url(text: str) -> bool:
+    return re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text) is not None
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
+    """Load and validate ``path``; raise one ConfigError naming the file, key and expectation."""
+    path = Path(path)
+    shown = str(path)
+    if not path.is_file():
+        raise ConfigError(shown, "no such configuration file (create one, or pass --config PATH)")
+    try:
+        doc = load_yaml(path)
+    except YamlSyntaxError as exc:
+        raise ConfigError(shown, exc.message, line=exc.line) from None
+    raw = plain(doc.data) if doc.data is not None else {}
+    if not isinstance(raw, dict):
+        raise ConfigError(shown, "expected a mapping of settings at the top level", line=1)
+
+    # Keep the as-written target URLs for display before secrets are expanded.
+    for i, target in enumerate(raw.get("targets") or []):
+        if isinstance(target, dict) and isinstance(target.get("url"), str):
+            target.setdefault("display_url", target["url"])
+    missing: list[tuple[tuple[str | int, ...], str]] = []
+    data = _expand_env(raw, (), missing)
+    for loc, name in missing:
+        if loc and loc[-1] == "display_url":
+            continue
+        key = ".".join(str(p) for p in loc)
+        raise ConfigError(shown, f"environment variable ${{{name}}} is not set", key=key, line=doc.locate(loc)[0])
+
+    base = path.resolve().parent
+    if "data_dir" in data:
+        data["data_dir"] = str(_resolve(base, data["data_dir"]))
+    else:
+        data["data_dir"] = str(base / ".vigie")
+    if isinstance(data.get("rules"), (str, Path)):
+        data["rules"] = [data["rules"]]
+    if isinstance(data.get("rules"), list):
+        data["rules"] = [str(_resolve(base, r)) if isinstance(r, str) else r for r in data["rules"]]
+    else:
+        data.setdefault("rules", [str(base / "rules")])
+    if isinstance(data.get("apprise_config"), str):
+        data["apprise_config"] = str(_resolve(base, data["apprise_config"]))
+    for src in data.get("sources") or []:
+        if isinstance(src, dict):
+            if isinstance(src.get("url"), str) and not _is_url(src["url"]):
+                src["url"] = str(_resolve(base, src["url"]))
+            if isinstance(src.get("folder"), str):
+                src["folder"] = str(_resolve(base, src["folder"]))
+    store = data.get("store")
+    if isinstance(store, str) and store.startswith("sqlite:///") and not store.startswith("sqlite:////"):
+        rel = store[len("sqlite:///"):]
+        if rel and rel != ":memory:":
+            data["store"] = f"sqlite:///{_resolve(base, rel)}"
+
+    try:
+        return Config(path=path.resolve(), **data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        line = doc.locate(loc)[0] if loc else None
+        raise ConfigError(shown, msg, key=key, line=line) from None

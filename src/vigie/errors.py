@@ -1,0 +1,86 @@
+"""The one exception tree of vigie.
+
+Every fault that vigie raises on purpose is a ``VigieError``. Stages catch them at
+their boundary, attach them to the source, article or alert they belong to, and
+carry on with the others. "Not modified", "no new entries" and "no match" are
+normal results, never exceptions.
+
+::
+
+    VigieError
+    ├── ConfigError            vigie.yaml: unknown key, wrong value, missing ${ENV}
+    ├── RuleError              a rule file: file:line:col: message
+    ├── SourceError            one source (feed, file, folder) failed
+    │   ├── FetchError         transport: DNS, connect, timeout, HTTP status, size cap
+    │   └── ParseError         the bytes yield no entries
+    ├── StoreError             the database refused or is unreachable
+    └── DeliveryError          a notification target failed for one alert
+
+Each error renders as one line that names where it happened (a file and line,
+a feed URL, an alert and target), so it can be logged and shown as is.
+"""
+
+from __future__ import annotations
+
+
+class VigieError(Exception):
+    """Base of every error vigie raises on purpose."""
+
+
+class ConfigError(VigieError):
+    """The configuration file is wrong: names the file, the key and what was expected."""
+
+    def __init__(self, path: str, message: str, *, key: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.key = key
+        self.line = line
+        self.message = message
+        where = path if line is None else f"{path}:{line}"
+        what = f"{key}: {message}" if key else message
+        super().__init__(f"{where}: {what}")
+
+
+class RuleError(VigieError):
+    """One problem in a rule file, reported as ``file:line:col: message``."""
+
+    def __init__(self, path: str, line: int, col: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.col = col
+        self.message = message
+        super().__init__(f"{path}:{line}:{col}: {message}")
+
+
+class SourceError(VigieError):
+    """One source failed; the others are not affected."""
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source = source
+        self.message = message
+        super().__init__(f"{source}: {message}")
+
+
+class FetchError(SourceError):
+    """The bytes of a source could not be fetched (network, HTTP status, size cap, timeout)."""
+
+    def __init__(self, source: str, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(source, message)
+
+
+class ParseError(SourceError):
+    """The fetched bytes yield no entries at all."""
+
+
+class StoreError(VigieError):
+    """The store (SQLite or PostgreSQL) refused an operation or cannot be reached."""
+
+
+class DeliveryError(VigieError):
+    """A notification target failed for one alert; the alert stays pending."""
+
+    def __init__(self, target: str, message: str) -> None:
+        self.target = target
+        self.message = message
+        super().__init__(f"{target}: {message}")

@@ -1,0 +1,201 @@
+"""The typed objects that travel between stages.
+
+sources -> fetch -> parse -> normalize -> match -> novelty -> outbox -> deliver
+
+    Source      what to read (a feed URL or file, a folder of article files)
+    Fetched     the bytes of one source, or "not modified", or the error
+    Entry       one raw item as the feed (or article file) gave it
+    Article     one clean article: text, language, UTC dates, canonical URL, identity
+    Match       one rule that fired on one article, with the spans that made it fire
+    Alert       one thing to tell people, recorded before it is sent
+    Delivery    one alert to one target, marked sent only from that target's result
+
+All are frozen: a stage returns new objects, it never edits the ones it got.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Literal, Mapping
+
+
+class SourceKind(str, Enum):
+    FEED = "feed"  # RSS/Atom/RDF/JSON Feed, over http(s) or from a local file
+    FOLDER = "folder"  # a folder of plain article files (.txt, .md, .html)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place vigie reads from, as configured."""
+
+    id: str  # stable identity: the configured URL or the absolute path
+    kind: SourceKind
+    location: str  # URL (http, https, file) or filesystem path
+    name: str = ""
+    language: str | None = None  # a hint; the text decides
+    full_text: bool = False  # fetch each article page and extract its main text
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """Bytes read from one location, with what the transport said about them."""
+
+    location: str  # final URL after redirects, or file path
+    body: bytes
+    content_type: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    modified: datetime | None = None  # file mtime or Last-Modified, UTC
+
+
+FetchStatus = Literal["ok", "not_modified", "error"]
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """The outcome of fetching one source. "not_modified" is a normal result."""
+
+    source: Source
+    status: FetchStatus
+    documents: tuple[Document, ...] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    new_location: str | None = None  # set after a permanent redirect
+    http_status: int | None = None
+    elapsed: float = 0.0
+    error: str | None = None  # one line, names the source
+    retry_after: float | None = None  # seconds, from a 429/503 Retry-After
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item as the source gave it, before cleaning."""
+
+    source_id: str
+    guid: str | None
+    link: str | None
+    title: str  # may still hold HTML and entities
+    summary: str  # may still hold HTML
+    content: str  # full content when the feed has it, else ""
+    published: datetime | None  # UTC when known
+    updated: datetime | None
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    language: str | None = None  # declared by the feed or the source config
+    base_url: str | None = None  # to resolve relative links
+    content_type: str = "text/html"  # of summary/content: text/html or text/plain
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Entries of one source, with the parser's warnings (bozo) or the error."""
+
+    source: Source
+    entries: tuple[Entry, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+    feed_title: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One clean article. ``id`` is decided once, at normalize time."""
+
+    id: str  # "guid:...", "url:...", or "sha:..." (hash of title and text)
+    source_id: str
+    url: str | None
+    title: str
+    summary: str  # plain text
+    body: str  # plain text of the full content ("" when the feed has only a summary)
+    language: str  # ISO 639-1, "und" when unknown
+    published: datetime  # UTC; the first-seen time when the feed gives none
+    updated: datetime | None = None
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    guid: str | None = None
+
+    def field_text(self, name: str) -> str:
+        """The text of a matchable field: ``title``, ``summary`` or ``body``."""
+        return {"title": self.title, "summary": self.summary, "body": self.body}[name]
+
+
+MatchField = Literal["title", "summary", "body"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """One stretch of an article's text that made a rule fire."""
+
+    field: MatchField
+    start: int  # character offsets into Article.field_text(field)
+    end: int
+    text: str
+    term: str  # the entity or term of the rule that matched here
+
+
+@dataclass(frozen=True)
+class Match:
+    """One rule that fired on one article."""
+
+    rule_id: str
+    article_id: str
+    score: float
+    spans: tuple[Span, ...]
+    severity: str = "info"
+    notify: tuple[str, ...] = ()  # apprise tags to route to; () means every target
+    terms: tuple[str, ...] = ()  # the distinct entities/terms that matched, canonical names
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return self.terms
+
+
+AlertKind = Literal["each", "new_story", "development", "digest", "feed_health"]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One thing to tell people. Recorded in the outbox before any delivery."""
+
+    id: int
+    rule_id: str
+    kind: AlertKind
+    title: str
+    created_at: datetime
+    article_id: str | None = None
+    story_id: int | None = None
+    payload: Mapping[str, object] = field(default_factory=dict)  # what the templates render
+
+
+DeliveryStatus = Literal["pending", "sent", "failed"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One alert for one target; sent only when that target's result says so."""
+
+    id: int
+    alert_id: int
+    target: str  # the target's configured name, never its URL (it may hold secrets)
+    status: DeliveryStatus
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+AlertPolicy = Literal["each", "new_story", "developments"]
+
+
+@dataclass(frozen=True)
+class RulePolicy:
+    """What a rule asks of novelty and delivery (read from the rule file)."""
+
+    rule_id: str
+    name: str = ""
+    alert: AlertPolicy = "developments"  # each matching article | first article of a story | story + its developments
+    digest: str = "immediate"  # "immediate" | "hourly" | "daily at HH:MM" (config timezone)
+    severity: str = "info"
+    notify: tuple[str, ...] = ()  # apprise tags; () = every target

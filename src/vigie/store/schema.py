@@ -1,0 +1,149 @@
+"""Tables of the store (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+Constraints carry the guarantees, not timing: an article id is a primary key,
+an alert has a unique ``dedupe_key``, a delivery is unique per (alert, target),
+so two overlapping runs cannot record or send the same thing twice.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+TS = DateTime(timezone=True)
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("applied_at", TS, nullable=False),
+)
+
+# One row per configured feed: conditional-GET validators and health.
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("source_id", String(2000), primary_key=True),
+    Column("location", String(2000), nullable=False),  # current URL (a permanent redirect updates it)
+    Column("etag", String(1000)),
+    Column("last_modified", String(200)),
+    Column("last_fetch_at", TS),
+    Column("last_success_at", TS),
+    Column("last_error", Text),
+    Column("last_error_at", TS),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("next_attempt_at", TS),
+    Column("reported_down", Boolean, nullable=False, default=False),
+    Column("entries_seen", Integer, nullable=False, default=0),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", String(600), primary_key=True),
+    Column("source_id", String(2000), nullable=False),
+    Column("url", String(2000)),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    Column("body", Text, nullable=False, default=""),
+    Column("language", String(16), nullable=False),
+    Column("published", TS, nullable=False),
+    Column("updated", TS),
+    Column("first_seen", TS, nullable=False),
+    Column("fingerprint", JSON),  # MinHash signature for near-duplicate detection
+    Column("duplicate_of", String(600)),  # canonical article when this one is a near-duplicate
+    Index("ix_articles_url", "url"),
+    Index("ix_articles_first_seen", "first_seen"),
+)
+
+# The same article seen in several sources (syndication).
+article_sources = Table(
+    "article_sources",
+    metadata,
+    Column("article_id", String(600), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("source_id", String(2000), primary_key=True),
+    Column("url", String(2000)),
+    Column("first_seen", TS, nullable=False),
+)
+
+matches = Table(
+    "matches",
+    metadata,
+    Column("article_id", String(600), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("rule_id", String(200), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("spans", JSON, nullable=False),
+    Column("matched_at", TS, nullable=False),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule_id", String(200), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("terms", JSON, nullable=False),  # every entity/term the story has had
+    Column("first_article_id", String(600), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("article_count", Integer, nullable=False, default=1),
+    Column("source_count", Integer, nullable=False, default=1),
+    Index("ix_stories_rule_updated", "rule_id", "updated_at"),
+)
+
+story_articles = Table(
+    "story_articles",
+    metadata,
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("article_id", String(600), primary_key=True),
+    Column("added_at", TS, nullable=False),
+    Column("development", Boolean, nullable=False, default=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dedupe_key", String(800), nullable=False, unique=True),
+    Column("rule_id", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("story_id", Integer),
+    Column("article_id", String(600)),
+    Column("title", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("digest_due_at", TS),  # when a digest window closes; NULL for immediate alerts
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("next_attempt_at", TS),
+    Column("claimed_by", String(200)),  # the run that holds it while sending
+    Column("claimed_until", TS),
+    Column("sent_at", TS),
+    UniqueConstraint("alert_id", "target", name="uq_delivery_alert_target"),
+    Index("ix_deliveries_status", "status", "next_attempt_at"),
+)
