@@ -1,0 +1,24 @@
+"""Environment defaults applied before Prefect is imported.
+
+Prefect phones home unless told not to, and this tool must run on machines with
+no internet: telemetry is off unless the user explicitly turned it on.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+QUIET_PREFECT = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+}
+
+
+def apply(data_dir: Path | None = None) -> None:
+    """Set telemetry off and, when no Prefect home is chosen, keep Prefect's state in ``data_dir``."""
+    for key, value in QUIET_PREFECT.items():
+        os.environ.setdefault(key, value)
+    if data_dir is not None and "PREFECT_HOME" not in os.environ and "PREFECT_API_URL" not in os.environ:
+        os.environ["PREFECT_HOME"] = str(data_dir / "prefect")
