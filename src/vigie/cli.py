@@ -1,1 +1,129 @@
-"""The ``vigie`` command line. Heavy imports (spaCy, Prefect) happen inside commands."""
+"""The ``vigie`` command line.
+
+Sub-commands live in their own modules (``cli_rules``, ``cli_feeds``,
+``cli_alerts``). Heavy imports (spaCy, Prefect) happen inside the commands so
+that ``vigie --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from vigie import envdefaults
+from vigie.cli_alerts import app as alerts_app
+from vigie.cli_feeds import app as feeds_app
+from vigie.cli_rules import app as rules_app
+from vigie.config import DEFAULT_CONFIG, Config, load_config
+from vigie.errors import ConfigError, StoreError
+
+app = typer.Typer(
+    name="vigie",
+    help="vigie: watch news feeds and article folders, match them against your rules, alert on new developments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(rules_app, name="rules", help="Check rule files and preview what they match.")
+app.add_typer(feeds_app, name="feeds", help="Fetch and parse feeds without storing or alerting.")
+app.add_typer(alerts_app, name="alerts", help="What was sent, pending or failed, and why.")
+
+ConfigOption = typer.Option(
+    Path(os.environ.get("VIGIE_CONFIG", DEFAULT_CONFIG)),
+    "--config",
+    "-c",
+    help="The configuration file (env VIGIE_CONFIG).",
+    show_default=True,
+)
+
+
+def load_or_exit(path: Path) -> Config:
+    """Load the configuration, or print its one-line error and exit with status 2."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+
+
+def _prepare_prefect(config: Config, verbose: bool) -> None:
+    envdefaults.apply(config.data_dir)
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@app.command()
+def run(
+    config: Path = ConfigOption,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
+) -> None:
+    """Run one monitoring cycle as a Prefect flow run, then print a summary and the alerts."""
+    cfg = load_or_exit(config)
+    _prepare_prefect(cfg, verbose)
+    from flows.monitor import monitor  # imported late: Prefect start-up is slow
+
+    try:
+        summary = monitor(config_path=str(config.resolve()))
+    except (StoreError, ConfigError) as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    from vigie.summarize import print_summary
+
+    print_summary(summary, cfg)
+
+
+@app.command()
+def serve(
+    config: Path = ConfigOption,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
+) -> None:
+    """Run the monitoring cycle on the configured schedule (Prefect ``flow.serve``) until stopped.
+
+    Stopping does not pause the schedule: a restart picks it up where it was.
+    """
+    cfg = load_or_exit(config)
+    _prepare_prefect(cfg, verbose)
+    from prefect.schedules import Cron, Interval
+
+    from flows.monitor import monitor
+
+    sched = cfg.schedule
+    schedule = Cron(sched.cron, timezone=sched.timezone) if sched.cron else Interval(sched.interval, timezone=sched.timezone)
+    typer.echo(f"vigie: serving {cfg.path} on {sched.cron or sched.interval} ({sched.timezone}); Ctrl-C to stop")
+    monitor.serve(
+        name="vigie",
+        schedules=[schedule],
+        parameters={"config_path": str(config.resolve())},
+        pause_on_shutdown=False,  # a restart must not leave the schedule paused
+        tags=["vigie"],
+    )
+
+
+@app.command("config")
+def show_config(config: Path = ConfigOption) -> None:
+    """Validate the configuration file and print it, secrets hidden."""
+    cfg = load_or_exit(config)
+    from vigie.store.db import engine_url_for_display
+
+    typer.echo(f"config:   {cfg.path}")
+    typer.echo(f"data dir: {cfg.data_dir}")
+    typer.echo(f"store:    {engine_url_for_display(cfg.store_url)}")
+    typer.echo(f"rules:    {', '.join(str(r) for r in cfg.rules)}")
+    typer.echo(f"schedule: {cfg.schedule.cron or cfg.schedule.interval} ({cfg.schedule.timezone})")
+    typer.echo(f"sources:  {len(cfg.sources)}")
+    for s in cfg.source_objects():
+        typer.echo(f"  - {s.kind.value:6} {s.location}")
+    typer.echo(f"targets:  {len(cfg.targets)}")
+    for t in cfg.targets:
+        typer.echo(f"  - {t.name}: {t.display_url} tags={list(t.tags)}")
+
+
+def main() -> None:
+    envdefaults.apply()
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,105 @@
+"""The monitoring flow: vigie's stages in order, and nothing else.
+
+    sources -> fetch -> parse -> normalize -> match -> novelty+outbox -> deliver
+
+Each stage is a plain function of ``vigie``; this module only wraps them as
+Prefect tasks (retries on the stages that talk to the network) and orders them.
+Stages take and return typed objects, so a test can call each one directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from vigie import envdefaults
+
+envdefaults.apply()
+
+from prefect import flow, get_run_logger, task  # noqa: E402  (telemetry off first)
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from vigie import deliver, fetch, health, match, normalize, novelty, parse, rules  # noqa: E402
+from vigie.config import Config, load_config  # noqa: E402
+from vigie.models import Article, Fetched, Match, Parsed, Source  # noqa: E402
+from vigie.runsummary import RunSummary  # noqa: E402
+from vigie.store import connect  # noqa: E402
+from vigie.summarize import summarize_run  # noqa: E402
+
+# Stage inputs are engines, matchers and lists of articles: not worth hashing for
+# Prefect's cache, and a monitoring cycle must never be served from a cache.
+_TASK = {"cache_policy": NO_CACHE}
+
+
+@task(name="load-rules", **_TASK)
+def load_rules_task(config: Config) -> rules.RuleSet:
+    rule_set = rules.load_rules(config.rules)
+    logger = get_run_logger()
+    for error in rule_set.errors:
+        logger.error("rule file skipped: %s", error)
+    return rule_set
+
+
+@task(name="select-sources", **_TASK)
+def select_sources_task(config: Config, engine) -> tuple[list[Source], list[Source], dict]:  # type: ignore[no-untyped-def]
+    sources = config.source_objects()
+    states = health.load_states(engine, sources)
+    return sources, health.due(sources, states, datetime.now(timezone.utc)), states
+
+
+@task(name="fetch", retries=2, retry_delay_seconds=10, **_TASK)
+def fetch_task(sources: list[Source], states: dict, config: Config) -> list[Fetched]:
+    return fetch.fetch_sources(sources, states, config.fetch)
+
+
+@task(name="parse", **_TASK)
+def parse_task(fetched: list[Fetched]) -> list[Parsed]:
+    return [parse.parse_fetched(f) for f in fetched]
+
+
+@task(name="record-health", retries=2, retry_delay_seconds=5, **_TASK)
+def health_task(engine, fetched: list[Fetched], parsed: list[Parsed], config: Config, now: datetime) -> list:  # type: ignore[no-untyped-def]
+    return health.record(engine, fetched, parsed, config.health, now)
+
+
+@task(name="normalize", **_TASK)
+def normalize_task(parsed: list[Parsed], now: datetime) -> list[Article]:
+    return [article for p in parsed for article in normalize.normalize(p, now)]
+
+
+@task(name="match", **_TASK)
+def match_task(rule_set: rules.RuleSet, articles: list[Article]) -> list[Match]:
+    return match.match_articles(rules.compile_rules(rule_set), articles)
+
+
+@task(name="novelty", retries=2, retry_delay_seconds=5, **_TASK)
+def novelty_task(engine, articles: list[Article], matches: list[Match], rule_set: rules.RuleSet,  # type: ignore[no-untyped-def]
+                 config: Config, now: datetime, health_events: list) -> novelty.NoveltyReport:
+    return novelty.record(engine, articles, matches, rule_set.policies(), config, now, health_events)
+
+
+@task(name="deliver", retries=2, retry_delay_seconds=30, **_TASK)
+def deliver_task(engine, config: Config) -> deliver.DeliveryReport:  # type: ignore[no-untyped-def]
+    return deliver.deliver_pending(engine, config, datetime.now(timezone.utc))
+
+
+@flow(name="vigie-monitor", log_prints=True)
+def monitor(config_path: str = "vigie.yaml") -> RunSummary:
+    """One monitoring cycle over every configured source."""
+    started = datetime.now(timezone.utc)
+    config = load_config(Path(config_path))
+    engine = connect(config.store_url)
+    rule_set = load_rules_task(config)
+    sources, due, states = select_sources_task(config, engine)
+    fetched = fetch_task(due, states, config)
+    parsed = parse_task(fetched)
+    health_events = health_task(engine, fetched, parsed, config, started)
+    articles = normalize_task(parsed, started)
+    matches = match_task(rule_set, articles)
+    report = novelty_task(engine, articles, matches, rule_set, config, started, health_events)
+    delivered = deliver_task(engine, config)
+    summary = summarize_run(engine, started, sources, due, fetched, parsed, rule_set, articles, matches, report, delivered)
+    create_markdown_artifact(summary.to_markdown(), key="vigie-run", description="vigie monitoring run")
+    engine.dispose()
+    return summary
