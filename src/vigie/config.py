@@ -162,7 +162,8 @@ class Config(_Strict):
 
 def _expand_env(value: Any, loc: tuple[str | int, ...], missing: list[tuple[tuple[str | int, ...], str]]) -> Any:
     if isinstance(value, dict):
-        return {k: _expand_env(v, loc + (k,), missing) for k, v in value.items()}
+        # display_url keeps the references unexpanded: it is what gets printed.
+        return {k: v if k == "display_url" else _expand_env(v, loc + (k,), missing) for k, v in value.items()}
     if isinstance(value, list):
         return [_expand_env(v, loc + (i,), missing) for i, v in enumerate(value)]
     if isinstance(value, str):
@@ -199,14 +200,12 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         raise ConfigError(shown, "expected a mapping of settings at the top level", line=1)
 
     # Keep the as-written target URLs for display before secrets are expanded.
-    for i, target in enumerate(raw.get("targets") or []):
+    for target in raw.get("targets") or []:
         if isinstance(target, dict) and isinstance(target.get("url"), str):
             target.setdefault("display_url", target["url"])
     missing: list[tuple[tuple[str | int, ...], str]] = []
     data = _expand_env(raw, (), missing)
     for loc, name in missing:
-        if loc and loc[-1] == "display_url":
-            continue
         key = ".".join(str(p) for p in loc)
         raise ConfigError(shown, f"environment variable ${{{name}}} is not set", key=key, line=doc.locate(loc)[0])
 

@@ -1,0 +1,78 @@
+"""vigie.yaml loading: valid files load with absolute paths; every mistake is one clear error."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from vigie.config import load_config
+from vigie.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "vigie.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_demo_config_loads(repo: Path) -> None:
+    cfg = load_config(repo / "vigie.yaml")
+    assert cfg.data_dir == repo / ".vigie"
+    assert cfg.store_url == f"sqlite:///{repo / '.vigie' / 'vigie.db'}"
+    assert [s.kind.value for s in cfg.source_objects()].count("folder") == 1
+    assert all(Path(s.location).exists() for s in cfg.source_objects())
+    assert cfg.targets[0].url.get_secret_value() == "vigie://"
+
+
+def test_paths_resolve_against_the_file_not_the_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "data_dir: state\nrules: my-rules\nsources:\n  - url: feeds/a.xml\n  - url: https://example.org/rss\n  - folder: inbox\n")
+    monkeypatch.chdir("/")
+    cfg = load_config(path)
+    assert cfg.data_dir == tmp_path / "state"
+    assert cfg.rules == (tmp_path / "my-rules",)
+    assert [s.location for s in cfg.source_objects()] == [str(tmp_path / "feeds/a.xml"), "https://example.org/rss", str(tmp_path / "inbox")]
+
+
+def test_env_references_expand_and_secrets_stay_hidden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIE_TEST_TOKEN", "s3cr3t")
+    cfg = load_config(write(tmp_path, "targets:\n  - name: slack\n    url: slack://${VIGIE_TEST_TOKEN}/x/y\n    tags: [urgent]\n"))
+    target = cfg.targets[0]
+    assert target.url.get_secret_value() == "slack://s3cr3t/x/y"
+    assert target.display_url == "slack://${VIGIE_TEST_TOKEN}/x/y"
+    assert "s3cr3t" not in repr(cfg) and "s3cr3t" not in str(target)
+
+
+def test_durations_and_schedule(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "schedule:\n  cron: '0 7 * * *'\n  timezone: Europe/Paris\nnovelty:\n  story_window: 3d\nretention: 30d\n"))
+    assert cfg.schedule.cron == "0 7 * * *" and cfg.schedule.interval is None
+    assert cfg.novelty.story_window == timedelta(days=3)
+    assert cfg.retention == timedelta(days=30)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sorces: []\n", "vigie.yaml:1: sorces: unknown key"),
+        ("sources:\n  - url: a.xml\n    lang: fr\n", "vigie.yaml:3: sources.0.lang: unknown key"),
+        ("sources:\n  - name: x\n", "vigie.yaml:2: sources.0: give exactly one of 'url' (a feed) or 'folder' (article files)"),
+        ("schedule:\n  interval: soon\n", "vigie.yaml:2: schedule.interval: not a duration: 'soon'"),
+        ("schedule:\n  interval: 5m\n  cron: '* * * * *'\n", "vigie.yaml:1: schedule: give 'interval' or 'cron', not both"),
+        ("timezone: Mars/Olympus\n", "vigie.yaml:1: timezone: unknown time zone 'Mars/Olympus'"),
+        ("fetch:\n  timeout: forever\n", "vigie.yaml:2: fetch.timeout: Input should be a valid number"),
+        ("targets:\n  - name: a\n    url: mailto://${VIGIE_SURELY_UNSET_VAR}@x\n", "vigie.yaml:3: targets.0.url: environment variable ${VIGIE_SURELY_UNSET_VAR} is not set"),
+        ("sources: [\n", "vigie.yaml:2: invalid YAML"),
+        ("- just\n- a list\n", "vigie.yaml:1: expected a mapping of settings at the top level"),
+    ],
+)
+def test_each_mistake_is_one_clear_error(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    message = str(info.value)
+    assert message.replace(str(tmp_path) + "/", "").startswith(expected), message
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nope.yaml: no such configuration file"):
+        load_config(tmp_path / "nope.yaml")
