@@ -1,0 +1,74 @@
+"""The command line: every command answers --help and is documented in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from vigie.cli import app
+
+runner = CliRunner()
+
+
+def all_commands() -> list[tuple[str, ...]]:
+    """Every command path of the CLI, e.g. ('rules', 'check')."""
+    root = typer.main.get_command(app)
+    paths: list[tuple[str, ...]] = []
+
+    def walk(cmd: object, prefix: tuple[str, ...]) -> None:
+        # Typer ships its own copy of click: recognise groups by their sub-commands.
+        if hasattr(cmd, "commands"):
+            for name, sub in cmd.commands.items():
+                walk(sub, prefix + (name,))
+            if prefix and getattr(cmd, "invoke_without_command", False):
+                paths.append(prefix)
+        else:
+            paths.append(prefix)
+
+    walk(root, ())
+    return sorted(paths)
+
+
+def test_the_cli_has_the_commands_the_issues_name() -> None:
+    names = {" ".join(p) for p in all_commands()}
+    for expected in ["run", "serve", "config", "rules check", "rules test", "feeds check"]:
+        assert expected in names
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p))
+def test_every_command_answers_help(path: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p))
+def test_every_command_is_documented_in_the_readme(repo: Path, path: tuple[str, ...]) -> None:
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    if path[0] == "alerts":
+        # documented together as `vigie alerts [list|show ID|retry]`
+        assert "vigie alerts [list\\|show ID\\|retry]" in readme
+        assert all(part in ("alerts", "list", "show", "retry") for part in path)
+    else:
+        assert f"`vigie {' '.join(path)}" in readme, f"vigie {' '.join(path)} is not in the README's command table"
+
+
+def test_config_command_hides_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIE_TEST_SECRET", "hunter2")
+    cfg = tmp_path / "vigie.yaml"
+    cfg.write_text("targets:\n  - name: mail\n    url: mailtos://me:${VIGIE_TEST_SECRET}@smtp.example.org\n")
+    result = runner.invoke(app, ["config", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert "mailtos://me:${VIGIE_TEST_SECRET}@smtp.example.org" in result.output
+    assert "hunter2" not in result.output
+
+
+def test_a_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "vigie.yaml"
+    cfg.write_text("sourcs: []\n")
+    result = runner.invoke(app, ["run", "--config", str(cfg)])
+    assert result.exit_code == 2
+    assert f"{cfg}:1: sourcs: unknown key" in result.output
