@@ -1,0 +1,188 @@
+"""Feed state and health, kept in the store's ``feeds`` table.
+
+Per feed: the conditional-GET validators (ETag, Last-Modified), the current URL (a
+permanent redirect moves it), the last success and the last error, the number of
+consecutive failures and when the next attempt is due.
+
+A failing feed backs off: after the n-th consecutive failure the next attempt waits
+``backoff_base * 2**(n-1)``, capped at ``backoff_max``, and never less than the
+server's Retry-After. It is reported once, when the failures reach
+``failure_threshold`` (a ``down`` event), and once when it comes back (``recovered``);
+never one alert per failed fetch. ``record`` returns those events as values; the
+outbox turns them into alerts for the operations targets (``config.health.notify``).
+
+A failure never touches the validators: the next successful poll still sends them,
+so a feed that failed for a day does not come back as "everything is new".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from vigie.config import HealthConfig
+from vigie.models import Fetched, Parsed, Source
+from vigie.store.schema import feeds
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store knows about one feed between runs."""
+
+    source_id: str
+    location: str | None = None  # current URL when a permanent redirect moved it, else the configured one
+    etag: str | None = None
+    last_modified: str | None = None
+    consecutive_failures: int = 0
+    next_attempt_at: datetime | None = None
+    last_fetch_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    reported_down: bool = False
+    entries_seen: int = 0  # entries in the last successful parse
+
+
+HealthKind = Literal["down", "recovered"]
+
+
+@dataclass(frozen=True)
+class HealthEvent:
+    """A feed crossed the failure threshold (``down``) or came back after it (``recovered``)."""
+
+    source_id: str
+    kind: HealthKind
+    message: str
+    at: datetime
+    location: str = ""
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    notify: tuple[str, ...] = ()  # apprise tags of the operations targets
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back; every time vigie handles is aware UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _state_of(row: Mapping[str, object]) -> FeedState:
+    return FeedState(
+        source_id=str(row["source_id"]), location=row["location"], etag=row["etag"],  # type: ignore[arg-type]
+        last_modified=row["last_modified"], consecutive_failures=int(row["consecutive_failures"] or 0),  # type: ignore[arg-type]
+        next_attempt_at=_utc(row["next_attempt_at"]), last_fetch_at=_utc(row["last_fetch_at"]),  # type: ignore[arg-type]
+        last_success_at=_utc(row["last_success_at"]), last_error=row["last_error"],  # type: ignore[arg-type]
+        last_error_at=_utc(row["last_error_at"]), reported_down=bool(row["reported_down"]),  # type: ignore[arg-type]
+        entries_seen=int(row["entries_seen"] or 0),  # type: ignore[arg-type]
+    )
+
+
+def _load(conn, ids: Sequence[str]) -> dict[str, FeedState]:  # type: ignore[no-untyped-def]
+    out: dict[str, FeedState] = {}
+    ids = list(dict.fromkeys(ids))
+    for i in range(0, len(ids), 500):  # stay far below any driver's bound-parameter limit
+        rows = conn.execute(select(feeds).where(feeds.c.source_id.in_(ids[i:i + 500]))).mappings()
+        for row in rows:
+            out[row["source_id"]] = _state_of(row)
+    return out
+
+
+def load_states(engine: Engine, sources: Sequence[Source]) -> dict[str, FeedState]:
+    """The stored state of each source that has one (a new source simply has none)."""
+    with engine.connect() as conn:
+        return _load(conn, [s.id for s in sources])
+
+
+def all_states(engine: Engine) -> list[FeedState]:
+    """Every stored feed state, by source id (for ``vigie feeds`` reports)."""
+    with engine.connect() as conn:
+        return [_state_of(r) for r in conn.execute(select(feeds).order_by(feeds.c.source_id)).mappings()]
+
+
+def due(sources: Sequence[Source], states: Mapping[str, FeedState], now: datetime) -> list[Source]:
+    """The sources to fetch now: those not backing off (next attempt unset or reached)."""
+    out = []
+    for src in sources:
+        state = states.get(src.id)
+        when = _utc(state.next_attempt_at) if state else None
+        if when is None or when <= now:
+            out.append(src)
+    return out
+
+
+def backoff_delay(failures: int, settings: HealthConfig, retry_after: float | None = None) -> timedelta:
+    """How long to wait after ``failures`` consecutive failures (doubling, capped, >= Retry-After)."""
+    if failures <= 0:
+        return timedelta(0)
+    base = settings.backoff_base.total_seconds()
+    cap = settings.backoff_max.total_seconds()
+    delay = min(cap, base * (2 ** min(failures - 1, 30)))
+    if retry_after is not None:
+        # The server's own wish wins over our schedule, but a silly value must not park a feed for a year.
+        delay = max(delay, min(retry_after, max(cap, 7 * 86400.0)))
+    return timedelta(seconds=delay)
+
+
+def _upsert(engine: Engine):  # type: ignore[no-untyped-def]
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert
+    if engine.dialect.name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"feed health needs SQLite or PostgreSQL, not {engine.dialect.name}")
+
+
+def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed], settings: HealthConfig,
+           now: datetime) -> list[HealthEvent]:
+    """Store the outcome of one poll (one transaction) and return the threshold/recovery events."""
+    now = _utc(now) or datetime.now(timezone.utc)
+    parsed_by_id = {p.source.id: p for p in parsed}
+    insert = _upsert(engine)
+    events: list[HealthEvent] = []
+    with engine.begin() as conn:
+        old_states = _load(conn, [f.source.id for f in fetched])
+        for f in fetched:
+            src = f.source
+            old = old_states.get(src.id, FeedState(source_id=src.id))
+            p = parsed_by_id.get(src.id)
+            error = f.error if f.status == "error" else (p.error if p is not None and p.error else None)
+            location = f.new_location or old.location or src.location
+            values: dict[str, object] = {"source_id": src.id, "location": location, "last_fetch_at": now}
+            if error is None:
+                if f.status == "ok":
+                    # Validators are stored only once the bytes were parsed: if parsing failed, the
+                    # next poll must fetch the body again rather than get a 304 for broken content.
+                    values.update(etag=f.etag, last_modified=f.last_modified)
+                    if p is not None:
+                        values["entries_seen"] = len(p.entries)
+                else:
+                    values.update(etag=f.etag or old.etag, last_modified=f.last_modified or old.last_modified)
+                values.update(last_success_at=now, consecutive_failures=0, next_attempt_at=None, reported_down=False)
+                if old.reported_down:
+                    events.append(HealthEvent(
+                        source_id=src.id, kind="recovered", at=now, location=location, notify=settings.notify,
+                        consecutive_failures=old.consecutive_failures, last_error=old.last_error,
+                        message=f"feed {src.name or src.id} is back after {old.consecutive_failures} failed polls",
+                    ))
+            else:
+                failures = old.consecutive_failures + 1
+                values.update(last_error=error, last_error_at=now, consecutive_failures=failures,
+                              next_attempt_at=now + backoff_delay(failures, settings, f.retry_after),
+                              reported_down=old.reported_down)
+                if failures >= settings.failure_threshold and not old.reported_down:
+                    values["reported_down"] = True
+                    events.append(HealthEvent(
+                        source_id=src.id, kind="down", at=now, location=location, notify=settings.notify,
+                        consecutive_failures=failures, last_error=error,
+                        message=f"feed {src.name or src.id} failed {failures} times in a row: {error}",
+                    ))
+            stmt = insert(feeds).values(**{"reported_down": False, "consecutive_failures": 0, "entries_seen": 0,
+                                           **values})
+            update = {k: stmt.excluded[k] for k in values if k != "source_id"}
+            conn.execute(stmt.on_conflict_do_update(index_elements=[feeds.c.source_id], set_=update))
+    return events

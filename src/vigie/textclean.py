@@ -1,0 +1,162 @@
+"""Feed text (HTML fragments, entity-laden titles, mis-decoded bytes) to clean Unicode.
+
+What comes out is plain text that rules can match on and alerts can quote safely:
+
+- markup is gone and the content of ``script``, ``style`` and other non-text elements is
+  dropped with it (a rule must never fire on markup, an alert must never carry a script);
+- entities are decoded once (``&amp;eacute;`` shown in a title stays ``&eacute;``, as written);
+- block elements become line breaks, runs of spaces fold to one, paragraphs to one blank line;
+- UTF-8 bytes that were read as Windows-1252 (``Ã©`` for ``é``, ``â€™`` for ``’``) are repaired,
+  but only a sequence that is valid UTF-8 once re-encoded: real text rarely contains them;
+- the result is NFC, so that "é" written as one or as two code points matches the same rules.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+# Elements whose content is never text a reader sees.
+_SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math",
+                   "head", "title", "select", "button", "canvas", "audio", "video", "map", "textarea"})
+_BLOCK = frozenset({"p", "div", "section", "article", "header", "footer", "aside", "nav", "main", "blockquote",
+                    "pre", "ul", "ol", "dl", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "figure",
+                    "figcaption", "form", "fieldset", "address", "hr", "html", "body"})
+_LINE = frozenset({"br", "li", "dt", "dd", "td", "th", "caption"})
+_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "wbr", "source", "track", "param"})
+
+# Invisible characters that split words for a matcher but mean nothing to a reader.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANKS = re.compile(r"\n{3,}")
+_LOOKS_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});")
+
+
+def _cp1252_char_of_byte(b: int) -> str:
+    try:
+        return bytes([b]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: latin-1 shows them as C1 controls
+        return chr(b)
+
+
+_CONT = "".join(re.escape(_cp1252_char_of_byte(b)) for b in range(0x80, 0xC0))
+_MOJIBAKE = re.compile(
+    f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}}"
+)
+_TO_BYTE = {_cp1252_char_of_byte(b): b for b in range(0x80, 0x100)}
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8-read-as-cp1252 sequences; anything that does not decode cleanly stays as it is."""
+
+    def fix(m: re.Match[str]) -> str:
+        raw = bytes(_TO_BYTE[c] for c in m.group(0))
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return m.group(0)
+
+    return _MOJIBAKE.sub(fix, text) if _MOJIBAKE.search(text) else text
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+        self.skip_stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP and tag not in _VOID:
+            self.skip_stack.append(tag)
+            return
+        if self.skip_stack:
+            return
+        if tag in _BLOCK:
+            self.parts.append("\n\n")
+        elif tag in _LINE:
+            self.parts.append("\n")
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:  # an image's alt text is what a reader without images gets
+                self.parts.append(f" {alt} ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            return  # <script/>: nothing inside, nothing to skip
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skip_stack:
+            if tag in self.skip_stack:
+                while self.skip_stack and self.skip_stack.pop() != tag:
+                    pass
+            return
+        if tag in _BLOCK:
+            self.parts.append("\n\n")
+        elif tag in _LINE and tag != "br":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_stack:
+            self.parts.append(data)
+
+
+def fold_whitespace(text: str, *, single_line: bool = False) -> str:
+    """Spaces folded to one, lines stripped, at most one blank line; one line when ``single_line``."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if single_line:
+        return re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANKS.sub("\n\n", text).strip()
+
+
+def _finish(text: str, single_line: bool) -> str:
+    text = repair_mojibake(text)
+    text = text.translate(_INVISIBLE)
+    text = _CONTROL.sub(" ", text)
+    text = unicodedata.normalize("NFC", text)
+    return fold_whitespace(text, single_line=single_line)
+
+
+def html_to_text(fragment: str, *, single_line: bool = False) -> str:
+    """Readable plain text of an HTML fragment or document."""
+    if not fragment:
+        return ""
+    parser = _TextExtractor()
+    try:
+        parser.feed(fragment)
+        parser.close()
+    except Exception:  # noqa: BLE001 - html.parser is lenient; if it ever gives up, drop anything tag-like
+        return _finish(html.unescape(re.sub(r"<[^>]*>", " ", fragment)), single_line)
+    return _finish("".join(parser.parts), single_line)
+
+
+def plain_to_text(text: str, *, single_line: bool = False) -> str:
+    """Clean plain text: no markup parsing, only repair and folding."""
+    return _finish(text or "", single_line)
+
+
+def clean(text: str, content_type: str = "text/html", *, single_line: bool = False) -> str:
+    """Clean text of the given type. Plain text that still looks like HTML is treated as HTML
+    (feeds often declare ``text`` and send markup): carrying markup into text is the worse error."""
+    if content_type == "text/html" or "html" in content_type or _LOOKS_HTML.search(text or ""):
+        return html_to_text(text, single_line=single_line)
+    return plain_to_text(text, single_line=single_line)
+
+
+def first_sentence(text: str, limit: int = 120) -> str:
+    """The first sentence of ``text``, cut at a word boundary to about ``limit`` characters."""
+    text = fold_whitespace(text, single_line=True)
+    m = re.search(r"(?<=[.!?…])\s+(?=[«\"“'A-ZÀ-ÖØ-ÞА-ЯЁ0-9])", text)
+    sentence = text[: m.start()] if m else text
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit + 1]
+    space = cut.rfind(" ")
+    cut = cut[:space] if space > limit // 2 else sentence[:limit]
+    return cut.rstrip(" ,;:–—-") + "…"
