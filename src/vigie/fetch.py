@@ -39,6 +39,8 @@ from vigie.models import Document, Fetched, Source, SourceKind
 
 ARTICLE_SUFFIXES = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown",
                     ".html": "text/html", ".htm": "text/html"}
+_FILE_TYPES = {".json": "application/feed+json", ".xml": "application/xml", ".rss": "application/rss+xml",
+               ".atom": "application/atom+xml", ".rdf": "application/rdf+xml"}
 MAX_REDIRECTS = 10
 _PERMANENT = {301, 308}
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -287,7 +289,8 @@ def _read_file(source: Source, location: str, state: FeedState | None, settings:
     except OSError as exc:
         raise FetchError(str(path), exc.strerror or exc.__class__.__name__) from None
     modified = datetime.fromtimestamp(st.st_mtime, tz=timezone.utc)
-    ctype = "application/json" if path.suffix.lower() == ".json" else None
+    # A type from the suffix, as a web server would send: without one feedparser warns on every file.
+    ctype = _FILE_TYPES.get(path.suffix.lower())
     headers = {"content-location": path.resolve().as_uri()}
     if ctype:
         headers["content-type"] = ctype
