@@ -1,0 +1,445 @@
+"""Compile every rule into one matcher whose cost per article grows with the article, not the rules.
+
+How an article is matched:
+
+1. each field (title, summary, body) is tokenized and folded once
+   (:mod:`vigie.rules.folding`) and joined into ``" tok tok tok "``;
+2. ONE Aho-Corasick automaton (pyahocorasick), built from the phrases of all
+   atoms of all rules, finds every phrase occurrence in one pass per field.
+   Phrases are stored as ``" w1 w2 "``, so they only match whole tokens
+   ("ball" never fires inside "football"); a trailing ``*`` drops the final
+   space, so the last word may continue. Inflected forms were expanded at
+   compile time (:func:`vigie.nlp.inflections`), tagged with their language
+   so that English forms only count in English articles, French in French;
+3. only the rules "triggered" by an atom that was found are evaluated. Each
+   rule is indexed under a set of atoms at least one of which must be present
+   for the rule to match; for an AND, the least shared operand is chosen, so
+   a common entity used by thousands of rules does not wake them all.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+import ahocorasick
+
+from vigie import nlp
+from vigie.langdetect import detect_language
+from vigie.models import Article, Match, RulePolicy, Span
+from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope
+from vigie.rules.folding import fold_words, is_cjk_or_hangul, tokenize
+from vigie.rules.loader import LoadedRule, RuleSet
+
+ALL_FIELDS: tuple[str, ...] = ("title", "summary", "body")
+MAX_VARIANTS_PER_PHRASE = 2000  # inflections of a multi-word phrase multiply; past this we stop expanding
+
+# Compiled expressions are tuples (fast to walk): (tag, ...)
+#   ("a", atom_index)  ("and", items)  ("or", items)  ("not", item)
+#   ("near", items, distance, ordered)  ("scope", frozenset(fields), item)  ("f", kind, value)
+CExpr = tuple[Any, ...]
+Hit = tuple[str, int, int]  # field, first token, last token
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    loaded: LoadedRule
+    expr: CExpr | None
+    weights: tuple[tuple[CExpr, float], ...]
+    threshold: float
+    fields: frozenset[str]
+    languages: frozenset[str]
+    sources: tuple[str, ...]
+    exclude_sources: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.loaded.id
+
+
+@dataclass
+class Matcher:
+    """All rules of a run, compiled once. Use :func:`vigie.match.match_article`."""
+
+    atoms: list[Atom]
+    rules: list[CompiledRule]
+    automaton: Any  # ahocorasick.Automaton, or None when there is nothing to find
+    triggers: dict[int, tuple[int, ...]]  # atom index -> rules to evaluate when it is found
+    always: tuple[int, ...]  # rules that can match without any atom (rare: NOT-only parts)
+    policies: dict[str, RulePolicy] = field(default_factory=dict)
+    n_patterns: int = 0
+
+    def match(self, article: Article) -> list[Match]:
+        return _match(self, article)
+
+
+def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
+    """Compile the valid rules of ``rule_set`` (disabled rules are left out) into one Matcher."""
+    loaded = rule_set.rules if isinstance(rule_set, RuleSet) else list(rule_set)
+    loaded = [r for r in loaded if r.rule.enabled]
+    atom_ids: dict[Atom, int] = {}
+    atoms: list[Atom] = []
+
+    def cexpr(expr: Expr) -> CExpr:
+        if isinstance(expr, Atom):
+            idx = atom_ids.get(expr)
+            if idx is None:
+                idx = atom_ids[expr] = len(atoms)
+                atoms.append(expr)
+            return ("a", idx)
+        if isinstance(expr, And):
+            return ("and", tuple(cexpr(i) for i in expr.items))
+        if isinstance(expr, Or):
+            return ("or", tuple(cexpr(i) for i in expr.items))
+        if isinstance(expr, Not):
+            return ("not", cexpr(expr.item))
+        if isinstance(expr, Near):
+            return ("near", tuple(cexpr(i) for i in expr.items), expr.distance, expr.ordered)
+        if isinstance(expr, Scope):
+            return ("scope", frozenset(expr.fields), cexpr(expr.item))
+        assert isinstance(expr, Filter)
+        return ("f", expr.kind, expr.value)
+
+    compiled: list[CompiledRule] = []
+    for lr in loaded:
+        r = lr.rule
+        compiled.append(CompiledRule(
+            loaded=lr,
+            expr=cexpr(lr.expr) if lr.expr is not None else None,
+            weights=tuple((cexpr(e), w) for e, w in lr.weights),
+            threshold=lr.threshold,
+            fields=frozenset(r.fields),
+            languages=frozenset(lang.lower() for lang in r.languages),
+            sources=r.sources,
+            exclude_sources=r.exclude_sources,
+        ))
+
+    # How many rules use each atom: the trigger choice avoids the popular ones.
+    popularity = [0] * len(atoms)
+    for cr in compiled:
+        for idx in _atoms_of(cr):
+            popularity[idx] += 1
+    triggers: dict[int, list[int]] = {}
+    always: list[int] = []
+    for i, cr in enumerate(compiled):
+        trig = _rule_trigger(cr, popularity)
+        if trig is None:
+            always.append(i)
+        else:
+            for idx in trig:
+                triggers.setdefault(idx, []).append(i)
+
+    automaton, n = _build_automaton(atoms)
+    return Matcher(atoms=atoms, rules=compiled, automaton=automaton,
+                   triggers={k: tuple(v) for k, v in triggers.items()}, always=tuple(always),
+                   policies={cr.id: cr.loaded.policy() for cr in compiled}, n_patterns=n)
+
+
+def _atoms_of(cr: CompiledRule) -> set[int]:
+    out: set[int] = set()
+
+    def walk(e: CExpr) -> None:
+        tag = e[0]
+        if tag == "a":
+            out.add(e[1])
+        elif tag in ("and", "or", "near"):
+            for i in e[1]:
+                walk(i)
+        elif tag == "not":
+            walk(e[1])
+        elif tag == "scope":
+            walk(e[2])
+
+    if cr.expr is not None:
+        walk(cr.expr)
+    for e, _ in cr.weights:
+        walk(e)
+    return out
+
+
+def _trigger(e: CExpr, popularity: list[int]) -> frozenset[int] | None:
+    """Atoms at least one of which must be found for ``e`` to hold (None: no such set)."""
+    tag = e[0]
+    if tag == "a":
+        return frozenset((e[1],))
+    if tag == "or":
+        parts = [_trigger(i, popularity) for i in e[1]]
+        return None if any(p is None for p in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+    if tag in ("and", "near"):
+        parts = [p for p in (_trigger(i, popularity) for i in e[1]) if p is not None]
+        if not parts:
+            return None
+        return min(parts, key=lambda p: (sum(popularity[a] for a in p), len(p)))
+    if tag == "scope":
+        return _trigger(e[2], popularity)
+    return None  # not, filter
+
+
+def _rule_trigger(cr: CompiledRule, popularity: list[int]) -> frozenset[int] | None:
+    if cr.expr is not None:
+        trig = _trigger(cr.expr, popularity)
+        if trig is not None:
+            return trig
+    if cr.weights and cr.threshold > 0:
+        # The threshold needs at least one positive item: any of them may trigger.
+        parts = [_trigger(e, popularity) for e, w in cr.weights if w > 0]
+        if parts and all(p is not None for p in parts):
+            return frozenset().union(*parts)  # type: ignore[arg-type]
+    return None
+
+
+# ---- the automaton ---------------------------------------------------------------------------
+
+def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dict[str, set[str] | None]:
+    """Automaton keys of one phrase -> the languages they count in (None: every language)."""
+    prefix = phrase.rstrip().endswith("*")
+    words = fold_words(phrase.rstrip().rstrip("*"))
+    if not words:
+        return {}
+    if words and words[-1] and is_cjk_or_hangul(words[-1][-1]):
+        prefix = True  # Korean/Japanese glue particles to names: 김정은이, 김정은은
+    tail = "" if prefix else " "
+    out: dict[str, set[str] | None] = {" " + " ".join(words) + tail: None}
+    if inflect:
+        for lang in languages:
+            per_word = [sorted(nlp.inflections(w, lang)) for w in words]
+            if prefix:
+                per_word[-1] = [words[-1]]  # the * already covers the endings
+            for combo in itertools.islice(itertools.product(*per_word), MAX_VARIANTS_PER_PHRASE):
+                key = " " + " ".join(combo) + tail
+                langs = out.setdefault(key, set())
+                if langs is not None:
+                    langs.add(lang)
+    return out
+
+
+def _build_automaton(atoms: list[Atom]) -> tuple[Any, int]:
+    table: dict[str, dict[int, set[str] | None]] = {}
+    for idx, atom in enumerate(atoms):
+        for phrase in atom.phrases:
+            for key, langs in phrase_patterns(phrase, atom.inflect, atom.languages).items():
+                slot = table.setdefault(key, {})
+                if idx in slot and (slot[idx] is None or langs is None):
+                    slot[idx] = None
+                elif idx in slot:
+                    slot[idx] = slot[idx] | langs  # type: ignore[operator]
+                else:
+                    slot[idx] = None if langs is None else set(langs)
+    if not table:
+        return None, 0
+    automaton = ahocorasick.Automaton()
+    for key, slot in table.items():
+        n_words = key.strip().count(" ") + 1
+        automaton.add_word(key, tuple((idx, n_words, None if langs is None else frozenset(langs)) for idx, langs in slot.items()))
+    automaton.make_automaton()
+    return automaton, len(table)
+
+
+# ---- matching --------------------------------------------------------------------------------
+
+@dataclass
+class _Ctx:
+    article: Article
+    lang: str
+    hits: dict[int, list[Hit]]
+
+
+def _effective_language(article: Article) -> str:
+    lang = (article.language or "").lower()
+    if lang and lang != "und":
+        return lang.split("-")[0]
+    return detect_language(f"{article.title}\n{article.summary}\n{article.body[:1000]}")
+
+
+def _match(m: Matcher, article: Article) -> list[Match]:
+    if m.automaton is None and not m.always:
+        return []
+    lang = _effective_language(article)
+    any_lang = lang == "und"
+    hits: dict[int, list[Hit]] = {}
+    tokens: dict[str, Any] = {}
+    automaton = m.automaton
+    for fname in ALL_FIELDS:
+        text = article.field_text(fname)
+        if not text or automaton is None:
+            continue
+        toks = tokenize(text)
+        if not toks.folded:
+            continue
+        joined = " " + " ".join(toks.folded) + " "
+        starts: list[int] | None = None
+        for end, values in automaton.iter(joined):
+            if starts is None:
+                starts = []
+                pos = 1
+                for t in toks.folded:
+                    starts.append(pos)
+                    pos += len(t) + 1
+                tokens[fname] = toks
+            last = bisect_right(starts, end) - 1
+            for idx, n_words, langs in values:
+                if langs is None or any_lang or lang in langs:
+                    hits.setdefault(idx, []).append((fname, last - n_words + 1, last))
+    if not hits and not m.always:
+        return []
+    candidates: set[int] = set(m.always)
+    for idx in hits:
+        candidates.update(m.triggers.get(idx, ()))
+    ctx = _Ctx(article, lang, hits)
+    out: list[Match] = []
+    for ri in sorted(candidates):
+        found = _eval_rule(m.rules[ri], ctx)
+        if found is None:
+            continue
+        score, raw_spans = found
+        spans = _spans(m, article, tokens, raw_spans)
+        names: list[str] = []
+        for s in spans:
+            if s.term not in names:
+                names.append(s.term)
+        cr = m.rules[ri]
+        r = cr.loaded.rule
+        out.append(Match(rule_id=r.id, article_id=article.id, score=score, spans=spans,
+                         severity=r.severity, notify=r.notify, terms=tuple(names)))
+    return out
+
+
+def _source_ok(cr: CompiledRule, article: Article) -> bool:
+    if cr.sources and not any(_source_matches(p, article) for p in cr.sources):
+        return False
+    return not any(_source_matches(p, article) for p in cr.exclude_sources)
+
+
+def _source_matches(pattern: str, article: Article) -> bool:
+    """``site:host`` matches the article URL's host; anything else is a glob over the source id,
+    and a bare host name (``lemonde.fr``) also matches the URL's host."""
+    if pattern.startswith("site:"):
+        return _site_matches(pattern[5:], article)
+    if fnmatchcase(article.source_id, pattern):
+        return True
+    looks_like_host = "." in pattern and not any(c in pattern for c in "/*?[:")
+    return looks_like_host and _site_matches(pattern, article)
+
+
+def _site_matches(host: str, article: Article) -> bool:
+    host = host.lower().strip().removeprefix("www.")
+    if not article.url or not host:
+        return False
+    got = (urlsplit(article.url).hostname or "").lower()
+    return got == host or got.endswith("." + host) or got == "www." + host
+
+
+def _eval_rule(cr: CompiledRule, ctx: _Ctx) -> tuple[float, list[tuple[int, Hit]]] | None:
+    if cr.languages and ctx.lang not in cr.languages:
+        return None
+    if (cr.sources or cr.exclude_sources) and not _source_ok(cr, ctx.article):
+        return None
+    spans: list[tuple[int, Hit]] = []
+    if cr.expr is not None:
+        ok, found = _eval(cr.expr, ctx, cr.fields)
+        if not ok:
+            return None
+        spans.extend(found)
+    if cr.weights:
+        score = 0.0
+        for e, w in cr.weights:
+            ok, found = _eval(e, ctx, cr.fields)
+            if ok:
+                score += w
+                if w > 0:
+                    spans.extend(found)
+        if score < cr.threshold:
+            return None
+    else:
+        score = float(len({a for a, _ in spans})) or 1.0
+    return score, spans
+
+
+def _eval(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple[int, Hit]]]:
+    tag = e[0]
+    if tag == "a":
+        got = [(e[1], h) for h in ctx.hits.get(e[1], ()) if h[0] in fields]
+        return bool(got), got
+    if tag == "and":
+        acc: list[tuple[int, Hit]] = []
+        for item in e[1]:
+            ok, found = _eval(item, ctx, fields)
+            if not ok:
+                return False, []
+            acc.extend(found)
+        return True, acc
+    if tag == "or":
+        acc = []
+        any_ok = False
+        for item in e[1]:
+            ok, found = _eval(item, ctx, fields)
+            if ok:
+                any_ok = True
+                acc.extend(found)
+        return any_ok, acc
+    if tag == "not":
+        ok, _ = _eval(e[1], ctx, fields)
+        return not ok, []
+    if tag == "scope":
+        return _eval(e[2], ctx, fields & e[1])
+    if tag == "near":
+        return _eval_near(e, ctx, fields)
+    return _eval_filter(e[1], e[2], ctx), []
+
+
+def _eval_filter(kind: str, value: str, ctx: _Ctx) -> bool:
+    if kind == "lang":
+        return ctx.lang == value
+    if kind == "site":
+        return _site_matches(value, ctx.article)
+    return fnmatchcase(ctx.article.source_id, value)
+
+
+_NEAR_MAX_POSITIONS = 64  # per operand; keeps a pathological article from blowing up the product
+
+
+def _eval_near(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple[int, Hit]]]:
+    _, items, distance, ordered = e
+    per_item: list[list[tuple[int, Hit]]] = []
+    for item in items:
+        ok, found = _eval(item, ctx, fields)
+        if not ok:
+            return False, []
+        per_item.append(found)
+    for fname in ALL_FIELDS:
+        options = [sorted((x for x in found if x[1][0] == fname), key=lambda x: x[1][1])[:_NEAR_MAX_POSITIONS] for found in per_item]
+        if any(not o for o in options):
+            continue
+        for combo in itertools.product(*options):
+            seq = list(combo) if ordered else sorted(combo, key=lambda x: (x[1][1], x[1][2]))
+            good = True
+            for a, b in zip(seq, seq[1:]):
+                gap = b[1][1] - a[1][2] - 1  # words strictly between
+                if gap < 0 or gap > distance:
+                    good = False
+                    break
+            if good:
+                return True, list(combo)
+    return False, []
+
+
+def _spans(m: Matcher, article: Article, tokens: dict[str, Any], raw: list[tuple[int, Hit]]) -> tuple[Span, ...]:
+    seen: set[tuple[str, int, int, str]] = set()
+    out: list[Span] = []
+    for idx, (fname, first, last) in raw:
+        toks = tokens[fname]
+        start, end = toks.starts[first], toks.ends[last]
+        name = m.atoms[idx].name
+        key = (fname, start, end, name)
+        if key in seen:
+            continue
+        seen.add(key)
+        text = article.field_text(fname)
+        out.append(Span(field=fname, start=start, end=end, text=text[start:end], term=name))  # type: ignore[arg-type]
+    order = {f: i for i, f in enumerate(ALL_FIELDS)}
+    out.sort(key=lambda s: (order[s.field], s.start, s.end))
+    return tuple(out)

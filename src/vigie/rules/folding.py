@@ -1,0 +1,128 @@
+"""Text folding and tokenization shared by rule compilation and article matching.
+
+Both sides of a match go through the very same two functions, so "Kim Jong-un",
+"KIM Jong-Un" and "Kim Jong Un" meet as the same three tokens, and the
+analyst never lists case, accent, hyphen or apostrophe variants by hand.
+
+Why our own tokenizer rather than spaCy's: matching must run at thousands of
+items per second, and all we need from a token is its folded form and its
+character offsets. The regex below keeps the tokenization decisions that
+matter for matching (and that spaCy's French tokenizer also makes):
+
+* French elisions (l', d', qu', jusqu' ...) are split off and dropped, so
+  "l'armée" and "d'Ukraine" expose "armée" and "Ukraine";
+* English possessives ('s) are dropped, so "Russia's" exposes "Russia";
+* hyphens and apostrophes separate tokens, so "Jong-un" == "Jong un";
+* URLs, e-mail addresses, HTML tags and entities are skipped whole: a rule
+  never fires on markup or on the words of a link;
+* each CJK ideograph or kana is a token of its own (those scripts have no
+  spaces), so a phrase of ideographs matches inside a run of text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Apostrophes seen in the wild: ASCII, right single quote, modifier letter, prime, grave/acute.
+APOSTROPHES = "'\u2019\u02bc\u2032\u0060\u00b4"
+_APOS = re.escape(APOSTROPHES)
+
+# French elided articles/pronouns/conjunctions (the ones spaCy's French tokenizer splits off).
+_ELISIONS = r"(?:[ldjnmtsc]|qu|jusqu|lorsqu|puisqu|quoiqu|presqu)"
+
+_TOKEN_RE = re.compile(
+    r"(?:"
+    r"(?:https?|ftp)://\S+"  # URLs
+    r"|www\.\S+"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
+    r"|\b[\w-]+(?:\.[\w-]+)+/\S*"  # bare host/path
+    r"|</?[A-Za-z!][^>]*>"  # HTML tags and comments
+    r"|&#?\w+;"  # HTML entities left in text
+    rf"|\b{_ELISIONS}[{_APOS}](?=[^\W\d_])"  # l'armée -> armée
+    rf"|(?<=[^\W_])[{_APOS}]s\b"  # Russia's -> Russia
+    r")"
+    r"|([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"  # one CJK char = one token
+    r"|([^\W_]+)",
+    re.IGNORECASE,
+)
+
+# Letters that Unicode does not decompose but readers treat as their base letters.
+_SPECIAL = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ß": "ss"})
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of ``text``.
+
+    Marks are stripped only from Latin, Greek and Cyrillic letters (Koursk ==
+    Kóursk, ё == е); Hangul and kana keep theirs because there a mark changes
+    the syllable, not just its accent.
+    """
+    low = text.casefold()
+    if low.isascii():
+        return low
+    low = low.translate(_SPECIAL)
+    out = []
+    for ch in unicodedata.normalize("NFD", low):
+        if unicodedata.combining(ch) and out and ord(out[-1][0]) < 0x0530:
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The folded tokens of one text, with their character offsets in that text."""
+
+    folded: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.folded)
+
+
+# Folding is the hot spot of matching; the same words recur across articles.
+_FOLD_CACHE: dict[str, str] = {}
+_FOLD_CACHE_MAX = 500_000
+
+
+def fold_token(raw: str) -> str:
+    got = _FOLD_CACHE.get(raw)
+    if got is None:
+        if len(_FOLD_CACHE) >= _FOLD_CACHE_MAX:
+            _FOLD_CACHE.clear()
+        got = _FOLD_CACHE[raw] = fold(raw)
+    return got
+
+
+def tokenize(text: str) -> Tokens:
+    """Split ``text`` into folded word tokens with offsets (see module docstring)."""
+    folded: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    cache = _FOLD_CACHE
+    for m in _TOKEN_RE.finditer(text):
+        idx = m.lastindex
+        if idx is None:  # a skipped region
+            continue
+        raw = m.group(idx)
+        f = cache.get(raw)
+        if f is None:
+            f = fold_token(raw)
+        folded.append(f)
+        starts.append(m.start(idx))
+        ends.append(m.end(idx))
+    return Tokens(tuple(folded), tuple(starts), tuple(ends))
+
+
+def fold_words(text: str) -> tuple[str, ...]:
+    """The folded tokens of a rule phrase (same tokenizer as articles)."""
+    return tokenize(text).folded
+
+
+def is_cjk_or_hangul(ch: str) -> bool:
+    """Scripts that glue particles or other words to a name (Korean 김정은이, Japanese ...)."""
+    o = ord(ch)
+    return 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF or 0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x9FFF

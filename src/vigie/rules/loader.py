@@ -1,0 +1,352 @@
+"""Load rule files into checked, compile-ready rules; every problem is ``file:line:col: message``.
+
+A file with any error is skipped whole (half a rule file could alert on the
+wrong things) and its errors are reported; the other files keep working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from pydantic import ValidationError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from vigie.errors import RuleError
+from vigie.models import RulePolicy
+from vigie.rules.expr import And, Atom, Expr, Near, Not, Or, Scope, atoms, positional
+from vigie.rules.folding import fold_words
+from vigie.rules.model import NODE_KEYS, Entity, Rule, RuleFile, Term
+from vigie.rules.query import QuerySyntaxError, parse_query
+from vigie.yamlsrc import YamlSyntaxError, load_yaml, plain
+
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    """One valid rule, its expressions resolved against its own file's entities and terms."""
+
+    rule: Rule
+    path: str
+    expr: Expr | None  # match and query ANDed; None when the rule only has weights
+    weights: tuple[tuple[Expr, float], ...] = ()
+    threshold: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    def policy(self) -> RulePolicy:
+        r = self.rule
+        return RulePolicy(rule_id=r.id, name=r.name, alert=r.alert, digest=r.digest, severity=r.severity, notify=r.notify)
+
+
+@dataclass
+class RuleSet:
+    """Valid rules of every file that loaded, and the errors of those that did not."""
+
+    rules: list[LoadedRule] = field(default_factory=list)
+    errors: list[RuleError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every file looked at
+
+    def policies(self) -> dict[str, RulePolicy]:
+        return {r.id: r.policy() for r in self.rules}
+
+
+def rule_files(paths: Sequence[Path | str]) -> tuple[list[Path], list[RuleError]]:
+    """Expand folders into their *.yaml/*.yml files (sorted); report paths that do not exist."""
+    out: list[Path] = []
+    errors: list[RuleError] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(f for f in path.rglob("*") if f.suffix in RULE_SUFFIXES and f.is_file()))
+        elif path.is_file():
+            out.append(path)
+        else:
+            errors.append(RuleError(str(path), 1, 1, "no such file or folder"))
+    return out, errors
+
+
+def load_rules(paths: Sequence[Path | str]) -> RuleSet:
+    """Load every rule file under ``paths``; a broken file is reported and skipped, the others load."""
+    files, errors = rule_files(paths)
+    result = RuleSet(errors=errors, files=[str(f) for f in files])
+    seen: dict[str, str] = {}  # rule id -> where first defined
+    for f in files:
+        rules, errs = load_file(f)
+        for lr, (line, col) in rules:
+            if lr.id in seen:
+                errs.append(RuleError(str(f), line, col, f"duplicate rule id {lr.id!r} (first defined at {seen[lr.id]})"))
+        if errs:
+            result.errors.extend(sorted(errs, key=lambda e: (e.line, e.col)))
+            continue
+        for lr, (line, col) in rules:
+            seen[lr.id] = f"{f}:{line}:{col}"
+            result.rules.append(lr)
+    return result
+
+
+def load_text(text: str, path: str = "<rules>") -> tuple[list[LoadedRule], list[RuleError]]:
+    """Load rules from a string (tests, previews); same checks as files."""
+    rules, errs = load_file(Path(path), text=text)
+    return [r for r, _ in rules], errs
+
+
+# ---- one file --------------------------------------------------------------------------------
+
+def load_file(path: Path, text: str | None = None) -> tuple[list[tuple[LoadedRule, tuple[int, int]]], list[RuleError]]:
+    shown = str(path)
+    try:
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+        doc = load_yaml(path, text=text)
+    except YamlSyntaxError as exc:
+        return [], [RuleError(shown, exc.line, exc.col, exc.message)]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [RuleError(shown, 1, 1, f"cannot read: {exc}")]
+    data = doc.data
+    if data is None:
+        return [], []  # an empty file holds no rules
+    if not isinstance(data, dict):
+        return [], [RuleError(shown, 1, 1, "expected a mapping with entities, terms and rules")]
+    try:
+        model = RuleFile.model_validate(plain(data))
+    except ValidationError as exc:
+        return [], _validation_errors(shown, data, exc)
+    return _Resolver(shown, data, model, text.splitlines()).run()
+
+
+def _validation_errors(path: str, data: Any, exc: ValidationError) -> list[RuleError]:
+    errs = exc.errors()
+    locs = [tuple(e["loc"]) for e in errs]
+    out: list[RuleError] = []
+    seen: set[tuple[int, int, str]] = set()
+    for e, loc in zip(errs, locs):
+        # A list that failed because one of its items did is reported once, at the item.
+        if e["type"] == "too_short" and any(other[: len(loc)] == loc and len(other) > len(loc) for other in locs):
+            continue
+        keys = _data_path(data, loc)
+        line, col = _position(data, keys)
+        msg = _message(e, keys, loc)
+        if (line, col, msg) not in seen:
+            seen.add((line, col, msg))
+            out.append(RuleError(path, line, col, msg))
+    return out
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> list[Any]:
+    """The part of pydantic's loc that names real keys/items (drops union tags and validator names)."""
+    keys: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            keys.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            keys.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part not in NODE_KEYS and not part.startswith("function"):
+            keys.append(part)  # a missing or unknown key: stays for the message, not for the position
+            break
+    return keys
+
+
+def _position(data: Any, keys: Sequence[Any]) -> tuple[int, int]:
+    line, col = 1, 1
+    node = data
+    for part in keys:
+        if isinstance(node, CommentedMap) and part in node:
+            kl, kc = node.lc.key(part)
+            line, col = kl + 1, kc + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            il, ic = node.lc.item(part)
+            line, col = il + 1, ic + 1
+            node = node[part]
+        else:
+            if isinstance(node, (CommentedMap, CommentedSeq)) and node.lc.line is not None and not keys[: keys.index(part)]:
+                line, col = node.lc.line + 1, node.lc.col + 1
+            break
+    return line, col
+
+
+def _message(err: Any, keys: list[Any], loc: tuple[Any, ...]) -> str:
+    kind = err["type"]
+    last = str(keys[-1]) if keys else ""
+    if kind == "extra_forbidden":
+        return f"unknown key {last!r}"
+    if kind == "missing":
+        return f"missing key {last!r}"
+    if kind == "node_kind":
+        return f"a match item needs one of the keys {', '.join(NODE_KEYS)}"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if kind == "too_short":
+        msg = f"{last or 'list'} must not be empty"
+    elif kind == "literal_error":
+        msg = f"{last}: {msg[0].lower()}{msg[1:]}"
+    elif last and last not in msg and kind not in ("value_error",):
+        msg = f"{last}: {msg}"
+    return msg
+
+
+class _Resolver:
+    """Turns the validated model into expressions, resolving entity/term ids; collects located errors."""
+
+    def __init__(self, path: str, data: CommentedMap, model: RuleFile, lines: list[str]) -> None:
+        self.path, self.data, self.model, self.lines = path, data, model, lines
+        self.errors: list[RuleError] = []
+        self.entity_atoms = {k: _entity_atom(k, e) for k, e in model.entities.items()}
+        self.term_atoms = {k: _term_atom(k, t) for k, t in model.terms.items()}
+
+    def err(self, keys: Sequence[Any], message: str, offset: int | None = None, value_of: Any = None) -> None:
+        line, col = _position(self.data, keys)
+        if offset is not None:
+            line, col = self.value_position(keys, line, col, offset)
+        self.errors.append(RuleError(self.path, line, col, message))
+
+    def value_position(self, keys: Sequence[Any], line: int, col: int, offset: int) -> tuple[int, int]:
+        """Where character ``offset`` of a string value sits in the file (exact for one-line plain/quoted values)."""
+        parent: Any = self.data
+        for k in keys[:-1]:
+            parent = parent[k]
+        if isinstance(parent, CommentedMap) and keys and keys[-1] in parent:
+            vl, vc = parent.lc.value(keys[-1])
+            value = parent[keys[-1]]
+            raw_line = self.lines[vl] if 0 <= vl < len(self.lines) else None
+            if raw_line is not None and raw_line[vc:vc + 1] in ("'", '"'):
+                vc += 1  # quoted scalar: the text starts after the quote
+            if isinstance(value, str) and "\n" not in value and raw_line is not None and raw_line[vc:].startswith(value[:offset]):
+                return vl + 1, vc + offset + 1
+            return vl + 1, vc + 1
+        return line, col
+
+    def run(self) -> tuple[list[tuple[LoadedRule, tuple[int, int]]], list[RuleError]]:
+        for kind, table in (("entities", self.model.entities), ("terms", self.model.terms)):
+            for key, item in table.items():
+                phrases = item.variants if isinstance(item, Entity) else item.words
+                for i, p in enumerate(phrases):
+                    if not fold_words(p.rstrip("*")):
+                        self.err([kind, key, "variants" if kind == "entities" else "words", i], f"{p!r} has no letters or digits to match")
+        out: list[tuple[LoadedRule, tuple[int, int]]] = []
+        ids: dict[str, int] = {}
+        for i, rule in enumerate(self.model.rules):
+            base: list[Any] = ["rules", i]
+            if rule.id in ids:
+                self.err(base + ["id"], f"duplicate rule id {rule.id!r} (first at rule #{ids[rule.id] + 1})")
+            ids.setdefault(rule.id, i)
+            n_errors = len(self.errors)
+            parts: list[Expr] = []
+            if rule.match is not None:
+                parts.append(self.node(rule.match, base + ["match"]))
+            if rule.query is not None:
+                q = self.query(rule.query, base + ["query"])
+                if q is not None:
+                    parts.append(q)
+            weighted: list[tuple[Expr, float]] = []
+            if rule.weights is not None:
+                for j, item in enumerate(rule.weights.items):
+                    wkeys = base + ["weights", "items", j]
+                    e = self.weighted(item, wkeys)
+                    if e is not None:
+                        weighted.append((e, item.weight))
+                if sum(w for _, w in weighted if w > 0) < rule.weights.threshold and len(self.errors) == n_errors:
+                    self.err(base + ["weights", "threshold"], f"threshold {rule.weights.threshold:g} can never be reached: the positive weights sum to {sum(w for _, w in weighted if w > 0):g}")
+            if len(self.errors) > n_errors:
+                continue
+            expr: Expr | None = None if not parts else parts[0] if len(parts) == 1 else And(tuple(parts))
+            if expr is not None and not any(pos for _, pos in atoms(expr)) and not weighted:
+                self.err(base + (["query"] if rule.query is not None else ["match"]), "nothing to look for: the rule has only NOT items or filters")
+                continue
+            lr = LoadedRule(rule=rule, path=self.path, expr=expr, weights=tuple(weighted),
+                            threshold=rule.weights.threshold if rule.weights else 0.0)
+            out.append((lr, _position(self.data, base)))
+        return out, self.errors
+
+    def ref(self, kind: str, ref: str, keys: Sequence[Any], offset: int | None = None) -> Atom | None:
+        table = self.entity_atoms if kind == "entity" else self.term_atoms
+        if ref in table:
+            return table[ref]
+        known = ", ".join(sorted(table)) or "none defined"
+        self.err(keys, f"unknown {kind} {ref!r} (known: {known})", offset=offset)
+        return None
+
+    def query(self, text: str, keys: list[Any]) -> Expr | None:
+        def resolve(kind: str, ref: str, offset: int) -> Atom:
+            atom = self.ref(kind, ref, keys, offset=offset)
+            if atom is None:
+                raise _Reported()
+            return atom
+
+        try:
+            return parse_query(text, resolve)
+        except _Reported:
+            return None
+        except QuerySyntaxError as exc:
+            self.err(keys, f"query: {exc.message}", offset=exc.offset)
+            return None
+
+    def weighted(self, item: Any, keys: list[Any]) -> Expr | None:
+        if item.entity is not None:
+            e: Expr | None = self.ref("entity", item.entity, keys + ["entity"])
+        elif item.term is not None:
+            e = self.ref("term", item.term, keys + ["term"])
+        elif item.text is not None:
+            e = self.text(item.text, False, keys + ["text"])
+        else:
+            e = self.query(item.query, keys + ["query"])
+        if e is not None and item.fields:
+            e = Scope(item.fields, e)
+        return e
+
+    def text(self, text: str, exact: bool, keys: list[Any]) -> Atom | None:
+        if not fold_words(text.rstrip("*")):
+            self.err(keys, f"{text!r} has no letters or digits to match")
+            return None
+        return Atom("text", text, (text,), inflect=not exact)
+
+    def node(self, node: Any, keys: list[Any]) -> Expr:
+        """Convert one match-tree node (errors are collected; a placeholder keeps the walk going)."""
+        result: Expr
+        if getattr(node, "all", None) is not None:
+            result = And(tuple(self.node(n, keys + ["all", i]) for i, n in enumerate(node.all)))
+        elif getattr(node, "any", None) is not None:
+            result = Or(tuple(self.node(n, keys + ["any", i]) for i, n in enumerate(node.any)))
+        elif getattr(node, "none", None) is not None:
+            result = Not(Or(tuple(self.node(n, keys + ["none", i]) for i, n in enumerate(node.none))))
+        elif getattr(node, "near", None) is not None:
+            items = tuple(self.node(n, keys + ["near", i]) for i, n in enumerate(node.near))
+            for i, item in enumerate(items):
+                if not positional(item):
+                    self.err(keys + ["near", i], "near: items must be entity, term, text or any: of them")
+            result = Near(items, node.distance, node.ordered)
+        elif getattr(node, "entity", None) is not None:
+            result = self.ref("entity", node.entity, keys + ["entity"]) or _PLACEHOLDER
+        elif getattr(node, "term", None) is not None:
+            result = self.ref("term", node.term, keys + ["term"]) or _PLACEHOLDER
+        elif getattr(node, "text", None) is not None:
+            result = self.text(node.text, node.exact, keys + ["text"]) or _PLACEHOLDER
+        else:
+            result = self.query(node.query, keys + ["query"]) or _PLACEHOLDER
+        if node.fields:
+            result = Scope(node.fields, result)
+        return result
+
+
+_PLACEHOLDER = Atom("text", "", ("?",), inflect=False)
+
+
+class _Reported(Exception):
+    """An error already recorded; unwinds the query parser."""
+
+
+def _entity_atom(key: str, e: Entity) -> Atom:
+    return Atom("entity", e.name or key, e.variants, inflect=False)
+
+
+def _term_atom(key: str, t: Term) -> Atom:
+    return Atom("term", t.name or key, t.words, inflect=t.match == "inflect", languages=t.languages)
