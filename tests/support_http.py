@@ -151,20 +151,21 @@ def _make_handler(server: LocalServer, resolve: Callable[[Request], Reply]) -> t
                 headers["Content-Encoding"] = "gzip"
             if status != 304 and body:
                 headers.setdefault("Content-Type", reply.content_type)
+            sending = body if self.command != "HEAD" and status != 304 else b""
+            # Recorded before anything goes out, so that a client that has its answer
+            # finds it in the log at once (no race with the test's assertions).
+            server.record(Served(self.command, self.path, status, len(sending), req.headers))
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             if status != 304:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            sent = 0
-            if self.command != "HEAD" and status != 304 and body:
+            if sending:
                 try:
-                    self.wfile.write(body)
-                    sent = len(body)
+                    self.wfile.write(sending)
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True  # the client gave up (a size cap): fine
-            server.record(Served(self.command, self.path, status, sent, req.headers))
 
     return Handler
 

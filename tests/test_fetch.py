@@ -1,0 +1,232 @@
+"""fetch_sources against a real HTTP server on loopback: validators, errors, caps, timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from support_http import Reply, Request, serve_directory, serve_routes
+from vigie.config import FetchConfig
+from vigie.fetch import fetch_sources, local_path, parse_retry_after
+from vigie.health import FeedState
+from vigie.models import Fetched, Source, SourceKind
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>t</title>
+<item><title>One</title><link>http://example.com/1</link><guid>http://example.com/1</guid></item>
+</channel></rss>"""
+FAST = FetchConfig(connect_timeout=1.0, timeout=2.0, max_bytes=100_000, max_connections=10, max_per_host=4)
+
+
+def feed(url: str) -> Source:
+    return Source(id=url, kind=SourceKind.FEED, location=url)
+
+
+def one(source: Source, state: FeedState | None = None, settings: FetchConfig = FAST) -> Fetched:
+    return fetch_sources([source], {source.id: state} if state else {}, settings)[0]
+
+
+def state_after(f: Fetched) -> FeedState:
+    return FeedState(source_id=f.source.id, etag=f.etag, last_modified=f.last_modified,
+                     location=f.new_location)
+
+
+def test_second_poll_of_unchanged_feeds_transfers_no_body(tmp_path: Path) -> None:
+    for i in range(5):
+        (tmp_path / f"f{i}.xml").write_bytes(FEED.replace(b"One", f"One {i}".encode()))
+    with serve_directory(tmp_path) as server:
+        sources = [feed(server.url(f"/f{i}.xml")) for i in range(5)]
+        first = fetch_sources(sources, {}, FAST)
+        assert [f.status for f in first] == ["ok"] * 5
+        assert all(f.etag and f.last_modified for f in first)
+        assert first[2].documents[0].body == (tmp_path / "f2.xml").read_bytes()
+        server.reset_log()
+        second = fetch_sources(sources, {f.source.id: state_after(f) for f in first}, FAST)
+        assert [f.status for f in second] == ["not_modified"] * 5
+        assert [s.status for s in server.log] == [304] * 5
+        assert server.body_bytes == 0
+        assert all("if-none-match" in s.request_headers for s in server.log)
+        # The validators survive a 304, for the poll after that.
+        assert [f.etag for f in second] == [f.etag for f in first]
+
+
+def test_if_modified_since_alone_gives_304(tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_bytes(FEED)
+    with serve_directory(tmp_path) as server:
+        src = feed(server.url("/a.xml"))
+        first = one(src)
+        second = one(src, FeedState(source_id=src.id, last_modified=first.last_modified))
+        assert second.status == "not_modified"
+        assert server.log[-1].request_headers["if-modified-since"] == first.last_modified
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "words", "retry_after"),
+    [
+        (Reply(status=404, body=b"no"), 404, "HTTP 404", None),
+        (Reply(status=410, body=b"gone"), 410, "gone", None),
+        (Reply(status=500, body=b"oops"), 500, "HTTP 500", None),
+        (Reply(status=429, headers={"Retry-After": "120"}), 429, "retry after 120", 120.0),
+        (Reply(status=503, headers={"Retry-After": "7"}), 503, "HTTP 503", 7.0),
+    ],
+)
+def test_http_errors_are_values_naming_the_feed(reply: Reply, status: int, words: str, retry_after: float | None) -> None:
+    with serve_routes({"/feed": reply}) as server:
+        src = feed(server.url("/feed"))
+        prior = FeedState(source_id=src.id, etag='"abc"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT")
+        f = one(src, prior)
+    assert f.status == "error" and f.http_status == status
+    assert src.location in (f.error or "") and words in (f.error or "")
+    assert f.retry_after == retry_after
+    # A failed poll keeps what we knew: the next one still sends the validators.
+    assert (f.etag, f.last_modified) == (prior.etag, prior.last_modified)
+
+
+def test_retry_after_as_http_date() -> None:
+    from datetime import datetime, timezone
+
+    now = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
+    assert parse_retry_after("Mon, 01 Jan 2024 12:05:00 GMT", now) == 300.0
+    assert parse_retry_after("30") == 30.0
+    assert parse_retry_after("soon") is None
+
+
+def test_redirect_loop_is_named() -> None:
+    routes = {"/a": Reply(status=302, headers={"Location": "/b"}), "/b": Reply(status=301, headers={"Location": "/a"})}
+    with serve_routes(routes) as server:
+        f = one(feed(server.url("/a")))
+    assert f.status == "error" and "redirect loop" in (f.error or "")
+
+
+def test_permanent_redirect_moves_the_feed_temporary_does_not() -> None:
+    routes = {
+        "/old": Reply(status=301, headers={"Location": "/mid"}),
+        "/mid": Reply(status=308, headers={"Location": "/new"}),
+        "/temp": Reply(status=302, headers={"Location": "/new"}),
+        "/new": Reply(body=FEED, etag='"n1"'),
+    }
+    with serve_routes(routes) as server:
+        moved = one(feed(server.url("/old")))
+        temp = one(feed(server.url("/temp")))
+        assert moved.status == "ok" and moved.new_location == server.url("/new")
+        assert moved.documents[0].location == server.url("/new")
+        assert temp.status == "ok" and temp.new_location is None
+        # The stored location is used on the next poll: no more hop through /old.
+        server.reset_log()
+        again = one(feed(server.url("/old")), state_after(moved))
+        assert again.status == "not_modified"
+        assert [s.path for s in server.log] == ["/new"]
+
+
+def test_body_over_the_cap_is_refused_even_gzipped() -> None:
+    big = b"<rss>" + b"x" * 200_000 + b"</rss>"
+    bomb = Reply(body=b"<rss>" + b"\0" * 5_000_000 + b"</rss>", gzip=True)
+    with serve_routes({"/big": Reply(body=big), "/bomb": bomb}) as server:
+        results = fetch_sources([feed(server.url("/big")), feed(server.url("/bomb"))], {}, FAST)
+        bomb_wire = server.hits("/bomb")
+    assert [r.status for r in results] == ["error", "error"]
+    assert all("cap" in (r.error or "") for r in results)
+    assert not bomb_wire or bomb_wire[0].body_bytes < 100_000  # what was on the wire was small: the cap is on the decoded bytes
+
+
+def test_gzip_is_negotiated_and_decoded() -> None:
+    body = FEED * 20
+    with serve_routes({"/z": Reply(body=body, gzip=True)}) as server:
+        f = one(feed(server.url("/z")))
+        wire = server.hits("/z")[0]
+    assert f.status == "ok" and f.documents[0].body == body
+    assert "gzip" in wire.request_headers["accept-encoding"] and "br" in wire.request_headers["accept-encoding"]
+    assert wire.body_bytes == len(gzip.compress(body)) < len(body)
+    assert "content-encoding" not in f.documents[0].headers  # the document's bytes are already decoded
+
+
+def test_a_server_that_never_answers_costs_one_timeout_and_stops_nobody() -> None:
+    settings = FAST.model_copy(update={"timeout": 0.5})
+    with serve_routes({"/hang": Reply(hang=True), "/ok": Reply(body=FEED)}) as server:
+        started = time.perf_counter()
+        results = fetch_sources([feed(server.url("/hang")), feed(server.url("/ok"))], {}, settings)
+        took = time.perf_counter() - started
+    assert [r.status for r in results] == ["error", "ok"]
+    assert "timeout" in (results[0].error or "")
+    assert 0.4 < took < 2.0
+    assert results[0].elapsed >= 0.45
+
+
+def test_connection_refused_is_an_error_value() -> None:
+    with serve_routes({}) as server:
+        dead = server.base_url
+    f = one(feed(dead + "/feed.xml"))
+    assert f.status == "error" and dead in (f.error or "")
+
+
+def test_user_agent_and_per_host_concurrency_bound() -> None:
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def slow(req: Request) -> Reply:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        return Reply(body=FEED)
+
+    settings = FAST.model_copy(update={"max_per_host": 2, "user_agent": "vigie-test/1"})
+    with serve_routes({}, fallback=slow) as server:
+        results = fetch_sources([feed(server.url(f"/f{i}")) for i in range(8)], {}, settings)
+        agents = {s.request_headers.get("user-agent") for s in server.log}
+    assert [r.status for r in results] == ["ok"] * 8
+    assert state["max"] == 2
+    assert agents == {"vigie-test/1"}
+
+
+def test_local_files_file_urls_and_folders(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(FEED)
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Title A\n\nBody A.", encoding="utf-8")
+    (folder / "sub" / "b.md").write_text("# Title B\nBody B.", encoding="utf-8")
+    (folder / "c.html").write_text("<title>C</title><p>Body C</p>", encoding="utf-8")
+    (folder / "ignored.json").write_text("{}", encoding="utf-8")
+    (folder / ".hidden.txt").write_text("x", encoding="utf-8")
+    sources = [feed(str(path)), feed(path.as_uri()), Source(id="arts", kind=SourceKind.FOLDER, location=str(folder)),
+               feed(str(tmp_path / "missing.xml"))]
+    results = fetch_sources(sources, {}, FAST)
+    assert [r.status for r in results] == ["ok", "ok", "ok", "error"]
+    assert results[0].documents[0].body == FEED == results[1].documents[0].body
+    assert sorted(Path(d.location).name for d in results[2].documents) == ["a.txt", "b.md", "c.html"]
+    assert "missing.xml" in (results[3].error or "")
+    # Unchanged files and folders are "not modified" on the next poll; a changed one is read again.
+    states = {r.source.id: state_after(r) for r in results[:3]}
+    again = fetch_sources(sources[:3], states, FAST)
+    assert [r.status for r in again] == ["not_modified"] * 3
+    (folder / "a.txt").write_text("Title A\n\nBody A, edited.", encoding="utf-8")
+    assert fetch_sources(sources[2:3], states, FAST)[0].status == "ok"
+
+
+def test_file_url_path() -> None:
+    assert local_path("file:///tmp/a%20b.xml") == Path("/tmp/a b.xml")
+
+
+def test_fetch_sources_works_inside_a_running_event_loop(tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_bytes(FEED)
+
+    async def inside() -> list[Fetched]:
+        return fetch_sources([feed(str(tmp_path / "a.xml"))], {}, FAST)
+
+    assert asyncio.run(inside())[0].status == "ok"
+
+
+@pytest.mark.skipif(not (CORPUS / "feeds").is_dir(), reason="the shared corpus (../shared/corpus) is not beside the repository")
+def test_corpus_feed_over_http_keeps_its_bytes() -> None:
+    with serve_directory(CORPUS / "feeds", gzip=True) as server:
+        f = one(feed(server.url("/golem_1.xml")), settings=FAST.model_copy(update={"max_bytes": 10_000_000}))
+    assert f.status == "ok" and f.documents[0].body == (CORPUS / "feeds" / "golem_1.xml").read_bytes()
