@@ -1,5 +1,98 @@
-"""`vigie rules`: placeholder, filled in by its own issue."""
+"""`vigie rules`: check rule files, preview what they match, publish the JSON Schema.
+
+    vigie rules check [PATHS]...                      every error as file:line:col: message; exit 1 if any
+    vigie rules test [--rules PATHS] INPUT... [--json] which rules fire on each article, and why
+    vigie rules schema [--output FILE]                 the JSON Schema of the rule format
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
 
 import typer
 
-app = typer.Typer(help="rules commands", no_args_is_help=True)
+app = typer.Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
+
+DEFAULT_RULES = [Path("rules")]
+
+
+@app.command()
+def check(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or folders (default: rules/)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
+) -> None:
+    """Validate rule files: every problem as file:line:col: message; exit status 1 when there is any."""
+    from vigie.rules import load_rules
+
+    rule_set = load_rules(paths or DEFAULT_RULES)
+    for err in rule_set.errors:
+        typer.echo(str(err), err=True)
+    if not quiet:
+        n_files = len(rule_set.files)
+        bad = len({e.path for e in rule_set.errors})
+        typer.echo(f"{n_files} file(s), {len(rule_set.rules)} valid rule(s), {len(rule_set.errors)} error(s) in {bad} file(s)")
+    raise typer.Exit(1 if rule_set.errors else 0)
+
+
+@app.command()
+def test(
+    inputs: List[str] = typer.Argument(..., help="Article files, feed files or URLs, folders, or JSON-lines files of items."),
+    rules: Optional[List[Path]] = typer.Option(None, "--rules", "-r", help="Rule files or folders (default: rules/)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per article."),
+    all_articles: bool = typer.Option(False, "--all", help="Also list articles that matched nothing."),
+) -> None:
+    """Preview rules on articles: which rules matched, the score, and the spans that made them fire."""
+    from vigie.match import match_article
+    from vigie.rules import compile_rules, load_rules
+    from vigie.rules.inputs import InputError, read_inputs
+
+    rule_set = load_rules(rules or DEFAULT_RULES)
+    for err in rule_set.errors:
+        typer.echo(str(err), err=True)
+    matcher = compile_rules(rule_set)
+    failed = False
+    n_articles = n_matched = 0
+    for item in read_inputs(list(inputs)):
+        if isinstance(item, InputError):
+            typer.echo(f"error: {item}", err=True)
+            failed = True
+            continue
+        n_articles += 1
+        matches = match_article(matcher, item)
+        n_matched += bool(matches)
+        if as_json:
+            typer.echo(json.dumps({
+                "article": item.id, "source": item.source_id, "url": item.url, "title": item.title,
+                "language": item.language,
+                "matches": [{"rule": m.rule_id, "score": m.score, "severity": m.severity, "notify": list(m.notify),
+                             "terms": list(m.terms),
+                             "spans": [{"field": s.field, "start": s.start, "end": s.end, "text": s.text, "term": s.term} for s in m.spans]}
+                            for m in matches],
+            }, ensure_ascii=False))
+            continue
+        if not matches and not all_articles:
+            continue
+        typer.echo(f"{item.title[:100] or item.id}  [{item.source_id}]")
+        if not matches:
+            typer.echo("  (no rule matched)")
+        for m in matches:
+            typer.echo(f"  {m.rule_id}  score={m.score:g}  severity={m.severity}  terms: {', '.join(m.terms)}")
+            for s in m.spans:
+                typer.echo(f"    {s.field}[{s.start}:{s.end}] {s.text!r}  ({s.term})")
+    if not as_json:
+        typer.echo(f"{n_articles} article(s), {n_matched} matched, {len(matcher.rules)} rule(s)")
+    raise typer.Exit(1 if failed or rule_set.errors else 0)
+
+
+@app.command()
+def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of printing.")) -> None:
+    """Print (or write) the JSON Schema of the rule file format."""
+    from vigie.rules.schema import schema_text
+
+    text = schema_text()
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
