@@ -31,6 +31,17 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+    # Let SQLAlchemy's "begin" event (below) open transactions itself: pysqlite's own
+    # implicit BEGIN is DEFERRED, and two deferred writers in WAL mode fail with
+    # SQLITE_BUSY instead of waiting for each other.
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock at the start, so two overlapping runs queue on
+    # busy_timeout and each sees what the other committed: the read-then-write in
+    # novelty and in delivery claims is then serialized by the database itself.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def connect(url: str, *, migrate: bool = True) -> Engine:
@@ -41,6 +52,7 @@ def connect(url: str, *, migrate: bool = True) -> Engine:
         engine = create_engine(url, future=True, pool_pre_ping=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         if migrate:
             apply_migrations(engine)
         return engine

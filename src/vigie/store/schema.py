@@ -71,6 +71,16 @@ articles = Table(
     Index("ix_articles_first_seen", "first_seen"),
 )
 
+# Locality-sensitive hashing buckets of the MinHash signatures: a near-duplicate
+# candidate is an article sharing at least one bucket, found through the index
+# instead of comparing with every stored article.
+minhash_bands = Table(
+    "minhash_bands",
+    metadata,
+    Column("bucket", String(64), primary_key=True),  # "<band>:<hash of the band's rows>"
+    Column("article_id", String(600), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+)
+
 # The same article seen in several sources (syndication).
 article_sources = Table(
     "article_sources",
@@ -104,6 +114,14 @@ stories = Table(
     Column("updated_at", TS, nullable=False),
     Column("article_count", Integer, nullable=False, default=1),
     Column("source_count", Integer, nullable=False, default=1),
+    # What the story already knows, so a later article is a development only when it
+    # brings something outside these sets (see vigie.novelty).
+    Column("names", JSON, nullable=False, default=list),  # proper names seen in titles/ledes, casefolded
+    Column("facts", JSON, nullable=False, default=list),  # numbers seen in titles/ledes
+    Column("keywords", JSON, nullable=False, default=list),  # content words of titles/ledes (for joining, not for developments)
+    Column("languages", JSON, nullable=False, default=list),
+    Column("development_count", Integer, nullable=False, default=0),
+    Column("silent_count", Integer, nullable=False, default=0),
     Index("ix_stories_rule_updated", "rule_id", "updated_at"),
 )
 
@@ -123,12 +141,14 @@ alerts = Table(
     Column("dedupe_key", String(800), nullable=False, unique=True),
     Column("rule_id", String(200), nullable=False),
     Column("kind", String(32), nullable=False),
+    Column("severity", String(32), nullable=False, default="info"),
     Column("story_id", Integer),
     Column("article_id", String(600)),
     Column("title", Text, nullable=False),
     Column("payload", JSON, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("digest_due_at", TS),  # when a digest window closes; NULL for immediate alerts
+    Index("ix_alerts_created", "created_at"),
 )
 
 deliveries = Table(

@@ -1,0 +1,434 @@
+"""Novelty: is this article new, which story is it part of, and does it deserve an alert?
+
+One call, ``record()``, runs in ONE transaction so that what is stored and what is
+announced can never disagree (a crash leaves neither, a commit leaves both):
+
+1. identity -- an article already stored under its id, or under its canonical URL,
+   is an *exact duplicate*; one whose text has a MinHash similarity of at least
+   ``config.novelty.near_duplicate`` with a stored article (syndicated wire copy,
+   lightly edited) is a *near duplicate*. Either way it adds a source to the
+   article already stored and nothing else happens: ten outlets, one article;
+2. stories -- a new matching article joins the story of the same rule that shares
+   most of its headline/lede words (one language) or at least two of the rule's
+   canonical entities (across languages), within ``config.novelty.story_window``
+   of the story's last article; otherwise it starts a story;
+3. developments -- an article joining a story is a development only when it brings
+   something the story lacked: an entity of the rule, a figure, a name in its
+   headline, or two names in its lede (``vigie.story_text``); otherwise it is added
+   silently and counted;
+4. alerts -- by the rule's policy (``each`` | ``new_story`` | ``developments``), an
+   alert and one delivery per routed target are written through ``vigie.outbox``,
+   with the digest window end when the rule collects a digest.
+
+On PostgreSQL an advisory transaction lock makes concurrent ``record()`` calls take
+turns (on SQLite the IMMEDIATE transaction does the same), so two workers never open
+two stories for one event; the unique keys make a replayed batch record nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Mapping, Protocol, Sequence
+
+from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from vigie import minhash
+from vigie.config import Config
+from vigie.digest import window_end
+from vigie.errors import StoreError
+from vigie.models import Article, Match, RulePolicy, Span
+from vigie.outbox import insert_ignore, record_alert, route, utc
+from vigie.store import schema as t
+from vigie.story_text import Features, features, lede
+
+log = logging.getLogger(__name__)
+
+_PG_NOVELTY_LOCK = 7147
+MIN_WORDS_FOR_NEAR_DUPLICATE = 6  # below this, two headlines alike by chance would merge
+SAME_LANGUAGE_JOIN = 0.5  # share of the article's headline/lede words already in the story
+CROSS_LANGUAGE_TERMS = 2  # canonical entities in common to join a story in another language
+HEALTH_RULE = "_feed_health"
+
+
+class HealthEvent(Protocol):
+    source_id: str
+    kind: str  # "down" | "recovered"
+    message: str
+
+
+@dataclass(frozen=True)
+class NoveltyReport:
+    """What one ``record()`` call did."""
+
+    new_articles: int = 0
+    already_seen: int = 0  # same id from the same source: a re-fetch
+    duplicates: int = 0  # same id or canonical URL, from another source
+    near_duplicates: int = 0  # same text, lightly edited or syndicated
+    new_stories: int = 0
+    developments: int = 0
+    silent: int = 0  # joined a story without an alert
+    alerts: int = 0
+    alert_ids: tuple[int, ...] = ()
+
+
+def record(
+    engine: Engine,
+    articles: Sequence[Article],
+    matches: Sequence[Match],
+    policies: Mapping[str, RulePolicy],
+    config: Config,
+    now: datetime,
+    health_events: Sequence[HealthEvent] = (),
+) -> NoveltyReport:
+    """Store articles, matches, story changes and the resulting alerts in one transaction."""
+    now = utc(now)  # type: ignore[assignment]
+    by_article: dict[str, list[Match]] = defaultdict(list)
+    for m in matches:
+        by_article[m.article_id].append(m)
+    names = {s.id: s.name for s in config.source_objects()}
+    counts: Counter[str] = Counter()
+    alert_ids: list[int] = []
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_NOVELTY_LOCK})")
+            for art in sorted(articles, key=lambda a: (utc(a.published), a.id)):
+                canonical, status = _identify(conn, art, config, now)
+                counts[status] += 1
+                if status == "seen":
+                    continue
+                for m in sorted(by_article.get(art.id, ()), key=lambda x: x.rule_id):
+                    policy = policies.get(m.rule_id) or RulePolicy(rule_id=m.rule_id, severity=m.severity, notify=m.notify)
+                    ctx = _Ctx(conn, config, now, names, counts, alert_ids)
+                    _on_match(ctx, art, canonical, m, policy)
+            for event in health_events:
+                ctx = _Ctx(conn, config, now, names, counts, alert_ids)
+                _on_health(ctx, event)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"novelty: recording {len(articles)} articles failed: {exc.__class__.__name__}: {exc}") from exc
+    return NoveltyReport(
+        new_articles=counts["new"],
+        already_seen=counts["seen"],
+        duplicates=counts["exact"],
+        near_duplicates=counts["near"],
+        new_stories=counts["new_story"],
+        developments=counts["development"],
+        silent=counts["silent"],
+        alerts=len(alert_ids),
+        alert_ids=tuple(alert_ids),
+    )
+
+
+@dataclass
+class _Ctx:
+    conn: Connection
+    config: Config
+    now: datetime
+    source_names: Mapping[str, str]
+    counts: Counter[str]
+    alert_ids: list[int]
+
+
+# --- identity --------------------------------------------------------------------
+
+
+def _fingerprint_text(art: Article) -> str:
+    return "\n".join(x for x in (art.title, art.summary, art.body) if x)
+
+
+def _add_source(conn: Connection, canonical: str, art: Article, now: datetime) -> bool:
+    res = conn.execute(insert_ignore(conn, t.article_sources, dict(article_id=canonical, source_id=art.source_id, url=art.url, first_seen=now)))
+    return bool(res.rowcount)
+
+
+def _identify(conn: Connection, art: Article, config: Config, now: datetime) -> tuple[str, str]:
+    """The id of the stored article ``art`` is (itself or the one it duplicates), and how it was found:
+    "new", "seen" (a re-fetch), "exact" (same id or URL from another source) or "near"."""
+    a = t.articles
+    row = conn.execute(select(a.c.id, a.c.duplicate_of).where(a.c.id == art.id)).first()
+    if row is not None:
+        canonical = row.duplicate_of or row.id
+        return canonical, ("exact" if _add_source(conn, canonical, art, now) else "seen")
+    if art.url:
+        row = conn.execute(select(a.c.id, a.c.duplicate_of).where(a.c.url == art.url).limit(1)).first()
+        if row is not None:
+            canonical = row.duplicate_of or row.id
+            _insert_article(conn, art, now, sig=None, duplicate_of=canonical)
+            return canonical, ("exact" if _add_source(conn, canonical, art, now) else "seen")
+    text = _fingerprint_text(art)
+    sig = minhash.signature(text) if len(minhash.words(text)) >= MIN_WORDS_FOR_NEAR_DUPLICATE else []
+    near = _near_duplicate(conn, sig, config.novelty.near_duplicate) if sig else None
+    if near is not None:
+        _insert_article(conn, art, now, sig=None, duplicate_of=near)
+        _add_source(conn, near, art, now)
+        return near, "near"
+    _insert_article(conn, art, now, sig=sig or None, duplicate_of=None)
+    _add_source(conn, art.id, art, now)
+    if sig:
+        conn.execute(insert_ignore(conn, t.minhash_bands, [dict(bucket=b, article_id=art.id) for b in minhash.buckets(sig)]))
+    return art.id, "new"
+
+
+def _insert_article(conn: Connection, art: Article, now: datetime, *, sig: list[int] | None, duplicate_of: str | None) -> None:
+    conn.execute(
+        insert_ignore(
+            conn,
+            t.articles,
+            dict(
+                id=art.id, source_id=art.source_id, url=art.url, title=art.title, summary=art.summary, body=art.body,
+                language=art.language, published=utc(art.published), updated=utc(art.updated), first_seen=now,
+                fingerprint=sig, duplicate_of=duplicate_of,
+            ),
+        )
+    )
+
+
+def _near_duplicate(conn: Connection, sig: list[int], threshold: float) -> str | None:
+    """The stored canonical article most similar to ``sig``, if at least ``threshold`` alike."""
+    b, a = t.minhash_bands, t.articles
+    ids = select(b.c.article_id).where(b.c.bucket.in_(minhash.buckets(sig))).distinct()
+    best, best_sim = None, 0.0
+    for row in conn.execute(select(a.c.id, a.c.fingerprint).where(a.c.id.in_(ids), a.c.duplicate_of.is_(None))):
+        sim = minhash.similarity(sig, row.fingerprint or [])
+        if sim >= threshold and (sim > best_sim or (sim == best_sim and best is not None and row.id < best)):
+            best, best_sim = row.id, sim
+    return best
+
+
+# --- stories ---------------------------------------------------------------------
+
+
+def _terms_of(m: Match) -> tuple[str, ...]:
+    return m.terms or tuple(sorted({s.term for s in m.spans}))
+
+
+def _on_match(ctx: _Ctx, art: Article, canonical: str, m: Match, policy: RulePolicy) -> None:
+    conn = ctx.conn
+    inserted = conn.execute(
+        insert_ignore(
+            conn,
+            t.matches,
+            dict(article_id=canonical, rule_id=m.rule_id, score=m.score, terms=list(_terms_of(m)),
+                 spans=[_span_json(s) for s in m.spans], matched_at=ctx.now),
+        )
+    ).rowcount
+    if not inserted:
+        # The rule already fired on this article (from another source): its story
+        # just counts one more source, silently.
+        sid = conn.execute(
+            select(t.story_articles.c.story_id)
+            .join(t.stories, t.stories.c.id == t.story_articles.c.story_id)
+            .where(t.story_articles.c.article_id == canonical, t.stories.c.rule_id == m.rule_id)
+        ).scalar()
+        if sid is not None:
+            _refresh_counts(conn, sid)
+        return
+
+    feats = features(art, _terms_of(m))
+    published = utc(art.published)
+    assert published is not None
+    story = _best_story(conn, m.rule_id, feats, published, ctx.config.novelty.story_window)
+    news: dict[str, list[str]] = {}
+    if story is None:
+        sid = conn.execute(
+            t.stories.insert().values(
+                rule_id=m.rule_id, title=art.title, terms=sorted(feats.terms), first_article_id=canonical,
+                created_at=published, updated_at=published, article_count=1, source_count=1,
+                names=sorted(feats.names), facts=sorted(feats.facts), keywords=sorted(feats.keywords),
+                languages=[feats.language], development_count=0, silent_count=0,
+            ).returning(t.stories.c.id)
+        ).scalar_one()
+        development, kind = False, "new_story"
+        ctx.counts["new_story"] += 1
+    else:
+        sid = story.id
+        news = {
+            "terms": sorted(feats.terms - set(story.terms)),
+            "names": sorted(feats.names - set(story.names)),
+            "facts": sorted(feats.facts - set(story.facts)),
+        }
+        development = bool(news["terms"] or news["facts"] or (feats.title_names - set(story.names)) or len(news["names"]) >= 2)
+        if not development:
+            news = {}
+        kind = "development" if development else "silent"
+        ctx.counts[kind] += 1
+        conn.execute(
+            update(t.stories).where(t.stories.c.id == sid).values(
+                terms=sorted(set(story.terms) | feats.terms),
+                names=sorted(set(story.names) | feats.names),
+                facts=sorted(set(story.facts) | feats.facts),
+                keywords=sorted(set(story.keywords) | feats.keywords),
+                languages=sorted(set(story.languages) | {feats.language}),
+                updated_at=max(utc(story.updated_at), published),  # type: ignore[type-var]
+                development_count=t.stories.c.development_count + (1 if development else 0),
+                silent_count=t.stories.c.silent_count + (0 if development else 1),
+            )
+        )
+    conn.execute(insert_ignore(conn, t.story_articles, dict(story_id=sid, article_id=canonical, added_at=ctx.now, development=development)))
+    article_count, source_count = _refresh_counts(conn, sid)
+
+    if policy.alert == "each":
+        alert_kind, key = "each", f"each:{m.rule_id}:{canonical}"
+    elif kind == "new_story":
+        alert_kind, key = "new_story", f"story:{m.rule_id}:{canonical}"
+    elif kind == "development" and policy.alert == "developments":
+        alert_kind, key = "development", f"dev:{m.rule_id}:{sid}:{canonical}"
+    else:
+        return
+    story_title = conn.execute(select(t.stories.c.title).where(t.stories.c.id == sid)).scalar_one()
+    payload = _payload(ctx, art, canonical, m, policy, alert_kind, sid, story_title, article_count, source_count, news)
+    try:
+        due = window_end(policy.digest, ctx.now, ctx.config.timezone)
+    except ValueError as exc:
+        log.warning("rule %s: %s; delivering immediately", m.rule_id, exc)
+        due = None
+    aid = record_alert(
+        conn, dedupe_key=key, rule_id=m.rule_id, kind=alert_kind, title=art.title, payload=payload,
+        created_at=ctx.now, targets=route(ctx.config, policy.notify or m.notify), severity=policy.severity or m.severity,
+        story_id=sid, article_id=canonical, digest_due_at=due,
+    )
+    if aid is not None:
+        ctx.alert_ids.append(aid)
+
+
+def _best_story(conn: Connection, rule_id: str, feats: Features, published: datetime, window: timedelta):  # type: ignore[no-untyped-def]
+    """The open story of ``rule_id`` this article belongs to, or None."""
+    s = t.stories
+    rows = conn.execute(
+        select(s).where(s.c.rule_id == rule_id, s.c.updated_at >= published - window, s.c.created_at <= published + window)
+    ).all()
+    words = feats.keywords | feats.names
+    best, best_score = None, 0.0
+    for row in rows:
+        known = set(row.keywords) | set(row.names)
+        containment = len(words & known) / len(words) if words else 0.0
+        shared_terms = len(feats.terms & set(row.terms))
+        same_language = feats.language in set(row.languages)
+        joins = containment >= SAME_LANGUAGE_JOIN or (not same_language and shared_terms >= CROSS_LANGUAGE_TERMS)
+        score = containment + 0.25 * shared_terms
+        if joins and (score > best_score or (score == best_score and best is not None and row.id < best.id)):
+            best, best_score = row, score
+    return best
+
+
+def _refresh_counts(conn: Connection, story_id: int) -> tuple[int, int]:
+    sa, src = t.story_articles, t.article_sources
+    articles = conn.execute(select(func.count()).select_from(sa).where(sa.c.story_id == story_id)).scalar_one()
+    sources = conn.execute(
+        select(func.count(func.distinct(src.c.source_id))).where(src.c.article_id.in_(select(sa.c.article_id).where(sa.c.story_id == story_id)))
+    ).scalar_one()
+    conn.execute(update(t.stories).where(t.stories.c.id == story_id).values(article_count=articles, source_count=max(1, sources)))
+    return int(articles), max(1, int(sources))
+
+
+# --- payloads --------------------------------------------------------------------
+
+
+def _span_json(s: Span) -> dict[str, object]:
+    return {"field": s.field, "start": s.start, "end": s.end, "text": s.text, "term": s.term}
+
+
+def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: int = 2) -> list[dict[str, object]]:
+    """Up to ``limit`` extracts around the matched spans, as segments [text, is_match].
+
+    Offsets that do not fit the text (a span computed on another version of it) are
+    re-found by the span's text, or skipped: a snippet never shows a wrong highlight.
+    """
+    by_field: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for s in spans:
+        text = art.field_text(s.field)
+        start, end = s.start, s.end
+        if text[start:end] != s.text:
+            start = text.find(s.text)
+            if start < 0 or not s.text:
+                continue
+            end = start + len(s.text)
+        by_field[s.field].append((start, end))
+    out: list[dict[str, object]] = []
+    for fieldname in ("title", "summary", "body"):
+        if fieldname not in by_field or len(out) >= limit:
+            continue
+        text = art.field_text(fieldname)
+        ranges = sorted(set(by_field[fieldname]))
+        # One window: the first match and those close enough to show with it.
+        ranges = [r for r in ranges if r[0] < ranges[0][0] + 2 * context]
+        first, last = ranges[0][0], max(e for _, e in ranges)
+        lo, hi = max(0, first - context), min(len(text), last + context)
+        if lo > 0:  # start and end on word boundaries
+            sp = text.find(" ", lo, first)
+            lo = sp + 1 if sp >= 0 else lo
+        if hi < len(text):
+            sp = text.rfind(" ", last, hi)
+            hi = sp if sp >= 0 else hi
+        segs: list[list[object]] = []
+        pos = lo
+        for s0, e0 in ranges:
+            if s0 < pos or e0 > hi:
+                continue
+            if s0 > pos:
+                segs.append([text[pos:s0], False])
+            segs.append([text[s0:e0], True])
+            pos = e0
+        if pos < hi:
+            segs.append([text[pos:hi], False])
+        out.append({"field": fieldname, "segments": segs, "cut_before": lo > 0, "cut_after": hi < len(text)})
+    return out
+
+
+def _payload(
+    ctx: _Ctx, art: Article, canonical: str, m: Match, policy: RulePolicy, kind: str, story_id: int, story_title: str,
+    article_count: int, source_count: int, news: Mapping[str, list[str]],
+) -> dict[str, object]:
+    """Everything the templates render, copied into the alert so it stays readable after retention."""
+    srcs = ctx.conn.execute(
+        select(t.article_sources.c.source_id).where(t.article_sources.c.article_id == canonical)
+    ).scalars().all()
+    return {
+        "rule_id": m.rule_id,
+        "rule_name": policy.name or m.rule_id,
+        "severity": policy.severity or m.severity,
+        "kind": kind,
+        "headline": art.title,
+        "url": art.url,
+        "source": ctx.source_names.get(art.source_id) or art.source_id,
+        "sources": sorted({ctx.source_names.get(s) or s for s in srcs} | {ctx.source_names.get(art.source_id) or art.source_id}),
+        "published": utc(art.published).isoformat(),  # type: ignore[union-attr]
+        "language": art.language,
+        "extract": lede(art, 500),
+        "terms": list(_terms_of(m)),
+        "snippets": snippets(art, m.spans),
+        "new": {k: list(v) for k, v in news.items() if v},
+        "story_id": story_id,
+        "story_title": story_title,
+        "story_articles": article_count,
+        "story_sources": source_count,
+        "score": m.score,
+    }
+
+
+# --- feed health -----------------------------------------------------------------
+
+
+def _on_health(ctx: _Ctx, event: HealthEvent) -> None:
+    name = ctx.source_names.get(event.source_id) or event.source_id
+    down = event.kind == "down"
+    title = f"Feed {'down' if down else 'recovered'}: {name}"
+    aid = record_alert(
+        ctx.conn,
+        dedupe_key=f"health:{event.kind}:{event.source_id}:{ctx.now.isoformat()}",
+        rule_id=HEALTH_RULE,
+        kind="feed_health",
+        title=title,
+        payload={"kind": "feed_health", "rule_id": HEALTH_RULE, "rule_name": "feed health", "headline": title,
+                 "source": name, "source_id": event.source_id, "state": event.kind, "message": event.message,
+                 "severity": "warning" if down else "info", "published": ctx.now.isoformat(), "url": None},
+        created_at=ctx.now,
+        targets=route(ctx.config, operations=True),
+        severity="warning" if down else "info",
+    )
+    if aid is not None:
+        ctx.alert_ids.append(aid)

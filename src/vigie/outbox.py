@@ -1,0 +1,359 @@
+"""The alert outbox: alert rows and one delivery row per routed target.
+
+An alert is written in the same transaction as the story change that caused it,
+together with one ``deliveries`` row per target it is routed to. Sending happens
+later (``vigie.deliver``) and is allowed only to the run that *claimed* the
+delivery with a conditional UPDATE, so the database, not timing, decides who
+sends what:
+
+- ``alerts.dedupe_key`` is unique: recording the same alert twice (a re-run, a
+  second worker) inserts nothing the second time;
+- ``(alert_id, target)`` is unique: one delivery per target;
+- a claim is ``UPDATE ... WHERE status='pending' AND (claimed_until IS NULL OR
+  claimed_until < now)``: of two overlapping runs exactly one gets each row, and a
+  claim left by a killed run expires with its lease.
+
+Routing uses apprise-style tags: an alert with notify tags goes to the targets
+carrying one of them; an alert without goes to every target except those tagged
+only for operations (``config.health.notify``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, Mapping, Sequence
+
+from pydantic import SecretStr
+from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from vigie.config import Config, TargetConfig
+from vigie.models import Alert, Delivery
+from vigie.store import schema as t
+
+CONSOLE_TARGET = "console"
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A timezone-aware UTC datetime (SQLite gives naive ones back)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def insert_ignore(conn: Connection, table, values: Mapping[str, object] | list):  # type: ignore[no-untyped-def]
+    """An INSERT that does nothing on a unique conflict, for SQLite and PostgreSQL alike."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(values).on_conflict_do_nothing()
+
+
+def effective_targets(config: Config) -> tuple[TargetConfig, ...]:
+    """The configured targets; with none, the embedded console target (``vigie://``) so nothing is lost."""
+    if config.targets:
+        return config.targets
+    return (TargetConfig(name=CONSOLE_TARGET, url=SecretStr("vigie://"), display_url="vigie://"),)
+
+
+def route(config: Config, notify: Iterable[str] = (), *, operations: bool = False) -> list[str]:
+    """Names of the targets an alert goes to.
+
+    ``operations`` alerts (feed health) go to targets tagged with ``config.health.notify``;
+    when no target has such a tag they go to every target, so a dead feed is still heard of.
+    """
+    targets = effective_targets(config)
+    ops = set(config.health.notify)
+    if operations:
+        chosen = [tc.name for tc in targets if ops & set(tc.tags)]
+        return chosen or [tc.name for tc in targets]
+    wanted = set(notify)
+    if wanted:
+        return [tc.name for tc in targets if wanted & set(tc.tags)]
+    return [tc.name for tc in targets if not (tc.tags and set(tc.tags) <= ops)]
+
+
+def record_alert(
+    conn: Connection,
+    *,
+    dedupe_key: str,
+    rule_id: str,
+    kind: str,
+    title: str,
+    payload: Mapping[str, object],
+    created_at: datetime,
+    targets: Sequence[str],
+    severity: str = "info",
+    story_id: int | None = None,
+    article_id: str | None = None,
+    digest_due_at: datetime | None = None,
+) -> int | None:
+    """Insert an alert and its deliveries inside the caller's transaction.
+
+    Returns the new alert id, or None when an alert with this ``dedupe_key`` exists
+    (the caller then records nothing more for it).
+    """
+    row = conn.execute(
+        insert_ignore(
+            conn,
+            t.alerts,
+            dict(
+                dedupe_key=dedupe_key[:800],
+                rule_id=rule_id,
+                kind=kind,
+                severity=severity,
+                story_id=story_id,
+                article_id=article_id,
+                title=title,
+                payload=dict(payload),
+                created_at=created_at,
+                digest_due_at=digest_due_at,
+            ),
+        ).returning(t.alerts.c.id)
+    ).first()
+    if row is None:
+        return None
+    alert_id = int(row[0])
+    for name in dict.fromkeys(targets):
+        conn.execute(
+            insert_ignore(
+                conn,
+                t.deliveries,
+                dict(alert_id=alert_id, target=name, status="pending", attempts=0, next_attempt_at=None),
+            )
+        )
+    return alert_id
+
+
+def _alert(row) -> Alert:  # type: ignore[no-untyped-def]
+    return Alert(
+        id=row.id,
+        rule_id=row.rule_id,
+        kind=row.kind,
+        title=row.title,
+        created_at=utc(row.created_at),  # type: ignore[arg-type]
+        article_id=row.article_id,
+        story_id=row.story_id,
+        payload=row.payload or {},
+    )
+
+
+def _delivery(row) -> Delivery:  # type: ignore[no-untyped-def]
+    return Delivery(
+        id=row.id,
+        alert_id=row.alert_id,
+        target=row.target,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=utc(row.next_attempt_at),
+        sent_at=utc(row.sent_at),
+    )
+
+
+def recent_alerts(engine: Engine, since: datetime) -> list[Alert]:
+    """Alerts recorded at or after ``since``, oldest first (for a run summary)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.alerts).where(t.alerts.c.created_at >= since).order_by(t.alerts.c.id)).all()
+    return [_alert(r) for r in rows]
+
+
+def get_alert(engine: Engine, alert_id: int) -> tuple[Alert, list[Delivery]] | None:
+    """One alert with its deliveries, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(select(t.alerts).where(t.alerts.c.id == alert_id)).first()
+        if row is None:
+            return None
+        dels = conn.execute(select(t.deliveries).where(t.deliveries.c.alert_id == alert_id).order_by(t.deliveries.c.target)).all()
+    return _alert(row), [_delivery(d) for d in dels]
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    """One line of ``vigie alerts list``: an alert and the state of its deliveries."""
+
+    alert: Alert
+    deliveries: tuple[Delivery, ...]
+    digest_due_at: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        states = {d.status for d in self.deliveries}
+        if not states:
+            return "unrouted"
+        if "failed" in states:
+            return "failed"
+        if "pending" in states:
+            return "pending"
+        return "sent"
+
+
+def list_alerts(engine: Engine, *, status: str | None = None, limit: int = 50) -> list[AlertLine]:
+    """The latest alerts (newest first) with their deliveries; ``status`` filters on the summary state."""
+    with engine.connect() as conn:
+        q = select(t.alerts).order_by(t.alerts.c.id.desc())
+        if status in ("pending", "failed", "sent"):
+            ids = select(t.deliveries.c.alert_id).where(t.deliveries.c.status == status)
+            q = q.where(t.alerts.c.id.in_(ids))
+        rows = conn.execute(q.limit(limit)).all()
+        ids = [r.id for r in rows]
+        dels: dict[int, list[Delivery]] = {i: [] for i in ids}
+        if ids:
+            for d in conn.execute(select(t.deliveries).where(t.deliveries.c.alert_id.in_(ids)).order_by(t.deliveries.c.target)):
+                dels[d.alert_id].append(_delivery(d))
+    lines = [AlertLine(_alert(r), tuple(dels[r.id]), utc(r.digest_due_at)) for r in rows]
+    if status in ("pending", "failed", "sent"):
+        lines = [ln for ln in lines if ln.status == status]
+    return lines
+
+
+def retry_failed(engine: Engine, now: datetime, alert_id: int | None = None) -> int:
+    """Put failed deliveries (of one alert, or all) back to pending with a fresh attempt count."""
+    with engine.begin() as conn:
+        q = (
+            update(t.deliveries)
+            .where(t.deliveries.c.status == "failed")
+            .values(status="pending", attempts=0, next_attempt_at=now, claimed_by=None, claimed_until=None)
+        )
+        if alert_id is not None:
+            q = q.where(t.deliveries.c.alert_id == alert_id)
+        return conn.execute(q).rowcount or 0
+
+
+# --- claims, used by vigie.deliver -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    """A pending delivery whose time has come, with its alert."""
+
+    delivery: Delivery
+    alert: Alert
+    digest_due_at: datetime | None
+
+
+def due_deliveries(engine: Engine, now: datetime) -> list[DueDelivery]:
+    """Pending deliveries that may be sent at ``now``: not waiting for a retry, a digest
+    window, or another run's unexpired claim. Oldest alert first."""
+    d, a = t.deliveries, t.alerts
+    q = (
+        select(d, a.c.rule_id, a.c.kind, a.c.title, a.c.created_at, a.c.article_id, a.c.story_id, a.c.payload, a.c.digest_due_at)
+        .join(a, a.c.id == d.c.alert_id)
+        .where(
+            d.c.status == "pending",
+            or_(d.c.next_attempt_at.is_(None), d.c.next_attempt_at <= now),
+            or_(a.c.digest_due_at.is_(None), a.c.digest_due_at <= now),
+            or_(d.c.claimed_until.is_(None), d.c.claimed_until < now),
+        )
+        .order_by(a.c.id, d.c.target)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    out = []
+    for r in rows:
+        alert = Alert(id=r.alert_id, rule_id=r.rule_id, kind=r.kind, title=r.title, created_at=utc(r.created_at),  # type: ignore[arg-type]
+                      article_id=r.article_id, story_id=r.story_id, payload=r.payload or {})
+        out.append(DueDelivery(_delivery(r), alert, utc(r.digest_due_at)))
+    return out
+
+
+def claim(engine: Engine, delivery_ids: Sequence[int], token: str, now: datetime, lease: timedelta) -> set[int]:
+    """Claim the given deliveries for ``token``; return the ids this call won.
+
+    The conditional UPDATE is the lock: a row claimed by another live run, or already
+    sent, is not touched, whatever the timing of the two runs.
+    """
+    if not delivery_ids:
+        return set()
+    d = t.deliveries
+    with engine.begin() as conn:
+        conn.execute(
+            update(d)
+            .where(
+                d.c.id.in_(list(delivery_ids)),
+                d.c.status == "pending",
+                or_(d.c.claimed_until.is_(None), d.c.claimed_until < now),
+            )
+            .values(claimed_by=token, claimed_until=now + lease)
+        )
+        won = conn.execute(select(d.c.id).where(d.c.id.in_(list(delivery_ids)), d.c.claimed_by == token, d.c.status == "pending")).scalars()
+        return set(won)
+
+
+def mark_sent(engine: Engine, delivery_ids: Sequence[int], token: str, now: datetime) -> int:
+    """Mark claimed deliveries sent (only from the apprise result of their target)."""
+    d = t.deliveries
+    with engine.begin() as conn:
+        return conn.execute(
+            update(d)
+            .where(d.c.id.in_(list(delivery_ids)), d.c.claimed_by == token, d.c.status == "pending")
+            .values(status="sent", sent_at=now, attempts=d.c.attempts + 1, last_error=None, claimed_until=None)
+        ).rowcount or 0
+
+
+def backoff(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
+    """Delay before attempt ``attempts + 1``: base, 2*base, 4*base ... capped."""
+    return min(cap, base * (2 ** max(0, attempts - 1)))
+
+
+def mark_failure(
+    engine: Engine, delivery_ids: Sequence[int], token: str, now: datetime, error: str, *, max_attempts: int, base: timedelta, cap: timedelta
+) -> list[int]:
+    """Record a failed attempt; return the ids that have now reached ``max_attempts`` and are failed for good."""
+    d = t.deliveries
+    given_up: list[int] = []
+    with engine.begin() as conn:
+        rows = conn.execute(select(d.c.id, d.c.attempts).where(d.c.id.in_(list(delivery_ids)), d.c.claimed_by == token, d.c.status == "pending")).all()
+        for row in rows:
+            attempts = row.attempts + 1
+            final = attempts >= max_attempts
+            conn.execute(
+                update(d)
+                .where(d.c.id == row.id, d.c.claimed_by == token, d.c.status == "pending")
+                .values(
+                    attempts=attempts,
+                    last_error=error[:4000],
+                    status="failed" if final else "pending",
+                    next_attempt_at=None if final else now + backoff(attempts, base, cap),
+                    claimed_until=None,
+                )
+            )
+            if final:
+                given_up.append(row.id)
+    return given_up
+
+
+def release(engine: Engine, delivery_ids: Sequence[int], token: str, reason: str) -> None:
+    """Give a claim back without counting an attempt (e.g. the target is not configured any more)."""
+    d = t.deliveries
+    with engine.begin() as conn:
+        conn.execute(
+            update(d)
+            .where(d.c.id.in_(list(delivery_ids)), d.c.claimed_by == token, d.c.status == "pending")
+            .values(claimed_until=None, claimed_by=None, last_error=reason[:4000])
+        )
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Deliveries per status."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.deliveries.c.status, func.count()).group_by(t.deliveries.c.status)).all()
+    return {s: n for s, n in rows}
+
+
+__all__ = [
+    "AlertLine",
+    "DueDelivery",
+    "claim",
+    "counts",
+    "due_deliveries",
+    "effective_targets",
+    "get_alert",
+    "list_alerts",
+    "mark_failure",
+    "mark_sent",
+    "record_alert",
+    "recent_alerts",
+    "release",
+    "retry_failed",
+    "route",
+]

@@ -1,0 +1,307 @@
+"""Render alerts into messages, per channel, with Jinja2 templates the user can override.
+
+Channels and their formats::
+
+    email     HTML (apprise adds the plain-text alternative part)   alert.html.j2 / digest.html.j2
+    slack     Slack mrkdwn                                           alert.slack.j2 / digest.slack.j2
+    markdown  Markdown (Discord, Telegram, Matrix ...)               alert.md.j2 / digest.md.j2
+    text      plain text (console, SMS-like targets, format: text)   alert.txt.j2 / digest.txt.j2
+
+A ``templates`` folder in the data dir, then one beside the config file, take
+precedence over the packaged templates, file by file.
+
+Everything an alert carries comes from a feed and is untrusted. Escaping is not left
+to template authors: every ``{{ value }}`` goes through the channel's escaper (HTML
+autoescape; Slack's ``&``/``<``/``>`` entities plus defused ``@here``-style
+mentions; Markdown's punctuation), and only the helpers of this module (``link``,
+``hl``) emit markup, built from escaped parts. A message longer than the target
+allows is re-rendered with shorter extracts and fewer digest items before, as a
+last resort, being cut at a line boundary -- never in the middle of markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Literal, Mapping, Sequence
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from vigie.models import Alert
+
+Channel = Literal["email", "slack", "markdown", "text"]
+_EXT = {"email": "html", "slack": "slack", "markdown": "md", "text": "txt"}
+_FORMAT = {"email": "html", "slack": "markdown", "markdown": "markdown", "text": "text"}
+KIND_LABEL = {
+    "new_story": "New story",
+    "development": "Development",
+    "each": "Match",
+    "digest": "Digest",
+    "feed_health": "Feed health",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a title and a body may be on one target (characters)."""
+
+    title: int = 250
+    body: int = 32768
+
+
+# Slack: a Block Kit header holds 150 characters of plain text, a section 3000.
+SLACK_LIMITS = Limits(title=150, body=3000)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    body: str
+    body_format: str  # "html" | "markdown" | "text" (apprise NotifyFormat values)
+
+
+# --- escapers ----------------------------------------------------------------------
+
+_MENTION = re.compile(r"@(?=(here|channel|everyone|all)\b)", re.IGNORECASE)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def slack_escape(value: Any) -> str:
+    """Text made inert for Slack mrkdwn: no ``<!channel>``, ``<@U..>`` or ``<url|text>`` can survive."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION.sub("@\u200b", text)
+
+
+def md_escape(value: Any) -> str:
+    """Markdown punctuation backslash-escaped: an article cannot add a link, image or heading."""
+    text = _MD_SPECIAL.sub(r"\\\1", str(value))
+    return _MENTION.sub("@\u200b", text)
+
+
+def _one_line(value: Any) -> str:
+    return " ".join(str(value).split())
+
+
+def safe_url(url: Any) -> str | None:
+    """The URL if it is http(s), with the characters that end a link in any channel percent-encoded."""
+    if not url:
+        return None
+    text = str(url).strip()
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in ("http", "https"):
+        return None
+    return quote(text, safe=":/?#@!$&'*+,;=%-._~")
+
+
+def _finalizer(channel: Channel) -> Callable[[Any], Any] | None:
+    def wrap(fn: Callable[[Any], str]) -> Callable[[Any], Any]:
+        def finalize(value: Any) -> Any:
+            if value is None:
+                return ""
+            if isinstance(value, Markup):
+                return value
+            return Markup(fn(value))
+
+        return finalize
+
+    if channel == "slack":
+        return wrap(slack_escape)
+    if channel == "markdown":
+        return wrap(md_escape)
+    if channel == "text":
+        return wrap(lambda v: _MENTION.sub("@\u200b", str(v)))
+    return None  # html: Jinja's autoescape
+
+
+def _helpers(channel: Channel) -> dict[str, Callable[..., Any]]:
+    """``link(url, text)`` and ``hl(segments)`` for one channel, returning safe markup."""
+    esc: Callable[[Any], str] = {
+        "email": lambda v: str(escape(v)),
+        "slack": slack_escape,
+        "markdown": md_escape,
+        "text": lambda v: _MENTION.sub("@\u200b", str(v)),
+    }[channel]
+
+    def link(url: Any, text: Any = None) -> Markup:
+        target = safe_url(url)
+        label = _one_line(text if text else (url or ""))
+        if target is None:
+            return Markup(esc(label))
+        if channel == "email":
+            return Markup(f'<a href="{escape(target)}">{escape(label)}</a>')
+        if channel == "slack":
+            return Markup(f"<{target.replace('|', '%7C').replace('>', '%3E')}|{slack_escape(label)}>")
+        if channel == "markdown":
+            return Markup(f"[{md_escape(label)}]({target.replace('(', '%28').replace(')', '%29')})")
+        return Markup(f"{label} <{target}>" if text else target)
+
+    def hl(segments: Sequence[Sequence[Any]]) -> Markup:
+        out = []
+        for seg in segments or ():
+            text, hit = re.sub(r"\s+", " ", str(seg[0])), bool(seg[1])
+            part = esc(text)
+            if hit:
+                part = {"email": f"<mark><b>{part}</b></mark>", "slack": f"*{part}*", "markdown": f"**{part}**", "text": f"[{part}]"}[channel]
+            out.append(part)
+        return Markup("".join(out))
+
+    return {"link": link, "hl": hl}
+
+
+# --- environment -----------------------------------------------------------------
+
+
+def template_dirs(data_dir: Path | None = None, config_path: Path | None = None) -> list[Path]:
+    """User template folders, most important first (only those that exist)."""
+    dirs = []
+    if data_dir is not None:
+        dirs.append(Path(data_dir) / "templates")
+    if config_path is not None:
+        dirs.append(Path(config_path).resolve().parent / "templates")
+    return [d for d in dirs if d.is_dir()]
+
+
+def environment(channel: Channel, user_dirs: Sequence[Path] = ()) -> Environment:
+    loaders: list[Any] = [FileSystemLoader([str(d) for d in user_dirs])] if user_dirs else []
+    loaders.append(PackageLoader("vigie", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=channel == "email",
+        finalize=_finalizer(channel),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.globals.update(_helpers(channel))
+    env.filters["oneline"] = _one_line
+    env.globals["kind_label"] = lambda k: KIND_LABEL.get(str(k), str(k))
+    return env
+
+
+# --- rendering -------------------------------------------------------------------
+
+
+def _local(iso: Any, tz: str) -> str:
+    try:
+        value = datetime.fromisoformat(str(iso))
+    except (TypeError, ValueError):
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _item(alert: Alert, tz: str, extract: int, snippets: int) -> dict[str, Any]:
+    p: Mapping[str, Any] = alert.payload or {}
+    text = str(p.get("extract") or "")
+    if len(text) > extract:
+        cut = text.rfind(" ", 0, extract)
+        text = (text[: cut if cut > extract // 2 else extract]).rstrip() + "…" if extract > 0 else ""
+    new = p.get("new") or {}
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "rule_id": alert.rule_id,
+        "rule_name": p.get("rule_name") or alert.rule_id,
+        "severity": p.get("severity", "info"),
+        "headline": _one_line(p.get("headline") or alert.title),
+        "url": p.get("url"),
+        "source": p.get("source") or "",
+        "sources": list(p.get("sources") or []),
+        "when": _local(p.get("published") or alert.created_at.isoformat(), tz),
+        "extract": text,
+        "terms": list(p.get("terms") or []),
+        "snippets": list(p.get("snippets") or [])[:snippets],
+        "new_terms": list(new.get("terms") or []),
+        "new_names": list(new.get("names") or []),
+        "new_facts": list(new.get("facts") or []),
+        "story_id": p.get("story_id") or alert.story_id,
+        "story_title": _one_line(p.get("story_title") or ""),
+        "story_articles": p.get("story_articles") or 1,
+        "story_sources": p.get("story_sources") or 1,
+        "message": p.get("message") or "",
+        "state": p.get("state") or "",
+    }
+
+
+def _groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Digest items grouped by rule, then by story, in first-seen order."""
+    rules: dict[str, dict[str, Any]] = {}
+    for it in items:
+        rule = rules.setdefault(it["rule_id"], {"rule_id": it["rule_id"], "rule_name": it["rule_name"], "stories": {}})
+        key = it["story_id"] if it["story_id"] is not None else f"a{it['id']}"
+        story = rule["stories"].setdefault(key, {"story_id": it["story_id"], "title": it["story_title"] or it["headline"], "alerts": []})
+        story["alerts"].append(it)
+    return [{**r, "stories": list(r["stories"].values())} for r in rules.values()]
+
+
+def title_for(alerts: Sequence[Alert]) -> str:
+    if len(alerts) == 1:
+        a = alerts[0]
+        p = a.payload or {}
+        if a.kind == "feed_health":
+            return _one_line(a.title)
+        return _one_line(f"[{p.get('rule_name') or a.rule_id}] {KIND_LABEL.get(a.kind, a.kind)}: {p.get('headline') or a.title}")
+    rules = sorted({str((a.payload or {}).get("rule_name") or a.rule_id) for a in alerts})
+    stories = {a.story_id for a in alerts}
+    return _one_line(f"[{', '.join(rules)}] Digest: {len(alerts)} alerts, {len(stories)} stories")
+
+
+def _cut_title(title: str, limit: int) -> str:
+    if len(title) <= limit:
+        return title
+    cut = title.rfind(" ", 0, limit - 1)
+    return title[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+
+
+def _cut_lines(body: str, limit: int) -> str:
+    """Cut at the last whole line that fits: markup in this module never spans lines."""
+    marker = "\n…"
+    if len(body) <= limit:
+        return body
+    cut = body.rfind("\n", 0, max(0, limit - len(marker)))
+    if cut <= 0:
+        return body[: max(0, limit - 1)] + "…"
+    return body[:cut] + marker
+
+
+def render(
+    alerts: Sequence[Alert],
+    channel: Channel,
+    *,
+    limits: Limits = Limits(),
+    tz: str = "UTC",
+    user_dirs: Sequence[Path] = (),
+) -> Rendered:
+    """One message for one alert, or a digest of several (grouped by rule and story)."""
+    if not alerts:
+        raise ValueError("render: no alerts")
+    env = environment(channel, user_dirs)
+    ext = _EXT[channel]
+    digest = len(alerts) > 1
+    template = env.get_template(f"{'digest' if digest else 'alert'}.{ext}.j2")
+    body = ""
+    # Shorter and shorter versions until the body fits the channel.
+    for extract, snippets in ((500, 2), (240, 1), (120, 1), (0, 0)):
+        items = [_item(a, tz, extract, snippets) for a in alerts]
+        shown = len(items)
+        while True:
+            ctx = {"item": items[0], "items": items[:shown], "groups": _groups(items[:shown]), "more": len(items) - shown, "count": len(items)}
+            body = template.render(**ctx).strip() + "\n"
+            if len(body) <= limits.body or shown <= 1 or extract > 0:
+                break
+            shown = max(1, shown * 3 // 4)
+        if len(body) <= limits.body:
+            break
+    if len(body) > limits.body:
+        body = _cut_lines(body, limits.body)
+    return Rendered(title=_cut_title(title_for(alerts), limits.title), body=body, body_format=_FORMAT[channel])

@@ -1,0 +1,139 @@
+"""What an article says about its event, as sets novelty can compare.
+
+Novelty needs two judgements that plain string equality cannot make:
+
+- *same event?* -- articles about one event share most of the content words of their
+  title and lede, in one language; across languages they share the rule's canonical
+  entities (``Match.terms``: "Koursk" and "Kursk" are one canonical term);
+- *something new?* -- a development brings a name (person, place, organisation) or a
+  figure (a toll, a count) the story did not have, or a new entity of the rule.
+  New wording alone (another outlet's rewrite) is not news.
+
+Everything here is pure and cheap: regular expressions over the title and the first
+sentence of the summary, no model. Words are casefolded and stripped of accents.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from vigie.models import Article
+
+# Function words and newsroom filler in the languages of the corpus; they say nothing
+# about which event an article is about.
+_STOP = frozenset(
+    """
+    a about after again against all also an and any are as at be because been before being between both but by
+    can could did do does doing down during each few for from further had has have having he her here hers him
+    his how i if in into is it its just more most my no nor not now of off on once only or other our out over
+    own same she should so some such than that the their them then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your says said
+    say new news live latest update updates video watch read more amid over under year years day days week weeks
+    told tells people time first last after report reports reported could would being still back
+    le la les un une des du de d l et ou en au aux ce cette ces son sa ses leur leurs pour par sur dans avec sans
+    est sont a ont ete etre qui que quoi dont pas plus ne se sous entre apres avant selon comme mais donc ni car
+    il elle ils elles nous vous on lui y
+    der die das und oder ein eine nicht mit von zu im ist den dem des auf fur
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+    janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre
+    lundi mardi mercredi jeudi vendredi samedi dimanche
+    """.split()
+)
+
+_TOKEN = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
+_NUMBER = re.compile(r"(?<![\w.,])\d[\d,. ]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ\"«“])")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def fold(word: str) -> str:
+    """Casefold and strip accents: "Kyiv's" -> "kyiv's", "Élysée" -> "elysee"."""
+    text = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c)).replace("’", "'")
+
+
+def lede(article: Article, limit: int = 400) -> str:
+    """The first sentence of the summary (or of the body when there is no summary)."""
+    text = (article.summary or article.body or "").strip()
+    if not text:
+        return ""
+    first = _SENTENCE_END.split(text, maxsplit=1)[0]
+    return first[:limit]
+
+
+def _base(token: str) -> str:
+    word = fold(token).strip("'-")
+    for suffix in ("'s", "'"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word
+
+
+def _title_case(title: str) -> bool:
+    """True for headlines Written Like This, where capitals say nothing about names."""
+    words = [w for w in _TOKEN.findall(title) if len(w) > 3 and w[0].isalpha()]
+    if len(words) < 3:
+        return False
+    return sum(1 for w in words if w[0].isupper()) / len(words) > 0.7
+
+
+def names_in(text: str, *, skip_first: bool = True) -> set[str]:
+    """Capitalised words that are not sentence starts or function words: people, places, bodies."""
+    out: set[str] = set()
+    for sentence in _SENTENCE_END.split(text):
+        tokens = _TOKEN.findall(sentence)
+        for i, tok in enumerate(tokens):
+            if (skip_first and i == 0) or not tok[0].isupper():
+                continue
+            base = _base(tok)
+            if len(base) < 2 or base in _STOP or base.isdigit():
+                continue
+            out.add(base)
+    return out
+
+
+def numbers_in(text: str) -> set[str]:
+    """Figures of a text, normalised ("1,200" and "1 200" are one), years left out."""
+    out = set()
+    for m in _NUMBER.finditer(text):
+        value = re.sub(r"[ ,.]", "", m.group(0))
+        if value and not _YEAR.match(value):
+            out.add(value.lstrip("0") or "0")
+    return out
+
+
+def keywords_in(text: str) -> set[str]:
+    """Content words (4+ letters, not function words)."""
+    return {b for b in (_base(t) for t in _TOKEN.findall(text)) if len(b) >= 4 and b not in _STOP and not b.isdigit()}
+
+
+@dataclass(frozen=True)
+class Features:
+    """The comparable facts of one article for one rule."""
+
+    terms: frozenset[str]  # canonical entities/terms of the rule that matched (language-independent)
+    title_names: frozenset[str]  # names in the headline (empty for Title Case headlines)
+    names: frozenset[str]  # names in headline + lede
+    facts: frozenset[str]  # figures in headline + lede
+    keywords: frozenset[str]  # content words in headline + lede, without the rule's own terms
+    language: str
+
+
+def features(article: Article, terms: tuple[str, ...]) -> Features:
+    """The features of ``article`` as matched with ``terms``."""
+    term_words = {_base(w) for t in terms for w in _TOKEN.findall(t)}
+    lead = lede(article)
+    title_names = set() if _title_case(article.title) else names_in(article.title, skip_first=True)
+    names = (title_names | names_in(lead)) - term_words
+    keywords = (keywords_in(article.title) | keywords_in(lead)) - term_words
+    return Features(
+        terms=frozenset(terms),
+        title_names=frozenset(title_names - term_words),
+        names=frozenset(names),
+        facts=frozenset(numbers_in(article.title) | numbers_in(lead)),
+        keywords=frozenset(keywords),
+        language=(article.language or "und").split("-")[0].lower(),
+    )

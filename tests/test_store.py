@@ -1,0 +1,62 @@
+"""The store: migrations, constraints and retention, on SQLite and PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from support_store import T0, engine, store_url  # noqa: F401 - fixtures
+from vigie.store import schema as t
+from vigie.store.db import apply_migrations, connect, table_names
+from vigie.store.retention import purge
+
+
+def test_migrations_create_every_table_once(store_url: str) -> None:  # noqa: F811
+    eng = connect(store_url)
+    try:
+        assert {"articles", "stories", "alerts", "deliveries", "minhash_bands", "feeds"} <= set(table_names(eng))
+        assert apply_migrations(eng) == []  # already applied: nothing to do
+        with eng.connect() as conn:
+            assert list(conn.execute(select(t.schema_migrations.c.name)).scalars()) == ["0001_initial"]
+    finally:
+        eng.dispose()
+
+
+def test_sqlite_uses_wal(tmp_path) -> None:
+    eng = connect(f"sqlite:///{tmp_path / 'x.db'}")
+    with eng.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    eng.dispose()
+
+
+def _alert(key: str) -> dict:
+    return dict(dedupe_key=key, rule_id="r", kind="new_story", title="t", payload={}, created_at=T0)
+
+
+@pytest.mark.parametrize("what", ["dedupe_key", "delivery_per_target"])
+def test_constraints_refuse_doubles(engine, what: str) -> None:  # noqa: F811
+    with engine.begin() as conn:
+        aid = conn.execute(insert(t.alerts).values(_alert("k1")).returning(t.alerts.c.id)).scalar_one()
+        conn.execute(insert(t.deliveries).values(alert_id=aid, target="mail", status="pending", attempts=0))
+    with pytest.raises(IntegrityError):
+        with engine.begin() as conn:
+            if what == "dedupe_key":
+                conn.execute(insert(t.alerts).values(_alert("k1")))
+            else:
+                conn.execute(insert(t.deliveries).values(alert_id=aid, target="mail", status="pending", attempts=0))
+
+
+def test_retention_forgets_old_articles_and_keeps_alerts(engine) -> None:  # noqa: F811
+    with engine.begin() as conn:
+        for aid, seen in (("old", T0 - timedelta(days=100)), ("new", T0)):
+            conn.execute(insert(t.articles).values(id=aid, source_id="s", title=aid, summary="", body="", language="en",
+                                                   published=seen, first_seen=seen))
+            conn.execute(insert(t.article_sources).values(article_id=aid, source_id="s", first_seen=seen))
+        conn.execute(insert(t.alerts).values(_alert("old-alert")))
+    report = purge(engine, T0, timedelta(days=90))
+    assert report.articles == 1
+    with engine.connect() as conn:
+        assert list(conn.execute(select(t.articles.c.id)).scalars()) == ["new"]
+        assert list(conn.execute(select(t.article_sources.c.article_id)).scalars()) == ["new"]
+        assert conn.execute(select(t.alerts.c.dedupe_key)).scalars().all() == ["old-alert"]
