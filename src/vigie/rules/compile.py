@@ -32,7 +32,7 @@ from vigie import nlp
 from vigie.langdetect import detect_language
 from vigie.models import Article, Match, RulePolicy, Span
 from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope
-from vigie.rules.folding import fold_words, is_cjk_or_hangul, tokenize
+from vigie.rules.folding import is_cjk_or_hangul, tokenize
 from vigie.rules.loader import LoadedRule, RuleSet
 
 ALL_FIELDS: tuple[str, ...] = ("title", "summary", "body")
@@ -197,7 +197,11 @@ def _rule_trigger(cr: CompiledRule, popularity: list[int]) -> frozenset[int] | N
 def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dict[str, set[str] | None]:
     """Automaton keys of one phrase -> the languages they count in (None: every language)."""
     prefix = phrase.rstrip().endswith("*")
-    words = fold_words(phrase.rstrip().rstrip("*"))
+    core = phrase.rstrip().rstrip("*")
+    toks = tokenize(core)
+    words = toks.folded
+    # Lemma tables are keyed by the written (accented) word, so inflect the raw words, not the folded ones.
+    raw_words = [core[s:e].lower() for s, e in zip(toks.starts, toks.ends)]
     if not words:
         return {}
     if words and words[-1] and is_cjk_or_hangul(words[-1][-1]):
@@ -206,7 +210,7 @@ def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dic
     out: dict[str, set[str] | None] = {" " + " ".join(words) + tail: None}
     if inflect:
         for lang in languages:
-            per_word = [sorted(nlp.inflections(w, lang)) for w in words]
+            per_word = [sorted(nlp.inflections(w, lang)) for w in raw_words]
             if prefix:
                 per_word[-1] = [words[-1]]  # the * already covers the endings
             for combo in itertools.islice(itertools.product(*per_word), MAX_VARIANTS_PER_PHRASE):
