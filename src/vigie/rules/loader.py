@@ -138,17 +138,24 @@ def _validation_errors(path: str, data: Any, exc: ValidationError) -> list[RuleE
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> list[Any]:
-    """The part of pydantic's loc that names real keys/items (drops union tags and validator names)."""
+    """The part of pydantic's loc that names real keys/items.
+
+    Drops the union tags of match nodes (pydantic puts the tag, e.g. ``text``,
+    before the field names of that node: ``match.text.exactly``) and validator names.
+    """
     keys: list[Any] = []
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
+        is_tag = part in NODE_KEYS and i + 1 < len(loc) and isinstance(loc[i + 1], str)
+        if isinstance(node, dict) and is_tag:
+            continue
         if isinstance(node, dict) and part in node:
             keys.append(part)
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             keys.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part not in NODE_KEYS and not part.startswith("function"):
+        elif isinstance(node, dict) and isinstance(part, str) and not part.startswith("function"):
             keys.append(part)  # a missing or unknown key: stays for the message, not for the position
             break
     return keys
@@ -175,7 +182,8 @@ def _position(data: Any, keys: Sequence[Any]) -> tuple[int, int]:
 
 def _message(err: Any, keys: list[Any], loc: tuple[Any, ...]) -> str:
     kind = err["type"]
-    last = str(keys[-1]) if keys else ""
+    named = [k for k in keys if isinstance(k, str)]
+    last = named[-1] if named else ""
     if kind == "extra_forbidden":
         return f"unknown key {last!r}"
     if kind == "missing":
@@ -184,14 +192,11 @@ def _message(err: Any, keys: list[Any], loc: tuple[Any, ...]) -> str:
         return f"a match item needs one of the keys {', '.join(NODE_KEYS)}"
     msg = err["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        return msg[len("Value error, "):]
     if kind == "too_short":
-        msg = f"{last or 'list'} must not be empty"
-    elif kind == "literal_error":
-        msg = f"{last}: {msg[0].lower()}{msg[1:]}"
-    elif last and last not in msg and kind not in ("value_error",):
-        msg = f"{last}: {msg}"
-    return msg
+        return f"{last or 'list'} must not be empty"
+    msg = msg[0].lower() + msg[1:]
+    return f"{last}: {msg}" if last else msg
 
 
 class _Resolver:
@@ -203,7 +208,7 @@ class _Resolver:
         self.entity_atoms = {k: _entity_atom(k, e) for k, e in model.entities.items()}
         self.term_atoms = {k: _term_atom(k, t) for k, t in model.terms.items()}
 
-    def err(self, keys: Sequence[Any], message: str, offset: int | None = None, value_of: Any = None) -> None:
+    def err(self, keys: Sequence[Any], message: str, offset: int | None = None) -> None:
         line, col = _position(self.data, keys)
         if offset is not None:
             line, col = self.value_position(keys, line, col, offset)
@@ -265,7 +270,7 @@ class _Resolver:
             lr = LoadedRule(rule=rule, path=self.path, expr=expr, weights=tuple(weighted),
                             threshold=rule.weights.threshold if rule.weights else 0.0)
             out.append((lr, _position(self.data, base)))
-        return out, self.errors
+        return (out if not self.errors else []), self.errors
 
     def ref(self, kind: str, ref: str, keys: Sequence[Any], offset: int | None = None) -> Atom | None:
         table = self.entity_atoms if kind == "entity" else self.term_atoms
