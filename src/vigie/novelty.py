@@ -9,13 +9,15 @@ announced can never disagree (a crash leaves neither, a commit leaves both):
    lightly edited) is a *near duplicate*. Either way it adds a source to the
    article already stored and nothing else happens: ten outlets, one article;
 2. stories -- a new matching article joins the story of the same rule that shares
-   most of its headline/lede words (one language) or at least two of the rule's
-   canonical entities (across languages), within ``config.novelty.story_window``
+   most of its headline/lede words (one language; a quarter suffices when it also
+   shares two of the rule's canonical entities) or at least two of those entities
+   (across languages), within ``config.novelty.story_window``
    of the story's last article; otherwise it starts a story;
 3. developments -- an article joining a story is a development only when it brings
    something the story lacked: an entity of the rule, a figure, a name in its
-   headline, or two names in its lede (``vigie.story_text``); otherwise it is added
-   silently and counted;
+   headline, or two names in its lede (``vigie.story_text``; across languages only
+   entities and figures count, names being spelt differently); otherwise it is
+   added silently and counted;
 4. alerts -- by the rule's policy (``each`` | ``new_story`` | ``developments``), an
    alert and one delivery per routed target are written through ``vigie.outbox``,
    with the digest window end when the rule collects a digest.
@@ -41,7 +43,7 @@ from vigie.config import Config
 from vigie.digest import window_end
 from vigie.errors import StoreError
 from vigie.models import Article, Match, RulePolicy, Span
-from vigie.outbox import insert_ignore, record_alert, route, utc
+from vigie.outbox import insert_ignore, insert_new, record_alert, route, utc
 from vigie.store import schema as t
 from vigie.story_text import Features, features, lede
 
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 _PG_NOVELTY_LOCK = 7147
 MIN_WORDS_FOR_NEAR_DUPLICATE = 6  # below this, two headlines alike by chance would merge
 SAME_LANGUAGE_JOIN = 0.5  # share of the article's headline/lede words already in the story
+SAME_LANGUAGE_JOIN_WITH_TERMS = 0.25  # ... when it also shares two or more of the rule's entities
 CROSS_LANGUAGE_TERMS = 2  # canonical entities in common to join a story in another language
 HEALTH_RULE = "_feed_health"
 
@@ -141,8 +144,7 @@ def _fingerprint_text(art: Article) -> str:
 
 
 def _add_source(conn: Connection, canonical: str, art: Article, now: datetime) -> bool:
-    res = conn.execute(insert_ignore(conn, t.article_sources, dict(article_id=canonical, source_id=art.source_id, url=art.url, first_seen=now)))
-    return bool(res.rowcount)
+    return insert_new(conn, t.article_sources, dict(article_id=canonical, source_id=art.source_id, url=art.url, first_seen=now))
 
 
 def _identify(conn: Connection, art: Article, config: Config, now: datetime) -> tuple[str, str]:
@@ -208,14 +210,12 @@ def _terms_of(m: Match) -> tuple[str, ...]:
 
 def _on_match(ctx: _Ctx, art: Article, canonical: str, m: Match, policy: RulePolicy) -> None:
     conn = ctx.conn
-    inserted = conn.execute(
-        insert_ignore(
-            conn,
-            t.matches,
-            dict(article_id=canonical, rule_id=m.rule_id, score=m.score, terms=list(_terms_of(m)),
-                 spans=[_span_json(s) for s in m.spans], matched_at=ctx.now),
-        )
-    ).rowcount
+    inserted = insert_new(
+        conn,
+        t.matches,
+        dict(article_id=canonical, rule_id=m.rule_id, score=m.score, terms=list(_terms_of(m)),
+             spans=[_span_json(s) for s in m.spans], matched_at=ctx.now),
+    )
     if not inserted:
         # The rule already fired on this article (from another source): its story
         # just counts one more source, silently.
@@ -251,7 +251,13 @@ def _on_match(ctx: _Ctx, art: Article, canonical: str, m: Match, policy: RulePol
             "names": sorted(feats.names - set(story.names)),
             "facts": sorted(feats.facts - set(story.facts)),
         }
-        development = bool(news["terms"] or news["facts"] or (feats.title_names - set(story.names)) or len(news["names"]) >= 2)
+        if feats.language in set(story.languages):
+            development = bool(news["terms"] or news["facts"] or (feats.title_names - set(story.names)) or len(news["names"]) >= 2)
+        else:
+            # Names are spelt differently across languages ("Poutine", "Putin"): only the
+            # rule's canonical entities and figures can tell news from translation.
+            news["names"] = []
+            development = bool(news["terms"] or news["facts"])
         if not development:
             news = {}
         kind = "development" if development else "silent"
@@ -308,7 +314,10 @@ def _best_story(conn: Connection, rule_id: str, feats: Features, published: date
         containment = len(words & known) / len(words) if words else 0.0
         shared_terms = len(feats.terms & set(row.terms))
         same_language = feats.language in set(row.languages)
-        joins = containment >= SAME_LANGUAGE_JOIN or (not same_language and shared_terms >= CROSS_LANGUAGE_TERMS)
+        if same_language:
+            joins = containment >= SAME_LANGUAGE_JOIN or (shared_terms >= CROSS_LANGUAGE_TERMS and containment >= SAME_LANGUAGE_JOIN_WITH_TERMS)
+        else:
+            joins = shared_terms >= CROSS_LANGUAGE_TERMS
         score = containment + 0.25 * shared_terms
         if joins and (score > best_score or (score == best_score and best is not None and row.id < best.id)):
             best, best_score = row, score

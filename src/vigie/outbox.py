@@ -48,6 +48,15 @@ def insert_ignore(conn: Connection, table, values: Mapping[str, object] | list):
     return dialect.insert(table).values(values).on_conflict_do_nothing()
 
 
+def insert_new(conn: Connection, table, values: Mapping[str, object]) -> bool:  # type: ignore[no-untyped-def]
+    """Insert one row unless it conflicts; True when it was inserted.
+
+    RETURNING, not ``rowcount``: psycopg reports -1 for ``ON CONFLICT DO NOTHING``.
+    """
+    first_pk = list(table.primary_key.columns)[0]
+    return conn.execute(insert_ignore(conn, table, values).returning(first_pk)).first() is not None
+
+
 def effective_targets(config: Config) -> tuple[TargetConfig, ...]:
     """The configured targets; with none, the embedded console target (``vigie://``) so nothing is lost."""
     if config.targets:
@@ -114,13 +123,7 @@ def record_alert(
         return None
     alert_id = int(row[0])
     for name in dict.fromkeys(targets):
-        conn.execute(
-            insert_ignore(
-                conn,
-                t.deliveries,
-                dict(alert_id=alert_id, target=name, status="pending", attempts=0, next_attempt_at=None),
-            )
-        )
+        insert_new(conn, t.deliveries, dict(alert_id=alert_id, target=name, status="pending", attempts=0, next_attempt_at=None))
     return alert_id
 
 
