@@ -291,9 +291,8 @@ def _read_file(source: Source, location: str, state: FeedState | None, settings:
     modified = datetime.fromtimestamp(st.st_mtime, tz=timezone.utc)
     # A type from the suffix, as a web server would send: without one feedparser warns on every file.
     ctype = _FILE_TYPES.get(path.suffix.lower())
-    headers = {"content-location": path.resolve().as_uri()}
-    if ctype:
-        headers["content-type"] = ctype
+    # No content-location: relative links in a local file have no web base to resolve against.
+    headers = {"content-type": ctype} if ctype else {}
     doc = Document(location=str(path), body=body, content_type=ctype, headers=headers, modified=modified)
     return Fetched(source=source, status="ok", documents=(doc,), etag=etag)
 

@@ -135,7 +135,7 @@ def parse_xml_feed(doc: Document, source_id: str, language: str | None = None) -
     feed = d.get("feed") or {}
     # Nothing recognised at all (an HTML page, an empty body, JSON sent as XML): an error for
     # this feed. A recognised feed with no items is fine: "no entries" is a value.
-    if not d.entries and not d.get("version") and not feed:
+    if not d.entries and not d.get("version") and (d.get("bozo") or not feed):
         why = f" ({warnings[0].split(': ', 1)[1]})" if warnings else ""
         raise ParseError(doc.location, f"not a feed: no RSS, Atom, RDF or JSON Feed entries found{why}")
     declared = language or feed.get("language") or None
@@ -145,6 +145,8 @@ def parse_xml_feed(doc: Document, source_id: str, language: str | None = None) -
         title_detail = e.get("title_detail") or {}
         summary_detail = e.get("summary_detail") or {}
         content, content_type = _pick_content(e)
+        if not content and isinstance(e.get("full-text"), str):
+            content = e["full-text"]  # ukr.net feeds carry the whole article in a non-standard <full-text>
         summary = e.get("summary") or ""
         if content and summary and content.strip() == summary.strip():
             content = ""  # feedparser copies one into the other: keep the summary and the full content apart
@@ -156,7 +158,9 @@ def parse_xml_feed(doc: Document, source_id: str, language: str | None = None) -
             summary=summary,
             content=content,
             published=_utc_from_struct(e.get("published_parsed")),
-            updated=_utc_from_struct(e.get("updated_parsed")),
+            # dict.get: feedparser's own get() falls back from "updated" to "published", and an
+            # RSS item with only a pubDate has not been updated.
+            updated=_utc_from_struct(dict.get(e, "updated_parsed")),
             authors=_authors(e),
             tags=_tags(e),
             language=language or title_detail.get("language") or summary_detail.get("language") or declared,

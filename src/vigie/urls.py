@@ -24,7 +24,7 @@ TRACKING_PARAMS = frozenset({
     "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "wickedid",
     "ocid", "cmpid", "ito", "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3",
     "at_custom4", "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee", "icid", "s_cid",
-    "ref_src", "feature", "spm", "xtor", "cid_rss",
+    "ref_src", "feature", "spm", "xtor", "cid_rss", "wt_mc", "wt_zmc", "wt_medium", "wt_campaign",
 })
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "matomo_", "hmb_", "ga_")
 
