@@ -86,20 +86,39 @@ def serve(
     """
     cfg = load_or_exit(config)
     _prepare_prefect(cfg, verbose)
+    if os.environ.get("PREFECT_API_URL"):
+        _serve_forever(cfg, config)
+        return
+    # Prefect's ephemeral mode has no scheduler: run a local server of our own.
+    from vigie.localserver import local_prefect_server
+
+    with local_prefect_server(cfg.data_dir) as api:
+        os.environ["PREFECT_API_URL"] = api  # for the flow-run processes
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        typer.echo(f"vigie: local Prefect server at {api.removesuffix('/api')} (state in {cfg.data_dir / 'prefect'})")
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            _serve_forever(cfg, config)
+
+
+def _serve_forever(cfg: Config, config: Path) -> None:
     from prefect.schedules import Cron, Interval
 
     from flows.monitor import monitor
 
     sched = cfg.schedule
     schedule = Cron(sched.cron, timezone=sched.timezone) if sched.cron else Interval(sched.interval, timezone=sched.timezone)
-    typer.echo(f"vigie: serving {cfg.path} on {sched.cron or sched.interval} ({sched.timezone}); Ctrl-C to stop")
-    monitor.serve(
-        name="vigie",
-        schedules=[schedule],
-        parameters={"config_path": str(config.resolve())},
-        pause_on_shutdown=False,  # a restart must not leave the schedule paused
-        tags=["vigie"],
-    )
+    typer.echo(f"vigie: serving {cfg.path} every {sched.cron or sched.interval} ({sched.timezone}); Ctrl-C to stop")
+    try:
+        monitor.serve(
+            name="vigie",
+            schedules=[schedule],
+            parameters={"config_path": str(config.resolve())},
+            pause_on_shutdown=False,  # a restart must not leave the schedule paused
+            tags=["vigie"],
+        )
+    except KeyboardInterrupt:
+        typer.echo("vigie: stopped; the schedule stays active for the next start")
 
 
 @app.command("config")
