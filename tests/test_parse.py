@@ -43,7 +43,7 @@ CASES = [
     ("feeds/lemonde_1.xml", 21, 0, "http://www.lemonde.fr/tiny/5255095/",
      "JO d’hiver 2018 : pas de médaille pour Martin Fourcade", utc(2018, 2, 11, 10, 0, 26), None),
     ("feeds/heise_1.xml", 15, 0, "http://heise.de/-3088438",
-     "Java-Anwendungsserver: Red Hat gibt WildFly 10 frei", utc(2016, 2, 1, 16, 22), utc(2016, 2, 1, 16, 22)),
+     "Java-Anwendungsserver: Red Hat gibt WildFly 10 frei", utc(2016, 2, 1, 16, 22), utc(2016, 2, 1, 16, 54, 50)),
     ("feeds/heise_2.xml", 60, 0, None, "OLED-TVs: Vorsichtsmaßnahmen gegen Einbrennen", None, None),  # RSS 0.9, no dates
     ("feeds/slashdot_1.xml", 15, None, None, None, None, None),  # RDF, ISO-8859-1
     # ISO-8859-1 bytes declared as UTF-8, Portuguese day and month names
