@@ -98,7 +98,7 @@ class _TextExtractor(HTMLParser):
         if tag in _BLOCK:
             self.parts.append("\n\n")
         elif tag in _LINE and tag != "br":
-            self.parts.append("\n")
+            self.parts.append(" ")  # the next item starts its own line; this one just ends
 
     def handle_data(self, data: str) -> None:
         if not self.skip_stack:
@@ -149,11 +149,21 @@ def clean(text: str, content_type: str = "text/html", *, single_line: bool = Fal
     return plain_to_text(text, single_line=single_line)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"“'A-ZÀ-ÖØ-ÞА-ЯЁ0-9])")
+_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "mme", "mlle", "mgr", "me", "gen", "gén", "col",
+                            "lt", "sgt", "capt", "gov", "sen", "rep", "jr", "sr", "vs", "etc", "no", "n°", "art", "av"})
+
+
 def first_sentence(text: str, limit: int = 120) -> str:
     """The first sentence of ``text``, cut at a word boundary to about ``limit`` characters."""
     text = fold_whitespace(text, single_line=True)
-    m = re.search(r"(?<=[.!?…])\s+(?=[«\"“'A-ZÀ-ÖØ-ÞА-ЯЁ0-9])", text)
-    sentence = text[: m.start()] if m else text
+    sentence = text
+    for m in _SENTENCE_END.finditer(text):
+        word = text[: m.start()].rsplit(" ", 1)[-1].rstrip(".").lower()
+        if len(word) <= 1 or word in _ABBREVIATIONS:
+            continue  # "M. Dupont", "Dr. Who", "J. Smith": not the end of a sentence
+        sentence = text[: m.start()]
+        break
     if len(sentence) <= limit:
         return sentence
     cut = sentence[: limit + 1]
