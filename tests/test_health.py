@@ -1,0 +1,168 @@
+"""Feed health in a real store (SQLite file; PostgreSQL when it answers): validators, backoff, events."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, delete
+
+from vigie.config import HealthConfig
+from vigie.health import FeedState, all_states, backoff_delay, due, load_states, record
+from vigie.models import Entry, Fetched, Parsed, Source, SourceKind
+from vigie.store import connect
+from vigie.store.schema import feeds
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+SETTINGS = HealthConfig(failure_threshold=3, backoff_base=timedelta(minutes=5), backoff_max=timedelta(hours=1),
+                        notify=("ops",))
+PG_URL = os.environ.get("VIGIE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_engine() -> Engine | None:
+    try:
+        return connect(PG_URL)
+    except Exception:  # noqa: BLE001 - no PostgreSQL here: the test is skipped
+        return None
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        eng = connect(f"sqlite:///{tmp_path / 'vigie.db'}")
+        yield eng
+        eng.dispose()
+        return
+    eng = _pg_engine()
+    if eng is None:
+        pytest.skip(f"PostgreSQL does not answer at {PG_URL}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def source() -> Source:
+    # A unique id: the PostgreSQL database is shared with other tests.
+    url = f"http://feeds.test/{uuid.uuid4().hex}.xml"
+    return Source(id=url, kind=SourceKind.FEED, location=url, name="Test feed")
+
+
+def ok(src: Source, etag: str | None = '"v1"', n: int = 2, new_location: str | None = None) -> tuple[Fetched, Parsed]:
+    entries = tuple(Entry(source_id=src.id, guid=str(i), link=None, title="t", summary="", content="", published=None,
+                          updated=None) for i in range(n))
+    return (Fetched(source=src, status="ok", etag=etag, last_modified="Thu, 01 Jan 2026 00:00:00 GMT", http_status=200,
+                    new_location=new_location),
+            Parsed(source=src, entries=entries))
+
+
+def failed(src: Source, message: str = "HTTP 500", retry_after: float | None = None) -> tuple[Fetched, Parsed]:
+    err = f"{src.location}: {message}"
+    return (Fetched(source=src, status="error", error=err, retry_after=retry_after, etag='"v1"'),
+            Parsed(source=src, error=err))
+
+
+def poll(engine: Engine, outcome: tuple[Fetched, Parsed], now: datetime) -> list:  # type: ignore[type-arg]
+    return record(engine, [outcome[0]], [outcome[1]], SETTINGS, now)
+
+
+def state(engine: Engine, src: Source) -> FeedState:
+    return load_states(engine, [src])[src.id]
+
+
+def test_success_stores_validators_and_counts(engine: Engine, source: Source) -> None:
+    assert load_states(engine, [source]) == {}
+    assert poll(engine, ok(source), T0) == []
+    st = state(engine, source)
+    assert (st.etag, st.last_modified, st.entries_seen) == ('"v1"', "Thu, 01 Jan 2026 00:00:00 GMT", 2)
+    assert st.last_success_at == T0 and st.consecutive_failures == 0 and st.next_attempt_at is None
+    assert st.location == source.location
+    not_modified = Fetched(source=source, status="not_modified", etag='"v1"', http_status=304)
+    record(engine, [not_modified], [Parsed(source=source)], SETTINGS, T0 + timedelta(minutes=15))
+    st = state(engine, source)
+    assert st.etag == '"v1"' and st.entries_seen == 2 and st.last_success_at == T0 + timedelta(minutes=15)
+
+
+def test_failures_back_off_report_once_and_recover_once(engine: Engine, source: Source) -> None:
+    poll(engine, ok(source), T0)
+    events = []
+    now = T0
+    delays = []
+    for i in range(6):
+        now += timedelta(hours=2)
+        events += poll(engine, failed(source), now)
+        st = state(engine, source)
+        assert st.consecutive_failures == i + 1
+        delays.append(st.next_attempt_at - now)  # type: ignore[operator]
+        # A failure never touches the validators: the next success still sends them.
+        assert st.etag == '"v1"'
+    assert delays == [timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=20), timedelta(minutes=40),
+                      timedelta(hours=1), timedelta(hours=1)]
+    assert [e.kind for e in events] == ["down"]
+    down = events[0]
+    assert down.source_id == source.id and down.consecutive_failures == 3 and down.notify == ("ops",)
+    assert "HTTP 500" in down.message and "Test feed" in down.message
+    now += timedelta(hours=2)
+    back = poll(engine, ok(source, etag='"v2"'), now)
+    assert [(e.kind, e.consecutive_failures) for e in back] == [("recovered", 6)]
+    st = state(engine, source)
+    assert st.consecutive_failures == 0 and st.next_attempt_at is None and not st.reported_down and st.etag == '"v2"'
+    assert st.last_error and "HTTP 500" in st.last_error  # the last error stays on record
+    assert poll(engine, ok(source), now + timedelta(hours=1)) == []
+
+
+def test_short_failure_is_never_reported(engine: Engine, source: Source) -> None:
+    events = poll(engine, failed(source), T0) + poll(engine, failed(source), T0 + timedelta(hours=1))
+    events += poll(engine, ok(source), T0 + timedelta(hours=2))
+    assert events == []
+
+
+def test_retry_after_is_respected(engine: Engine, source: Source) -> None:
+    poll(engine, failed(source, "HTTP 429", retry_after=7200), T0)
+    st = state(engine, source)
+    assert st.next_attempt_at == T0 + timedelta(hours=2)
+    assert due([source], {source.id: st}, T0 + timedelta(hours=1)) == []
+    assert due([source], {source.id: st}, T0 + timedelta(hours=2)) == [source]
+
+
+def test_due_skips_feeds_backing_off_only() -> None:
+    a, b, c = (Source(id=x, kind=SourceKind.FEED, location=x) for x in "abc")
+    states = {"a": FeedState("a", next_attempt_at=T0 + timedelta(minutes=1)), "b": FeedState("b", next_attempt_at=T0)}
+    assert due([a, b, c], states, T0) == [b, c]
+
+
+def test_parse_error_is_a_failure_and_validators_are_not_stored(engine: Engine, source: Source) -> None:
+    f = Fetched(source=source, status="ok", etag='"broken"', http_status=200)
+    p = Parsed(source=source, error=f"{source.location}: not a feed")
+    record(engine, [f], [p], SETTINGS, T0)
+    st = state(engine, source)
+    assert st.consecutive_failures == 1 and st.etag is None and "not a feed" in (st.last_error or "")
+
+
+def test_permanent_redirect_updates_the_stored_location(engine: Engine, source: Source) -> None:
+    poll(engine, ok(source, new_location="https://feeds.test/moved.xml"), T0)
+    assert state(engine, source).location == "https://feeds.test/moved.xml"
+    poll(engine, ok(source), T0 + timedelta(hours=1))  # later polls go to the new URL and keep it
+    assert state(engine, source).location == "https://feeds.test/moved.xml"
+
+
+def test_one_transaction_for_many_feeds(engine: Engine) -> None:
+    sources = [Source(id=f"http://feeds.test/{uuid.uuid4().hex}", kind=SourceKind.FEED, location="x") for _ in range(700)]
+    outcomes = [ok(s) if i % 2 else failed(s) for i, s in enumerate(sources)]
+    record(engine, [o[0] for o in outcomes], [o[1] for o in outcomes], SETTINGS, T0)
+    states = load_states(engine, sources)
+    assert len(states) == 700
+    assert sum(s.consecutive_failures for s in states.values()) == 350
+    assert len([s for s in all_states(engine) if s.source_id in states]) == 700
+    with engine.begin() as conn:
+        conn.execute(delete(feeds).where(feeds.c.source_id.in_([s.id for s in sources])))
+
+
+@pytest.mark.parametrize(("failures", "retry_after", "minutes"), [(0, None, 0), (1, None, 5), (2, None, 10), (4, None, 40),
+                                                                   (5, None, 60), (50, None, 60), (1, 600.0, 10),
+                                                                   (3, 60.0, 20)])
+def test_backoff_delay(failures: int, retry_after: float | None, minutes: int) -> None:
+    assert backoff_delay(failures, SETTINGS, retry_after) == timedelta(minutes=minutes)
