@@ -1,0 +1,88 @@
+"""`vigie feeds check`: real feeds over a loopback server and from disk, text and --json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from support_http import Reply, serve_routes
+from vigie.cli import app
+
+runner = CliRunner()
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+FEED = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Local</title>
+<item><title>A</title><guid>a</guid><pubDate>Mon, 01 Jan 2024 10:00:00 GMT</pubDate></item>
+<item><title>B</title><guid>b</guid><pubDate>Wed, 03 Jan 2024 10:00:00 GMT</pubDate></item>
+<item><title>C</title><guid>c</guid></item></channel></rss>"""
+BROKEN = b"""<rss version="2.0"><channel><title>Broken & co</title><item><title>Still here</title></item></channel></rss>"""
+
+
+def lines_of(output: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_check_urls_and_files_as_json(tmp_path: Path) -> None:
+    local = tmp_path / "local.xml"
+    local.write_bytes(FEED)
+    routes = {"/ok.xml": Reply(body=FEED, etag='"1"'), "/broken.xml": Reply(body=BROKEN), "/gone.xml": Reply(status=410)}
+    with serve_routes(routes) as server:
+        result = runner.invoke(app, ["feeds", "check", "--json", server.url("/ok.xml"), server.url("/broken.xml"),
+                                     server.url("/gone.xml"), str(local)])
+        served = len(server.log)
+    assert result.exit_code == 1, result.output  # one feed failed
+    reports = lines_of(result.stdout)
+    assert [r["status"] for r in reports] == ["ok", "ok", "error", "ok"]
+    ok, broken, gone, disk = reports
+    assert (ok["entries"], ok["first_date"], ok["last_date"], ok["undated"]) == (3, "2024-01-01T10:00:00Z", "2024-01-03T10:00:00Z", 1)
+    assert ok["title"] == "Local" and ok["http_status"] == 200 and ok["warnings"] == [] and ok["elapsed"] >= 0
+    assert broken["entries"] == 1 and broken["warnings"]  # not well-formed: a warning, the entry still counts
+    assert "410" in str(gone["error"]) and "/gone.xml" in str(gone["error"])
+    assert disk["entries"] == 3 and disk["location"] == str(local)
+    assert served == 3  # nothing stored, nothing else fetched
+    assert "4 feeds: 3 ok, 0 not modified, 1 errors; 7 entries" in result.stderr
+
+
+def test_check_text_output_and_directory_expansion(tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_bytes(FEED)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.rss").write_bytes(FEED)
+    (tmp_path / "notes.txt").write_text("not a feed")
+    result = runner.invoke(app, ["feeds", "check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("3 entries  2024-01-01..2024-01-03 (1 undated)") == 2
+    assert "2 feeds: 2 ok, 0 not modified, 0 errors; 6 entries, 0 warnings" in result.output
+
+
+def test_check_the_configured_sources(tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "f.xml").write_bytes(FEED)
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "one.txt").write_text("Un titre\n\nLe texte.", encoding="utf-8")
+    config = tmp_path / "vigie.yaml"
+    config.write_text("sources:\n  - url: feeds/f.xml\n    name: Local feed\n  - folder: articles\n", encoding="utf-8")
+    result = runner.invoke(app, ["feeds", "check", "--json", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    reports = lines_of(result.stdout)
+    assert [(r["kind"], r["entries"]) for r in reports] == [("feed", 3), ("folder", 1)]
+
+
+def test_bad_config_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "vigie.yaml"
+    config.write_text("sources:\n  - nope: 1\n", encoding="utf-8")
+    result = runner.invoke(app, ["feeds", "check", "--config", str(config)])
+    assert result.exit_code == 2 and "vigie.yaml" in result.output
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus (../shared/corpus) is not beside the repository")
+def test_check_the_whole_corpus_reports_every_file() -> None:
+    files = [p for d in ("feeds", "edge/feedparser") for p in (CORPUS / d).rglob("*") if p.is_file()]
+    result = runner.invoke(app, ["feeds", "check", "--json", str(CORPUS / "feeds"), str(CORPUS / "edge" / "feedparser")])
+    reports = lines_of(result.stdout)
+    assert len(reports) == len(files)
+    assert {r["location"] for r in reports} == {str(p) for p in files}
+    errors = [r["location"] for r in reports if r["status"] == "error"]
+    assert errors == [str(CORPUS / "edge/feedparser/illformed/rss_empty_document.xml")]
+    assert result.exit_code == 1
