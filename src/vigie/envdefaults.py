@@ -21,4 +21,6 @@ def apply(data_dir: Path | None = None) -> None:
     for key, value in QUIET_PREFECT.items():
         os.environ.setdefault(key, value)
     if data_dir is not None and "PREFECT_HOME" not in os.environ and "PREFECT_API_URL" not in os.environ:
-        os.environ["PREFECT_HOME"] = str(data_dir / "prefect")
+        home = data_dir / "prefect"
+        home.mkdir(parents=True, exist_ok=True)  # Prefect creates the last level only
+        os.environ["PREFECT_HOME"] = str(home)

@@ -15,7 +15,7 @@ class SourceLine:
 
 
 @dataclass(frozen=True)
-class AlertLine:
+class AlertRow:
     alert_id: int
     rule_id: str
     kind: str
@@ -38,7 +38,7 @@ class RunSummary:
     deliveries_sent: int = 0
     deliveries_pending: int = 0
     deliveries_failed: int = 0
-    alerts: tuple[AlertLine, ...] = ()
+    alerts: tuple[AlertRow, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property

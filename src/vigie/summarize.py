@@ -1,0 +1,100 @@
+"""Turn the outputs of one run's stages into a RunSummary, and print it for people."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Sequence
+
+import typer
+from sqlalchemy import Engine
+
+from vigie import outbox
+from vigie.config import Config
+from vigie.deliver import DeliveryReport
+from vigie.models import Article, Fetched, Match, Parsed, Source
+from vigie.novelty import NoveltyReport
+from vigie.rules import RuleSet
+from vigie.runsummary import AlertRow, RunSummary, SourceLine
+
+
+def _source_lines(sources: Sequence[Source], due: Sequence[Source], fetched: Sequence[Fetched],
+                  parsed: Sequence[Parsed]) -> tuple[SourceLine, ...]:
+    parsed_by_id = {p.source.id: p for p in parsed}
+    lines = []
+    for f in fetched:
+        p = parsed_by_id.get(f.source.id)
+        if f.status == "error":
+            lines.append(SourceLine(f.source.id, "error", 0, f.error or ""))
+        elif p is not None and p.error:
+            lines.append(SourceLine(f.source.id, "error", 0, p.error))
+        else:
+            warn = f"{len(p.warnings)} warning(s)" if p is not None and p.warnings else ""
+            lines.append(SourceLine(f.source.id, f.status, len(p.entries) if p else 0, warn))
+    due_ids = {s.id for s in due}
+    lines += [SourceLine(s.id, "skipped", 0, "backing off after failures") for s in sources if s.id not in due_ids]
+    return tuple(lines)
+
+
+def summarize_run(engine: Engine, started: datetime, sources: Sequence[Source], due: Sequence[Source],
+                  fetched: Sequence[Fetched], parsed: Sequence[Parsed], rule_set: RuleSet,
+                  articles: Sequence[Article], matches: Sequence[Match], report: NoveltyReport,
+                  delivered: DeliveryReport) -> RunSummary:
+    """What the run did: counts, troubled sources and rule files, and the alerts it recorded or sent."""
+    alert_ids = list(report.alert_ids)
+    for outcome in delivered.sent + delivered.pending + delivered.failed:
+        alert_ids += [a for a in outcome.alert_ids if a not in alert_ids]
+    rows = []
+    for alert_id in alert_ids:
+        found = outbox.get_alert(engine, alert_id)
+        if found is None:
+            continue
+        alert, deliveries = found
+        states = {d.status for d in deliveries}
+        status = "failed" if "failed" in states else "pending" if "pending" in states else "sent" if states else "unrouted"
+        rows.append(AlertRow(alert.id, alert.rule_id, alert.kind, alert.title,
+                             tuple(f"{d.target}={d.status}" for d in deliveries), status))
+    return RunSummary(
+        started_at=started,
+        finished_at=datetime.now(timezone.utc),
+        sources=_source_lines(sources, due, fetched, parsed),
+        rule_errors=tuple(str(e) for e in rule_set.errors),
+        rules_loaded=len(rule_set.rules),
+        articles_seen=len(articles),
+        new_articles=report.new_articles,
+        matches=len(matches),
+        alerts_recorded=report.alerts,
+        deliveries_sent=delivered.sent_count,
+        deliveries_pending=sum(len(o.delivery_ids) for o in delivered.pending),
+        deliveries_failed=sum(len(o.delivery_ids) for o in delivered.failed),
+        alerts=tuple(rows),
+    )
+
+
+def print_summary(summary: RunSummary, config: Config) -> None:
+    """The end of ``vigie run``: counts, problems, this run's alerts, and where they went."""
+    s = summary
+    typer.echo("")
+    typer.secho(f"vigie run finished in {s.seconds:.1f} s", bold=True)
+    typer.echo(f"  sources: {len(s.sources)} ({sum(1 for x in s.sources if x.status == 'not_modified')} unchanged, "
+               f"{sum(1 for x in s.sources if x.status == 'error')} failed, {sum(1 for x in s.sources if x.status == 'skipped')} backing off)")
+    typer.echo(f"  rules: {s.rules_loaded} loaded" + (f", {len(s.rule_errors)} rule file problem(s)" if s.rule_errors else ""))
+    typer.echo(f"  articles: {s.articles_seen} read, {s.new_articles} new; {s.matches} rule matches")
+    typer.echo(f"  alerts: {s.alerts_recorded} recorded; deliveries: {s.deliveries_sent} sent, "
+               f"{s.deliveries_pending} pending, {s.deliveries_failed} failed")
+    for line in s.sources:
+        if line.status in ("error", "skipped"):
+            typer.secho(f"  ! {line.source}: {line.status}: {line.detail}", fg=typer.colors.YELLOW)
+    for err in s.rule_errors:
+        typer.secho(f"  ! {err}", fg=typer.colors.YELLOW)
+    typer.echo("")
+    if s.alerts:
+        typer.secho(f"Alerts of this run ({len(s.alerts)}):", bold=True)
+        for a in s.alerts:
+            typer.echo(f"  #{a.alert_id} [{a.rule_id}] {a.kind}: {a.title}")
+            typer.echo(f"      {', '.join(a.targets) or 'no target routed'}")
+    else:
+        typer.echo("No new alerts in this run (nothing new matched; earlier alerts are not sent again).")
+    typer.echo("")
+    typer.echo(f"Alerts written to {config.alerts_file} (console target); store: {config.data_dir / 'vigie.db'}"
+               if config.store is None else f"Alerts written to {config.alerts_file} (console target)")
+    typer.echo("See `vigie alerts` for every alert, sent, pending or failed.")
