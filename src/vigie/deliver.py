@@ -84,6 +84,7 @@ def deliver_pending(
     now = utc(now)  # type: ignore[assignment]
     token = f"{worker or socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     targets = {tc.name: tc for tc in effective_targets(config)}
+    names = {s.id: s.name for s in config.source_objects()}
     by_target: dict[str, list[DueDelivery]] = {}
     for due in outbox.due_deliveries(engine, now):
         by_target.setdefault(due.delivery.target, []).append(due)
@@ -105,7 +106,7 @@ def deliver_pending(
             unit = [d for d in unit if d.delivery.id in won]
             if not unit:
                 continue  # another run holds them
-            alerts = [d.alert for d in unit]
+            alerts = outbox.with_current_story(engine, [d.alert for d in unit], names)
             ids = [d.delivery.id for d in unit]
             ok, reason = sender.send(alerts, now)
             outcome_ids = (tuple(a.id for a in alerts), tuple(ids))

@@ -222,6 +222,37 @@ def retry_failed(engine: Engine, now: datetime, alert_id: int | None = None) -> 
         return conn.execute(q).rowcount or 0
 
 
+def with_current_story(engine: Engine, alerts: Sequence[Alert], source_names: Mapping[str, str]) -> list[Alert]:
+    """The alerts with their story's counts and their article's sources as they are now.
+
+    An alert is recorded when the story's first article arrives; the copies from other
+    feeds often come minutes later. What is sent says how many sources the story has
+    at sending time (a digest in the morning shows the night's syndication).
+    """
+    story_ids = {a.story_id for a in alerts if a.story_id is not None}
+    article_ids = {a.article_id for a in alerts if a.article_id is not None}
+    if not story_ids and not article_ids:
+        return list(alerts)
+    with engine.connect() as conn:
+        stories = {r.id: r for r in conn.execute(select(t.stories.c.id, t.stories.c.article_count, t.stories.c.source_count)
+                                                 .where(t.stories.c.id.in_(story_ids)))}
+        sources: dict[str, set[str]] = {}
+        for r in conn.execute(select(t.article_sources.c.article_id, t.article_sources.c.source_id)
+                              .where(t.article_sources.c.article_id.in_(article_ids))):
+            sources.setdefault(r.article_id, set()).add(source_names.get(r.source_id) or r.source_id)
+    out = []
+    for a in alerts:
+        payload = dict(a.payload or {})
+        st = stories.get(a.story_id)  # type: ignore[arg-type]
+        if st is not None:
+            payload["story_articles"] = max(int(payload.get("story_articles") or 1), st.article_count)
+            payload["story_sources"] = max(int(payload.get("story_sources") or 1), st.source_count)
+        if a.article_id in sources:
+            payload["sources"] = sorted(set(payload.get("sources") or []) | sources[a.article_id])  # type: ignore[arg-type]
+        out.append(Alert(a.id, a.rule_id, a.kind, a.title, a.created_at, a.article_id, a.story_id, payload))
+    return out
+
+
 # --- claims, used by vigie.deliver -------------------------------------------------
 
 

@@ -77,6 +77,15 @@ def slack_escape(value: Any) -> str:
     return _MENTION.sub("@\u200b", text)
 
 
+def slack_plain(value: Any) -> str:
+    """For Slack plain_text (the header): shown as is, but with control sequences broken.
+
+    A zero-width space after ``<`` and ``@`` keeps the text readable while no
+    ``<!channel>``, ``<@U..>`` or ``@here`` can be parsed out of it."""
+    text = re.sub(r"<(?=[!@#]|https?:|mailto:)", "<\u200b", str(value), flags=re.IGNORECASE)
+    return _MENTION.sub("@\u200b", text)
+
+
 def md_escape(value: Any) -> str:
     """Markdown punctuation backslash-escaped: an article cannot add a link, image or heading."""
     text = _MD_SPECIAL.sub(r"\\\1", str(value))
@@ -207,6 +216,11 @@ def _item(alert: Alert, tz: str, extract: int, snippets: int) -> dict[str, Any]:
         cut = text.rfind(" ", 0, extract)
         text = (text[: cut if cut > extract // 2 else extract]).rstrip() + "…" if extract > 0 else ""
     new = p.get("new") or {}
+    snips = list(p.get("snippets") or [])
+    # The headline is shown anyway: a title snippet only when the text has none.
+    snips = [x for x in snips if x.get("field") != "title"] or snips
+    if any(x.get("field") == "summary" and not x.get("cut_before") for x in snips[:snippets]):
+        text = ""  # the snippet already shows the lede, highlighted
     return {
         "id": alert.id,
         "kind": alert.kind,
@@ -220,7 +234,7 @@ def _item(alert: Alert, tz: str, extract: int, snippets: int) -> dict[str, Any]:
         "when": _local(p.get("published") or alert.created_at.isoformat(), tz),
         "extract": text,
         "terms": list(p.get("terms") or []),
-        "snippets": list(p.get("snippets") or [])[:snippets],
+        "snippets": snips[:snippets],
         "new_terms": list(new.get("terms") or []),
         "new_names": list(new.get("names") or []),
         "new_facts": list(new.get("facts") or []),
@@ -304,4 +318,7 @@ def render(
             break
     if len(body) > limits.body:
         body = _cut_lines(body, limits.body)
-    return Rendered(title=_cut_title(title_for(alerts), limits.title), body=body, body_format=_FORMAT[channel])
+    title = title_for(alerts)
+    if channel == "slack":
+        title = slack_plain(title)
+    return Rendered(title=_cut_title(title, limits.title), body=body, body_format=_FORMAT[channel])

@@ -1,0 +1,243 @@
+"""Delivery through apprise to a real SMTP server and a local Slack endpoint, on SQLite and PostgreSQL.
+
+Exactly once per target: across a dead SMTP server, Slack 500/429, a killed run and
+overlapping runs. The database decides (claims with a lease), not timing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from support_notify import slack_endpoint, smtp_server
+from support_store import T0, article, config, engine, match, store_url  # noqa: F401 - fixtures
+from vigie import novelty, outbox
+from vigie.deliver import deliver_pending
+from vigie.models import RulePolicy
+from vigie.store import schema as t
+from vigie.store.db import connect
+
+TERMS = {"Kim Jong Un": r"Kim Jong Un", "Kursk": r"Kursk", "Zaporizhzhia": r"Zaporizhzhia"}
+NOW = T0 + timedelta(hours=1)
+
+# Three different events (three stories, three alerts), as real outlets headlined them.
+EVENTS = [
+    article("guid:1", "Kim Jong Un sends message to Putin as North Korean troops deploy near Kursk",
+            "North Korean leader Kim Jong Un sent a message to Vladimir Putin, as North Korean troops were reported near Kursk."),
+    article("guid:2", "Shelling of Zaporizhzhia is playing with fire, says UN nuclear chief",
+            "The head of the International Atomic Energy Agency said explosions rocked the Zaporizhzhia nuclear plant overnight."),
+    article("guid:3", "Kim Jong Un oversees test of new hypersonic missile, state media says",
+            "Pyongyang said the launch of the solid-fuel missile was a success, days after Seoul and Washington held drills."),
+]
+
+
+def record(eng, cfg, arts, *, policy: RulePolicy | None = None, now: datetime = T0):  # type: ignore[no-untyped-def]
+    policy = policy or RulePolicy("watch", name="Watch list")
+    ms = [m for a in arts if (m := match(a, policy.rule_id, TERMS)) is not None]
+    return novelty.record(eng, arts, ms, {policy.rule_id: policy}, cfg, now)
+
+
+def statuses(eng) -> list[tuple[int, str, str, int]]:  # type: ignore[no-untyped-def]
+    with eng.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(t.deliveries.c.alert_id, t.deliveries.c.target, t.deliveries.c.status,
+                                                      t.deliveries.c.attempts).order_by(t.deliveries.c.id))]
+
+
+def test_syndicated_story_is_one_email_and_one_slack_message(engine, tmp_path) -> None:  # noqa: F811
+    with smtp_server() as smtp, slack_endpoint() as slack:
+        cfg = config(tmp_path, [("mail", smtp.apprise_url(), ()), ("slack", slack.apprise_url(), ())])
+        copies = [article(f"guid:s{i}", EVENTS[0].title, EVENTS[0].summary, source=f"https://feed-{i}.example/rss") for i in range(5)]
+        record(engine, cfg, copies)
+        report = deliver_pending(engine, cfg, NOW)
+        again = deliver_pending(engine, cfg, NOW + timedelta(hours=1))
+        assert report.sent_count == 2 and again.sent_count == 0
+        assert len(smtp.messages) == 1 and len(slack.payloads) == 1
+        assert smtp.subjects() == [f"[Watch list] New story: {EVENTS[0].title}"]
+        text = smtp.bodies("plain")[0]
+        assert "Kim Jong Un" in text and "5 sources" in text
+        assert "*Kim Jong Un*" in slack.texts()[0]  # the matched term, highlighted
+
+
+def test_smtp_down_for_a_run_then_every_alert_exactly_once(engine, tmp_path) -> None:  # noqa: F811
+    with smtp_server() as smtp:
+        cfg = config(tmp_path, [("mail", smtp.apprise_url(), ())])
+        assert record(engine, cfg, EVENTS).alerts == 3
+        smtp.stop()
+        down = deliver_pending(engine, cfg, NOW)
+        assert down.sent_count == 0 and len(down.pending) == 3
+        assert all("mail" in o.reason and "email" in o.reason.lower() for o in down.pending)
+        assert [s[2:] for s in statuses(engine)] == [("pending", 1)] * 3
+        smtp.start()
+        early = deliver_pending(engine, cfg, NOW + timedelta(seconds=30))  # backoff: not yet
+        assert early.sent_count == 0
+        up = deliver_pending(engine, cfg, NOW + timedelta(minutes=2))
+        assert up.sent_count == 3
+        assert deliver_pending(engine, cfg, NOW + timedelta(hours=3)).sent_count == 0
+        assert sorted(smtp.subjects()) == sorted(f"[Watch list] New story: {a.title}" for a in EVENTS)
+        assert [s[2:] for s in statuses(engine)] == [("sent", 2)] * 3
+
+
+@pytest.mark.parametrize("status", [500, 429])
+def test_slack_error_keeps_alert_pending_then_sends_once(engine, tmp_path, status: int) -> None:  # noqa: F811
+    with slack_endpoint() as slack:
+        cfg = config(tmp_path, [("slack", slack.apprise_url(), ())])
+        record(engine, cfg, EVENTS[:1])
+        slack.fail_next(status)
+        first = deliver_pending(engine, cfg, NOW)
+        assert first.sent_count == 0 and f"error={status}" in first.pending[0].reason
+        assert deliver_pending(engine, cfg, NOW + timedelta(minutes=2)).sent_count == 1
+        assert deliver_pending(engine, cfg, NOW + timedelta(minutes=30)).sent_count == 0
+        assert len(slack.payloads) == 1
+        assert [code for _, code in slack.requests] == [status, 200]
+
+
+def test_digest_collects_a_days_alerts_in_one_message(engine, tmp_path) -> None:  # noqa: F811
+    with smtp_server() as smtp:
+        cfg = config(tmp_path, [("mail", smtp.apprise_url(), ())], timezone="Europe/Paris")
+        policy = RulePolicy("watch", name="Watch list", digest="daily at 08:00")
+        day = datetime(2022, 3, 1, tzinfo=timezone.utc)
+        for i, (art, hour) in enumerate(zip(EVENTS, (9, 13, 18))):  # recorded through the day (UTC)
+            record(engine, cfg, [art], policy=policy, now=day + timedelta(hours=hour))
+            assert deliver_pending(engine, cfg, day + timedelta(hours=hour, minutes=5)).sent_count == 0
+        assert deliver_pending(engine, cfg, day + timedelta(hours=30, minutes=59)).sent_count == 0  # 07:59 Paris
+        report = deliver_pending(engine, cfg, day + timedelta(hours=31))  # 08:00 Paris next day
+        assert report.sent_count == 3 and len(report.sent) == 1
+        assert len(smtp.messages) == 1
+        assert smtp.subjects()[0].startswith("[Watch list] Digest: 3 alerts")
+        html = smtp.bodies("html")[0]
+        assert all(a.title in html for a in EVENTS)
+        assert deliver_pending(engine, cfg, day + timedelta(days=3)).sent_count == 0
+
+
+def test_gives_up_after_max_attempts_and_reports_once(engine, tmp_path) -> None:  # noqa: F811
+    with slack_endpoint() as slack:
+        cfg = config(tmp_path, [("slack", slack.apprise_url(), ())], delivery={"max_attempts": 2})
+        record(engine, cfg, EVENTS[:1])
+        slack.fail_always(500)
+        r1 = deliver_pending(engine, cfg, NOW)
+        r2 = deliver_pending(engine, cfg, NOW + timedelta(hours=1))
+        r3 = deliver_pending(engine, cfg, NOW + timedelta(hours=2))
+        assert (len(r1.pending), len(r1.failed)) == (1, 0)
+        assert (len(r2.pending), len(r2.failed)) == (0, 1)
+        assert (len(r3.pending), len(r3.failed)) == (0, 0)
+        assert statuses(engine)[0][2:] == ("failed", 2)
+        slack.fail_always(None)
+        assert outbox.retry_failed(engine, NOW + timedelta(hours=3)) == 1
+        assert deliver_pending(engine, cfg, NOW + timedelta(hours=3)).sent_count == 1
+        assert len(slack.payloads) == 1
+
+
+def test_a_broken_target_does_not_stop_the_others(engine, tmp_path) -> None:  # noqa: F811
+    with smtp_server() as smtp:
+        cfg = config(tmp_path, [("broken", "nosuchservice://nowhere", ()), ("mail", smtp.apprise_url(), ())])
+        record(engine, cfg, EVENTS[:2])
+        report = deliver_pending(engine, cfg, NOW)
+        assert report.sent_count == 2 and len(smtp.messages) == 2
+        assert {o.target for o in report.pending} == {"broken"}
+        assert "apprise does not accept the URL of target 'broken'" in report.pending[0].reason
+
+
+def test_untrusted_article_text_cannot_ping_slack_or_inject_html(engine, tmp_path) -> None:  # noqa: F811
+    evil = article("guid:evil", "Kim Jong Un <!channel> <@U024BE7LH> <https://evil.example|click here> @here",
+                   "<script>alert(1)</script> <b>Kursk</b> & more")
+    with smtp_server() as smtp, slack_endpoint() as slack:
+        cfg = config(tmp_path, [("mail", smtp.apprise_url(), ()), ("slack", slack.apprise_url(), ())])
+        record(engine, cfg, [evil])
+        assert deliver_pending(engine, cfg, NOW).sent_count == 2
+        payload = json.dumps(slack.payloads[0])
+        for bad in ("<!channel>", "<@U024BE7LH>", "<https://evil.example|", "<script>"):
+            assert bad not in payload
+        assert "&lt;!channel&gt;" in payload and "@\\u200bhere" in payload
+        html = smtp.bodies("html")[0]
+        assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_default_console_target_prints_and_writes_json_lines(engine, tmp_path, capsys) -> None:  # noqa: F811
+    cfg = config(tmp_path)  # no targets: the embedded vigie:// one
+    record(engine, cfg, EVENTS)
+    report = deliver_pending(engine, cfg, NOW)
+    assert report.sent_count == 3
+    out = capsys.readouterr().out
+    assert all(a.title in out for a in EVENTS)
+    lines = [json.loads(x) for x in cfg.alerts_file.read_text(encoding="utf-8").splitlines()]
+    assert [x["payload"]["headline"] for x in lines] == [a.title for a in EVENTS]
+    assert {x["target"] for x in lines} == {"console"}
+
+
+def test_concurrent_runs_send_each_alert_once(store_url, tmp_path) -> None:  # noqa: F811
+    # Nine unrelated texts (near-duplicates would rightly collapse into one alert).
+    arts = [article(f"guid:c{i}", f"Kim Jong Un bulletin number {i}", " ".join(f"w{i}x{j}" for j in range(12))) for i in range(9)]
+    with smtp_server() as smtp, slack_endpoint() as slack:
+        slack.delay = 0.02  # a slow target widens the window in which runs overlap
+        cfg = config(tmp_path, [("mail", smtp.apprise_url(), ()), ("slack", slack.apprise_url(), ())])
+        eng = connect(store_url)
+        n = record(eng, cfg, arts, policy=RulePolicy("watch", alert="each")).alerts
+        assert n == len(arts)
+        engines = [connect(store_url) for _ in range(4)]  # like four workers, each with its own pool
+        barrier = threading.Barrier(len(engines))
+        reports = []
+
+        def worker(e) -> None:  # type: ignore[no-untyped-def]
+            barrier.wait()
+            reports.append(deliver_pending(e, cfg, NOW))
+
+        threads = [threading.Thread(target=worker, args=(e,)) for e in engines]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+        assert sum(r.sent_count for r in reports) == 2 * n
+        assert len(slack.payloads) == n and len(smtp.messages) == n
+        assert len({m["subject"] for m in smtp.messages}) == n
+        assert {s[2] for s in statuses(eng)} == {"sent"}
+        for e in [eng, *engines]:
+            e.dispose()
+
+
+_KILLED_RUN = r"""
+import os, signal, sys
+from datetime import timedelta
+sys.path.insert(0, sys.argv[3])
+from pathlib import Path
+from support_store import config
+from test_deliver import EVENTS, NOW, T0, record
+from vigie import outbox
+from vigie.store.db import connect
+eng = connect(sys.argv[1])
+cfg = config(Path(sys.argv[2]), [("slack", "slack://T000VIGIE/B000VIGIE/abcdefghijklmnopqrstuvwx", ())])
+record(eng, cfg, EVENTS)
+if sys.argv[4] == "claimed":  # killed while sending: the claim is taken, nothing marked
+    due = outbox.due_deliveries(eng, NOW)
+    outbox.claim(eng, [d.delivery.id for d in due], "doomed-run", NOW, timedelta(minutes=10))
+print("recorded", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.parametrize("moment", ["recorded", "claimed"])
+def test_a_killed_run_loses_nothing(store_url, tmp_path, moment: str) -> None:  # noqa: F811
+    tests_dir = str(Path(__file__).resolve().parent)
+    proc = subprocess.run([sys.executable, "-c", _KILLED_RUN, store_url, str(tmp_path), tests_dir, moment],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": tests_dir})
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert "recorded" in proc.stdout
+    eng = connect(store_url)
+    with slack_endpoint() as slack:
+        cfg = config(tmp_path, [("slack", slack.apprise_url(), ())])
+        first = deliver_pending(eng, cfg, NOW)
+        if moment == "claimed":  # the dead run's lease still holds: wait for it, never double-send
+            assert first.sent_count == 0
+            first = deliver_pending(eng, cfg, NOW + timedelta(minutes=11))
+        assert first.sent_count == 3
+        assert deliver_pending(eng, cfg, NOW + timedelta(hours=1)).sent_count == 0
+        assert len(slack.payloads) == 3
+    eng.dispose()
