@@ -1,5 +1,188 @@
-"""`vigie alerts`: placeholder, filled in by its own issue."""
+"""`vigie alerts`: what was sent, what is pending or failed, and why.
+
+    vigie alerts [list] [--status sent|pending|failed] [--limit N] [--json]   the latest alerts, newest first
+    vigie alerts show ID [--json]                                             one alert: what it says, each target's state
+    vigie alerts retry [ID]                                                   failed deliveries back to pending
+    vigie alerts send                                                         deliver what is due now (no fetching)
+
+Target URLs are never printed (they may hold secrets): targets are shown by name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
 
 import typer
 
-app = typer.Typer(help="alerts commands", no_args_is_help=True)
+from vigie.config import DEFAULT_CONFIG, Config
+
+app = typer.Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
+
+ConfigOption = typer.Option(
+    Path(os.environ.get("VIGIE_CONFIG", DEFAULT_CONFIG)), "--config", "-c", help="The configuration file (env VIGIE_CONFIG)."
+)
+
+
+CommandConfig = typer.Option(None, "--config", "-c", help="The configuration file (overrides the one given before the command).")
+
+
+def _config(ctx: typer.Context, override: Optional[Path]) -> Config:
+    return _load(override or (ctx.obj or {}).get("config") or Path(os.environ.get("VIGIE_CONFIG", DEFAULT_CONFIG)))
+
+
+def _load(path: Path) -> Config:
+    from vigie.config import load_config
+    from vigie.errors import ConfigError
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+
+
+def _engine(config: Config):  # type: ignore[no-untyped-def]
+    from vigie.errors import StoreError
+    from vigie.store.db import connect
+
+    try:
+        return connect(config.store_url)
+    except StoreError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+@app.callback()
+def main(ctx: typer.Context, config: Path = ConfigOption) -> None:
+    """What was sent, pending or failed, and why (plain `vigie alerts` lists the latest)."""
+    ctx.obj = {"config": config}
+    if ctx.invoked_subcommand is None:
+        list_(ctx, status=None, limit=30, as_json=False, config=None)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Optional[str] = typer.Option(None, "--status", "-s", help="Only alerts whose deliveries are: sent, pending or failed."),
+    limit: int = typer.Option(30, "--limit", "-n", help="How many alerts, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per alert."),
+    config: Optional[Path] = CommandConfig,
+) -> None:
+    """The latest alerts with the state of each target's delivery."""
+    from vigie.outbox import list_alerts
+
+    if status not in (None, "sent", "pending", "failed"):
+        typer.secho(f"error: --status {status!r}: expected sent, pending or failed", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    cfg = _config(ctx, config)
+    engine = _engine(cfg)
+    lines = list_alerts(engine, status=status, limit=limit)
+    engine.dispose()
+    if as_json:
+        for ln in lines:
+            typer.echo(json.dumps({
+                "id": ln.alert.id, "kind": ln.alert.kind, "rule_id": ln.alert.rule_id, "title": ln.alert.title,
+                "created_at": ln.alert.created_at.isoformat(), "status": ln.status,
+                "digest_due_at": ln.digest_due_at.isoformat() if ln.digest_due_at else None,
+                "deliveries": [{"target": d.target, "status": d.status, "attempts": d.attempts, "last_error": d.last_error,
+                                "next_attempt_at": d.next_attempt_at.isoformat() if d.next_attempt_at else None,
+                                "sent_at": d.sent_at.isoformat() if d.sent_at else None} for d in ln.deliveries],
+            }, ensure_ascii=False))
+        return
+    if not lines:
+        typer.echo("no alerts" + (f" with status {status}" if status else ""))
+        return
+    for ln in lines:
+        targets = ", ".join(f"{d.target}={d.status}" + (f"({d.attempts})" if d.status != "sent" and d.attempts else "") for d in ln.deliveries)
+        due = f" digest due {_when(ln.digest_due_at)}" if ln.digest_due_at and ln.status == "pending" else ""
+        title = ln.alert.title if len(ln.alert.title) <= 70 else ln.alert.title[:69] + "…"
+        typer.echo(f"#{ln.alert.id:<5} {_when(ln.alert.created_at)}  {ln.status:<7} {ln.alert.kind:<11} {ln.alert.rule_id:<16} {title}")
+        typer.echo(f"       -> {targets or 'no target'}{due}")
+        for d in ln.deliveries:
+            if d.status != "sent" and d.last_error:
+                typer.echo(f"       {d.target}: {d.last_error.splitlines()[0][:160]}")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    alert_id: int = typer.Argument(..., help="The alert number (see `vigie alerts list`)."),
+    as_json: bool = typer.Option(False, "--json", help="The alert and its deliveries as JSON."),
+    config: Optional[Path] = CommandConfig,
+) -> None:
+    """One alert: why it fired, what it says, and each target's delivery with its last error."""
+    from vigie.outbox import get_alert
+    from vigie.render import render
+
+    cfg = _config(ctx, config)
+    engine = _engine(cfg)
+    found = get_alert(engine, alert_id)
+    engine.dispose()
+    if found is None:
+        typer.secho(f"error: no alert #{alert_id}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    alert, deliveries = found
+    if as_json:
+        typer.echo(json.dumps({"id": alert.id, "kind": alert.kind, "rule_id": alert.rule_id, "title": alert.title,
+                               "created_at": alert.created_at.isoformat(), "story_id": alert.story_id,
+                               "article_id": alert.article_id, "payload": dict(alert.payload),
+                               "deliveries": [{"target": d.target, "status": d.status, "attempts": d.attempts,
+                                               "last_error": d.last_error, "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+                                               "next_attempt_at": d.next_attempt_at.isoformat() if d.next_attempt_at else None}
+                                              for d in deliveries]}, ensure_ascii=False, indent=2, default=str))
+        return
+    msg = render([alert], "text", tz=cfg.timezone)
+    typer.echo(f"alert #{alert.id} ({alert.kind}, rule {alert.rule_id}, recorded {_when(alert.created_at)} UTC)")
+    typer.echo(msg.title)
+    typer.echo("")
+    typer.echo(msg.body.rstrip())
+    typer.echo("")
+    typer.echo("deliveries:")
+    if not deliveries:
+        typer.echo("  none (no target was routed to)")
+    for d in deliveries:
+        extra = f", sent {_when(d.sent_at)}" if d.sent_at else (f", next attempt {_when(d.next_attempt_at)}" if d.next_attempt_at else "")
+        typer.echo(f"  {d.target}: {d.status}, {d.attempts} attempt(s){extra}")
+        if d.last_error and d.status != "sent":
+            typer.echo(f"    why: {d.last_error}")
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    alert_id: Optional[int] = typer.Argument(None, help="Only this alert's failed deliveries (default: all failed)."),
+    config: Optional[Path] = CommandConfig,
+) -> None:
+    """Put failed deliveries back to pending; the next run (or `vigie alerts send`) sends them."""
+    from vigie.outbox import retry_failed
+
+    cfg = _config(ctx, config)
+    engine = _engine(cfg)
+    n = retry_failed(engine, datetime.now(timezone.utc), alert_id)
+    engine.dispose()
+    typer.echo(f"{n} failed deliver{'y' if n == 1 else 'ies'} back to pending")
+
+
+@app.command()
+def send(ctx: typer.Context, config: Optional[Path] = CommandConfig) -> None:
+    """Deliver every due delivery now (immediate alerts, closed digests, retries), without fetching."""
+    from vigie.deliver import deliver_pending
+
+    cfg = _config(ctx, config)
+    engine = _engine(cfg)
+    report = deliver_pending(engine, cfg, datetime.now(timezone.utc))
+    engine.dispose()
+    for o in report.pending:
+        typer.echo(f"pending: {o.target}: alerts {list(o.alert_ids)}: {o.reason}")
+    for o in report.failed:
+        typer.echo(f"failed: {o.target}: alerts {list(o.alert_ids)}: {o.reason}")
+    typer.echo(report.summary())
+    raise typer.Exit(1 if report.failed else 0)

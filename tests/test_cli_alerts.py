@@ -1,0 +1,90 @@
+"""`vigie alerts`: list, show, retry and send against a real store and a local Slack endpoint."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from support_notify import slack_endpoint
+from support_store import article, match
+from vigie import novelty
+from vigie.cli_alerts import app
+from vigie.config import load_config
+from vigie.deliver import deliver_pending
+from vigie.models import RulePolicy
+from vigie.store.db import connect
+
+runner = CliRunner()
+
+
+def _setup(tmp_path: Path, slack_url: str) -> Path:
+    cfg_path = tmp_path / "vigie.yaml"
+    cfg_path.write_text(
+        "data_dir: data\n"
+        "delivery:\n  max_attempts: 1\n"
+        "targets:\n"
+        f"  - name: team-slack\n    url: {slack_url}\n"
+        "  - name: console\n    url: vigie://\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(cfg_path)
+    eng = connect(cfg.store_url)
+    arts = [
+        article("guid:1", "Kim Jong Un sends message to Putin", "North Korean leader Kim Jong Un sent a message to Vladimir Putin."),
+        article("guid:2", "Kim Jong Un oversees missile test", "Pyongyang said the launch of the solid-fuel missile was a success."),
+    ]
+    ms = [m for a in arts if (m := match(a, "kju", {"Kim Jong Un": "Kim Jong Un"}))]
+    novelty.record(eng, arts, ms, {"kju": RulePolicy("kju", name="Kim Jong Un")}, cfg, datetime.now(timezone.utc) - timedelta(minutes=5))
+    eng.dispose()
+    return cfg_path
+
+
+def test_list_show_retry_send(tmp_path: Path) -> None:
+    with slack_endpoint() as slack:
+        cfg_path = _setup(tmp_path, slack.apprise_url())
+        cfg = load_config(cfg_path)
+        slack.fail_always(500)
+        eng = connect(cfg.store_url)
+        deliver_pending(eng, cfg, datetime.now(timezone.utc))  # console: sent; slack: failed (max_attempts 1)
+        eng.dispose()
+
+        res = runner.invoke(app, ["-c", str(cfg_path)])  # plain `vigie alerts` lists
+        assert res.exit_code == 0, res.output
+        assert "#2" in res.output and "#1" in res.output
+        assert "team-slack=failed" in res.output and "console=sent" in res.output
+        assert "error=500" in res.output  # why it failed
+        assert "slack://" not in res.output  # target URLs may hold secrets: names only
+
+        res = runner.invoke(app, ["list", "--status", "failed", "--json", "-c", str(cfg_path)])
+        rows = [json.loads(x) for x in res.output.splitlines()]
+        assert [r["status"] for r in rows] == ["failed", "failed"]
+
+        res = runner.invoke(app, ["show", "1", "-c", str(cfg_path)])
+        assert res.exit_code == 0, res.output
+        assert "Kim Jong Un sends message to Putin" in res.output
+        assert "[Kim Jong Un]" in res.output  # the matched term, highlighted
+        assert "team-slack: failed, 1 attempt(s)" in res.output and "why:" in res.output
+
+        assert runner.invoke(app, ["show", "99", "-c", str(cfg_path)]).exit_code == 1
+
+        res = runner.invoke(app, ["retry", "1", "-c", str(cfg_path)])
+        assert "1 failed delivery back to pending" in res.output
+        slack.fail_always(None)
+        res = runner.invoke(app, ["send", "-c", str(cfg_path)])
+        assert res.exit_code == 0, res.output
+        assert "1 deliveries sent" in res.output
+        assert len(slack.payloads) == 1
+        res = runner.invoke(app, ["list", "--status", "sent", "-c", str(cfg_path)])
+        assert "#1" in res.output and "#2" not in res.output
+
+
+@pytest.mark.parametrize("args", [["list", "--status", "bogus"], ["list", "-c", "missing.yaml"]])
+def test_bad_input_exits_2(tmp_path: Path, args: list[str]) -> None:
+    cfg_path = tmp_path / "vigie.yaml"
+    cfg_path.write_text("data_dir: data\n", encoding="utf-8")
+    res = runner.invoke(app, ["-c", str(cfg_path), *args])
+    assert res.exit_code == 2
