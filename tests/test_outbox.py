@@ -1,0 +1,86 @@
+"""Outbox rules as tables: routing by tags, digest windows, backoff, claims on a real store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from support_store import T0, config, engine, store_url  # noqa: F401 - fixtures
+from vigie import outbox
+from vigie.digest import parse_digest, window_end
+
+TARGETS = [("mail", "mailto://u:p@example.org", ("daily",)), ("slack", "slack://A/B/C", ("urgent", "daily")),
+           ("ops", "json://127.0.0.1/", ("ops",)), ("all", "json://127.0.0.2/", ())]
+
+
+@pytest.mark.parametrize(
+    ("notify", "operations", "expected"),
+    [
+        ((), False, ["mail", "slack", "all"]),  # everyone but operations-only targets
+        (("urgent",), False, ["slack"]),
+        (("daily", "urgent"), False, ["mail", "slack"]),
+        (("ops",), False, ["ops"]),
+        ((), True, ["ops"]),
+    ],
+)
+def test_routing(tmp_path, notify, operations, expected) -> None:
+    assert outbox.route(config(tmp_path, TARGETS), notify, operations=operations) == expected
+
+
+def test_health_alerts_reach_someone_without_an_ops_target(tmp_path) -> None:
+    assert outbox.route(config(tmp_path, TARGETS[:2]), operations=True) == ["mail", "slack"]
+
+
+def test_no_target_means_the_console(tmp_path) -> None:
+    assert outbox.route(config(tmp_path)) == ["console"]
+
+
+PARIS = "Europe/Paris"
+
+
+@pytest.mark.parametrize(
+    ("spec", "created", "tz", "due"),
+    [
+        ("immediate", datetime(2022, 3, 1, 10, 0), "UTC", None),
+        ("hourly", datetime(2022, 3, 1, 10, 20), "UTC", datetime(2022, 3, 1, 11, 0)),
+        ("daily at 08:00", datetime(2022, 3, 1, 6, 59), PARIS, datetime(2022, 3, 1, 7, 0)),  # 07:59 Paris: today 08:00
+        ("daily at 08:00", datetime(2022, 3, 1, 7, 0), PARIS, datetime(2022, 3, 2, 7, 0)),  # 08:00 Paris: tomorrow
+        ("daily at 08:00", datetime(2022, 3, 26, 12, 0), PARIS, datetime(2022, 3, 27, 6, 0)),  # DST starts: 08:00 CEST
+        ("Daily  at 7:30", datetime(2022, 3, 1, 8, 0), "UTC", datetime(2022, 3, 2, 7, 30)),
+    ],
+)
+def test_digest_window_end(spec, created, tz, due) -> None:
+    utc = timezone.utc
+    expected = due.replace(tzinfo=utc) if due else None
+    assert window_end(spec, created.replace(tzinfo=utc), tz) == expected
+
+
+@pytest.mark.parametrize("spec", ["weekly", "daily at 25:00", "every hour"])
+def test_bad_digest_specs_say_what_is_accepted(spec) -> None:
+    with pytest.raises(ValueError, match="immediate|no such time"):
+        parse_digest(spec)
+
+
+@pytest.mark.parametrize(("attempts", "delay"), [(1, 1), (2, 2), (3, 4), (6, 32), (8, 120), (20, 120)])
+def test_backoff_grows_and_is_capped(attempts, delay) -> None:
+    assert outbox.backoff(attempts, timedelta(minutes=1), timedelta(hours=2)) == timedelta(minutes=delay)
+
+
+def test_claims_are_exclusive_and_expire(engine) -> None:  # noqa: F811
+    with engine.begin() as conn:
+        aid = outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload={},
+                                  created_at=T0, targets=["mail", "slack", "mail"])
+        assert outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload={},
+                                   created_at=T0, targets=["mail"]) is None
+    due = outbox.due_deliveries(engine, T0)
+    ids = [d.delivery.id for d in due]
+    assert sorted(d.delivery.target for d in due) == ["mail", "slack"] and {d.alert.id for d in due} == {aid}
+    lease = timedelta(minutes=10)
+    assert outbox.claim(engine, ids, "run-a", T0, lease) == set(ids)
+    assert outbox.claim(engine, ids, "run-b", T0 + timedelta(minutes=5), lease) == set()  # held by run-a
+    assert outbox.due_deliveries(engine, T0 + timedelta(minutes=5)) == []
+    assert outbox.claim(engine, ids, "run-b", T0 + timedelta(minutes=11), lease) == set(ids)  # run-a died: lease over
+    assert outbox.mark_sent(engine, ids[:1], "run-a", T0) == 0  # a stale run cannot mark what it lost
+    assert outbox.mark_sent(engine, ids[:1], "run-b", T0) == 1
+    assert outbox.claim(engine, ids[:1], "run-c", T0 + timedelta(hours=1), lease) == set()  # sent is final
