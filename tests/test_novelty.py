@@ -224,3 +224,44 @@ def test_corpus_one_event_many_outlets(engine, tmp_path) -> None:  # noqa: F811
     assert rep.alerts == rep.new_stories + rep.developments < len(ms)
     assert rep.silent > 0
     assert again.alerts == 0
+
+
+def test_record_applies_retention(engine, tmp_path) -> None:  # noqa: F811
+    cfg = config(tmp_path, retention="30d")
+    run(engine, cfg, [FIRST], now=T0)
+    rep = run(engine, cfg, [EVENT_B], now=T0 + timedelta(days=31))
+    assert rep.purged_articles == 1
+    with engine.connect() as conn:
+        assert list(conn.execute(select(t.articles.c.id)).scalars()) == [EVENT_B.id]
+        assert conn.execute(select(t.stories.c.title)).scalars().all() == [EVENT_B.title]
+        assert len(conn.execute(select(t.alerts)).all()) == 2  # what was said stays
+
+
+EVENT_B = article("guid:b-event", "Kim Jong Un oversees test of new hypersonic missile near Kursk, state media says",
+                  "Pyongyang said the launch of the solid-fuel missile was a success.", published=T0 + timedelta(days=31))
+
+
+def test_concurrent_record_of_the_same_batch_alerts_once(store_url, tmp_path) -> None:  # noqa: F811
+    """Two overlapping runs (threads, each with its own engine) record one batch: one story, one alert."""
+    import threading
+
+    from vigie.store.db import connect
+
+    cfg = config(tmp_path)
+    engines = [connect(store_url) for _ in range(3)]
+    barrier = threading.Barrier(len(engines))
+    reports = []
+
+    def worker(eng) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        reports.append(run(eng, cfg, [FIRST, *SYNDICATED, REPEAT, DEVELOPMENT]))
+
+    threads = [threading.Thread(target=worker, args=(e,)) for e in engines]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert sorted(r.alerts for r in reports) == [0, 0, 2]
+    assert kinds(engines[0]) == ["new_story", "development"]
+    for e in engines:
+        e.dispose()

@@ -54,8 +54,11 @@ def test_retention_forgets_old_articles_and_keeps_alerts(engine) -> None:  # noq
                                                    published=seen, first_seen=seen))
             conn.execute(insert(t.article_sources).values(article_id=aid, source_id="s", first_seen=seen))
         conn.execute(insert(t.alerts).values(_alert("old-alert")))
+        conn.execute(insert(t.stories).values(id=7, rule_id="r", title="old", terms=[], first_article_id="old", created_at=T0,
+                                              updated_at=T0, names=[], facts=[], keywords=[], languages=["en"]))
+        conn.execute(insert(t.story_articles).values(story_id=7, article_id="old", added_at=T0))
     report = purge(engine, T0, timedelta(days=90))
-    assert report.articles == 1
+    assert (report.articles, report.stories) == (1, 1)
     with engine.connect() as conn:
         assert list(conn.execute(select(t.articles.c.id)).scalars()) == ["new"]
         assert list(conn.execute(select(t.article_sources.c.article_id)).scalars()) == ["new"]

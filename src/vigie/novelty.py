@@ -1,6 +1,7 @@
 """Novelty: is this article new, which story is it part of, and does it deserve an alert?
 
-One call, ``record()``, runs in ONE transaction so that what is stored and what is
+One call, ``record()``, runs in ONE transaction (which also applies retention,
+``vigie.store.retention``) so that what is stored and what is
 announced can never disagree (a crash leaves neither, a commit leaves both):
 
 1. identity -- an article already stored under its id, or under its canonical URL,
@@ -45,6 +46,7 @@ from vigie.errors import StoreError
 from vigie.models import Article, Match, RulePolicy, Span
 from vigie.outbox import insert_ignore, insert_new, record_alert, route, utc
 from vigie.store import schema as t
+from vigie.store.retention import purge_in
 from vigie.story_text import Features, features, lede
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ class NoveltyReport:
     silent: int = 0  # joined a story without an alert
     alerts: int = 0
     alert_ids: tuple[int, ...] = ()
+    purged_articles: int = 0  # forgotten by retention (config.retention)
 
 
 def record(
@@ -99,6 +102,7 @@ def record(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_NOVELTY_LOCK})")
+            purged = purge_in(conn, now - config.retention)
             for art in sorted(articles, key=lambda a: (utc(a.published), a.id)):
                 canonical, status = _identify(conn, art, config, now)
                 counts[status] += 1
@@ -123,6 +127,7 @@ def record(
         silent=counts["silent"],
         alerts=len(alert_ids),
         alert_ids=tuple(alert_ids),
+        purged_articles=purged.articles,
     )
 
 
