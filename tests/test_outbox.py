@@ -18,9 +18,9 @@ TARGETS = [("mail", "mailto://u:p@example.org", ("daily",)), ("slack", "slack://
     ("notify", "operations", "expected"),
     [
         ((), False, ["mail", "slack", "all"]),  # everyone but operations-only targets
-        (("urgent",), False, ["slack"]),
-        (("daily", "urgent"), False, ["mail", "slack"]),
-        (("ops",), False, ["ops"]),
+        (("urgent",), False, ["slack", "all"]),  # an untagged target is the catch-all
+        (("daily", "urgent"), False, ["mail", "slack", "all"]),
+        (("ops",), False, ["ops", "all"]),
         ((), True, ["ops"]),
     ],
 )

@@ -67,8 +67,11 @@ def effective_targets(config: Config) -> tuple[TargetConfig, ...]:
 def route(config: Config, notify: Iterable[str] = (), *, operations: bool = False) -> list[str]:
     """Names of the targets an alert goes to.
 
-    ``operations`` alerts (feed health) go to targets tagged with ``config.health.notify``;
-    when no target has such a tag they go to every target, so a dead feed is still heard of.
+    A target without tags receives every rule's alerts: it is the catch-all (the demo's
+    console, an archive). A tagged target receives the alerts of rules that name one of
+    its tags, and of rules that name none. ``operations`` alerts (feed health) go to
+    targets tagged with ``config.health.notify``; when no target has such a tag they go
+    to every target, so a dead feed is still heard of.
     """
     targets = effective_targets(config)
     ops = set(config.health.notify)
@@ -77,7 +80,7 @@ def route(config: Config, notify: Iterable[str] = (), *, operations: bool = Fals
         return chosen or [tc.name for tc in targets]
     wanted = set(notify)
     if wanted:
-        return [tc.name for tc in targets if wanted & set(tc.tags)]
+        return [tc.name for tc in targets if not tc.tags or wanted & set(tc.tags)]
     return [tc.name for tc in targets if not (tc.tags and set(tc.tags) <= ops)]
 
 
