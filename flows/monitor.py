@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from vigie import deliver, fetch, health, match, normalize, novelty, parse, rules  # noqa: E402
 from vigie.config import Config, load_config  # noqa: E402
 from vigie.models import Article, Fetched, Match, Parsed, Source  # noqa: E402
-from vigie.runsummary import RunSummary  # noqa: E402
+from vigie.runsummary import RunSummary, StageClock  # noqa: E402
 from vigie.store import connect  # noqa: E402
 from vigie.summarize import summarize_run  # noqa: E402
 
@@ -88,18 +88,27 @@ def deliver_task(engine, config: Config) -> deliver.DeliveryReport:  # type: ign
 def monitor(config_path: str = "vigie.yaml") -> RunSummary:
     """One monitoring cycle over every configured source."""
     started = datetime.now(timezone.utc)
+    clock = StageClock()
     config = load_config(Path(config_path))
     engine = connect(config.store_url)
-    rule_set = load_rules_task(config)
-    sources, due, states = select_sources_task(config, engine)
-    fetched = fetch_task(due, states, config)
-    parsed = parse_task(fetched)
-    health_events = health_task(engine, fetched, parsed, config, started)
-    articles = normalize_task(parsed, started)
-    matches = match_task(rule_set, articles)
-    report = novelty_task(engine, articles, matches, rule_set, config, started, health_events)
-    delivered = deliver_task(engine, config)
-    summary = summarize_run(engine, started, sources, due, fetched, parsed, rule_set, articles, matches, report, delivered)
+    with clock.stage("rules"):
+        rule_set = load_rules_task(config)
+    with clock.stage("fetch"):
+        sources, due, states = select_sources_task(config, engine)
+        fetched = fetch_task(due, states, config)
+    with clock.stage("parse"):
+        parsed = parse_task(fetched)
+        health_events = health_task(engine, fetched, parsed, config, started)
+    with clock.stage("normalize"):
+        articles = normalize_task(parsed, started)
+    with clock.stage("match"):
+        matches = match_task(rule_set, articles)
+    with clock.stage("novelty"):
+        report = novelty_task(engine, articles, matches, rule_set, config, started, health_events)
+    with clock.stage("deliver"):
+        delivered = deliver_task(engine, config)
+    summary = summarize_run(engine, started, sources, due, fetched, parsed, rule_set, articles, matches, report,
+                            delivered, clock.as_tuple())
     create_markdown_artifact(summary.to_markdown(), key="vigie-run", description="vigie monitoring run")
     engine.dispose()
     return summary

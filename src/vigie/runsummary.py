@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Iterator
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class RunSummary:
     deliveries_failed: int = 0
     alerts: tuple[AlertRow, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    stage_seconds: tuple[tuple[str, float], ...] = ()  # wall time of each stage, in order
 
     @property
     def seconds(self) -> float:
@@ -65,6 +69,28 @@ class RunSummary:
             for a in self.alerts:
                 title = a.title.replace("|", "\\|")
                 lines.append(f"| {a.alert_id} | {a.rule_id} | {a.kind} | {title} | {', '.join(a.targets)} | {a.status} |")
+        if self.stage_seconds:
+            lines += ["", "| " + " | ".join(n for n, _ in self.stage_seconds) + " |",
+                      "|" + "---|" * len(self.stage_seconds),
+                      "| " + " | ".join(f"{v:.2f} s" for _, v in self.stage_seconds) + " |"]
         for note in self.notes:
             lines += ["", note]
         return "\n".join(lines) + "\n"
+
+
+class StageClock:
+    """Wall time per stage of a run, in the order the stages ran."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+    def as_tuple(self) -> tuple[tuple[str, float], ...]:
+        return tuple(self.seconds.items())

@@ -38,7 +38,7 @@ def _source_lines(sources: Sequence[Source], due: Sequence[Source], fetched: Seq
 def summarize_run(engine: Engine, started: datetime, sources: Sequence[Source], due: Sequence[Source],
                   fetched: Sequence[Fetched], parsed: Sequence[Parsed], rule_set: RuleSet,
                   articles: Sequence[Article], matches: Sequence[Match], report: NoveltyReport,
-                  delivered: DeliveryReport) -> RunSummary:
+                  delivered: DeliveryReport, stage_seconds: tuple[tuple[str, float], ...] = ()) -> RunSummary:
     """What the run did: counts, troubled sources and rule files, and the alerts it recorded or sent."""
     alert_ids = list(report.alert_ids)
     for outcome in delivered.sent + delivered.pending + delivered.failed:
@@ -67,6 +67,7 @@ def summarize_run(engine: Engine, started: datetime, sources: Sequence[Source], 
         deliveries_pending=sum(len(o.delivery_ids) for o in delivered.pending),
         deliveries_failed=sum(len(o.delivery_ids) for o in delivered.failed),
         alerts=tuple(rows),
+        stage_seconds=stage_seconds,
     )
 
 
@@ -79,6 +80,8 @@ def print_summary(summary: RunSummary, config: Config) -> None:
                f"{sum(1 for x in s.sources if x.status == 'error')} failed, {sum(1 for x in s.sources if x.status == 'skipped')} backing off)")
     typer.echo(f"  rules: {s.rules_loaded} loaded" + (f", {len(s.rule_errors)} rule file problem(s)" if s.rule_errors else ""))
     typer.echo(f"  articles: {s.articles_seen} read, {s.new_articles} new; {s.matches} rule matches")
+    if s.stage_seconds:
+        typer.echo("  seconds: " + ", ".join(f"{name} {sec:.2f}" for name, sec in s.stage_seconds))
     typer.echo(f"  alerts: {s.alerts_recorded} recorded; deliveries: {s.deliveries_sent} sent, "
                f"{s.deliveries_pending} pending, {s.deliveries_failed} failed")
     for line in s.sources:
