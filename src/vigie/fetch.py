@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -35,7 +38,8 @@ import httpx
 from vigie.config import FetchConfig
 from vigie.errors import FetchError
 from vigie.health import FeedState
-from vigie.models import Document, Fetched, Source, SourceKind
+from vigie.models import Article, Document, Fetched, Source, SourceKind
+from vigie.textclean import extract_main_text
 
 ARTICLE_SUFFIXES = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown",
                     ".html": "text/html", ".htm": "text/html"}
@@ -48,6 +52,7 @@ _ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, ap
            "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
 
 T = TypeVar("T")
+log = logging.getLogger("vigie.fetch")
 
 
 def fetch_sources(sources: Sequence[Source], states: Mapping[str, FeedState], settings: FetchConfig) -> list[Fetched]:
@@ -163,8 +168,9 @@ async def _fetch_one(client: httpx.AsyncClient, hosts: _HostLimiter, source: Sou
 
 
 def _with_elapsed(f: Fetched, elapsed: float) -> Fetched:
-    from dataclasses import replace
-
+    if f.status == "error":
+        # Structured fields for whoever collects logs; the message alone already names the feed.
+        log.warning("%s", f.error, extra={"source_id": f.source.id, "http_status": f.http_status})
     return replace(f, elapsed=elapsed)
 
 
@@ -318,3 +324,73 @@ def _read_folder(source: Source, state: FeedState | None, settings: FetchConfig)
         docs.append(Document(location=str(p), body=p.read_bytes(), content_type=ARTICLE_SUFFIXES[p.suffix.lower()],
                              modified=datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc)))
     return Fetched(source=source, status="ok", documents=tuple(docs), etag=etag)
+
+
+# -- full text of article pages (sources with ``full_text: true``) ---------------------------------------------------
+
+
+def fetch_full_text(articles: Sequence[Article], sources: Sequence[Source], settings: FetchConfig, *,
+                    skip: Container[str] = frozenset()) -> list[Article]:
+    """Articles of ``full_text`` sources with their page's main text as ``body`` (same order).
+
+    Only articles of sources configured with ``full_text: true``, with an http(s) URL, and whose
+    id is not in ``skip`` (pass the ids the store already has: a page is fetched once, not on
+    every poll) are fetched, with the same connection bounds, timeouts, size cap and User-Agent
+    as feeds. The page's text replaces the body only when it is longer than what the feed gave;
+    a page that fails or has no prose leaves the article as it was. Identity never changes.
+    """
+    wanted = {s.id for s in sources if s.full_text}
+    todo = [i for i, a in enumerate(articles)
+            if a.source_id in wanted and a.url and is_remote(a.url) and a.id not in skip]
+    if not todo:
+        return list(articles)
+    pages = run_sync(_fetch_pages([articles[i].url for i in todo], settings))  # type: ignore[misc]
+    out = list(articles)
+    for i, page in zip(todo, pages):
+        if page is None:
+            continue
+        text = extract_main_text(page)
+        if len(text) > len(out[i].body):
+            out[i] = replace(out[i], body=text)
+    return out
+
+
+async def _fetch_pages(urls: Sequence[str], settings: FetchConfig) -> list[str | None]:
+    async with make_client(settings) as client:
+        hosts = _HostLimiter(settings.max_per_host)
+
+        async def one(url: str) -> str | None:
+            source = Source(id=url, kind=SourceKind.FEED, location=url)
+            try:
+                async with asyncio.timeout(settings.timeout):
+                    fetched = await _fetch_http(client, hosts, source, url, None, settings)
+            except (FetchError, TimeoutError, httpx.HTTPError) as exc:
+                log.warning("full text of %s not fetched: %s", url, exc)
+                return None
+            doc = fetched.documents[0]
+            ctype = (doc.content_type or "").lower()
+            if ctype and "html" not in ctype:
+                return None
+            return decode_html(doc.body, ctype)
+
+        return list(await asyncio.gather(*(one(u) for u in urls)))
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def decode_html(body: bytes, content_type: str = "") -> str:
+    """Text of an HTML page: the HTTP charset, else the page's <meta charset>, else UTF-8, else cp1252."""
+    candidates = []
+    m = re.search(r"charset=([\w.:-]+)", content_type or "")
+    if m:
+        candidates.append(m.group(1))
+    meta = _META_CHARSET.search(body[:4096])
+    if meta:
+        candidates.append(meta.group(1).decode("ascii", "replace"))
+    for enc in [*candidates, "utf-8"]:
+        try:
+            return body.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("cp1252", errors="replace")

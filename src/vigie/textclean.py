@@ -170,3 +170,94 @@ def first_sentence(text: str, limit: int = 120) -> str:
     space = cut.rfind(" ")
     cut = cut[:space] if space > limit // 2 else sentence[:limit]
     return cut.rstrip(" ,;:–—-") + "…"
+
+
+# -- main text of an article page (for sources with ``full_text: true``) -------------------------------------------
+
+# Containers that are never the article, by tag or by a class/id word.
+_BOILERPLATE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "menu", "dialog"})
+_BOILERPLATE_WORDS = re.compile(
+    r"(?:^|[\s_-])(?:comment|comments|share|sharing|social|related|promo|advert|ads?|sponsor|footer|header|nav|navbar|"
+    r"menu|sidebar|cookie|cookies|newsletter|subscribe|banner|breadcrumbs?|popup|modal|outbrain|taboola)(?:$|[\s_-])",
+    re.IGNORECASE)
+_PARA_TAGS = frozenset({"p", "h2", "h3", "blockquote", "li", "pre"})
+MIN_PARAGRAPH = 40  # characters; shorter lines are captions, bylines, buttons
+
+
+class _MainTextExtractor(HTMLParser):
+    """Collects paragraphs with the path of the element that holds them.
+
+    The article is taken to be the container whose paragraphs hold the most text (a small
+    readability: long paragraphs cluster in the article body, boilerplate is short lines).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []  # (tag, is boilerplate)
+        self.skip = 0  # depth inside _SKIP or boilerplate elements
+        self.para: list[str] | None = None
+        self.para_parent = ""
+        self.para_tag = ""
+        self.paragraphs: list[tuple[str, str, str]] = []  # (parent path, tag, text)
+        self.in_article = 0
+
+    def _path(self) -> str:
+        return "/".join(tag for tag, _ in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            if tag == "br" and self.para is not None:
+                self.para.append("\n")
+            return
+        a = dict(attrs)
+        marker = f"{a.get('class') or ''} {a.get('id') or ''} {a.get('role') or ''}"
+        bad = tag in _SKIP or tag in _BOILERPLATE_TAGS or bool(_BOILERPLATE_WORDS.search(marker))
+        if tag == "article" or a.get("itemprop") == "articleBody":
+            bad = False
+        self.stack.append((tag + (f"#{a.get('id')}" if a.get("id") else f".{(a.get('class') or '').split(' ')[0]}" if a.get("class") else ""), bad))
+        if bad:
+            self.skip += 1
+        if tag in _PARA_TAGS and not self.skip and self.para is None:
+            self.para, self.para_tag = [], tag
+            self.para_parent = "/".join(t for t, _ in self.stack[:-1])
+
+    def handle_endtag(self, tag: str) -> None:
+        # Pop to the matching element; HTML in the wild leaves elements unclosed.
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0].split("#")[0].split(".")[0] == tag:
+                for _, bad in self.stack[i:]:
+                    if bad:
+                        self.skip -= 1
+                del self.stack[i:]
+                break
+        if self.para is not None and tag == self.para_tag:
+            text = fold_whitespace("".join(self.para), single_line=True)
+            if text:
+                self.paragraphs.append((self.para_parent, self.para_tag, text))
+            self.para = None
+
+    def handle_data(self, data: str) -> None:
+        if self.para is not None and not self.skip:
+            self.para.append(data)
+
+
+def extract_main_text(page: str) -> str:
+    """The main text of an article page: the paragraphs of the container that holds the most
+    prose, headings and quotes included, navigation, comments and scripts left out; "" when the
+    page has no paragraph of prose."""
+    parser = _MainTextExtractor()
+    try:
+        parser.feed(page)
+        parser.close()
+    except Exception:  # noqa: BLE001 - a page we cannot read adds nothing
+        return ""
+    scores: dict[str, int] = {}
+    for parent, tag, text in parser.paragraphs:
+        if tag == "p" and len(text) >= MIN_PARAGRAPH:
+            scores[parent] = scores.get(parent, 0) + len(text) + 50 * text.count(", ")
+    if not scores:
+        return ""
+    best = max(scores, key=lambda k: scores[k])
+    kept = [text for parent, tag, text in parser.paragraphs
+            if parent == best and (tag != "p" or len(text) >= 2) and (tag != "li" or len(text) >= MIN_PARAGRAPH)]
+    return _finish("\n\n".join(kept), single_line=False)
