@@ -1,0 +1,222 @@
+"""Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
+
+    python -m bench [--quick | --tiny] [--only match,poll,e2e,prefect]
+
+``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
+figures mean nothing, only that the code runs and the tables have their columns). The baseline
+of each benchmark is measured in the same run as vigie's figure, so the printed ratio holds even
+on a shared, noisy machine.
+
+matching and polling reuse the functions of ``bench/bench_match.py`` and ``bench/bench_poll.py``
+(each also runs on its own); the end-to-end and Prefect benchmarks are ``bench_e2e`` and
+``bench_prefect``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from typing import Callable
+
+from vigie import envdefaults
+
+envdefaults.apply()  # before anything imports Prefect: no telemetry
+
+from bench.support import Stopwatch, Table, corpus_or_exit, format_table, machine_facts, save_results  # noqa: E402
+
+SIZES = ("full", "quick", "tiny")
+
+
+# --- matching (bench_match's functions, on short and long items) ------------------------------
+
+def run_match(size: str) -> Table:
+    from bench import bench_match as bm
+    from vigie.rules import compile_rules, load_text
+    from vigie.rules.folding import fold
+
+    counts = {"full": [10, 100, 1000, 10000], "quick": [10, 100, 1000, 10000], "tiny": [10, 100]}[size]
+    n_items = {"full": 10_801, "quick": 2000, "tiny": 200}[size]
+    seconds = {"full": 3.0, "quick": 1.0, "tiny": 0.2}[size]
+    short = bm.load_items(n_items)
+    long_items = _long_french_items(bm.CORPUS / "fr_lemonde_une_2020H1.jsonl", {"full": 10**9, "quick": 120, "tiny": 10}[size])
+    kinds = [("title+summary", short), ("long (fr, article length)", long_items)]
+    words = {k: sum(len(fold(f"{a.title} {a.summary} {a.body}").split()) for a in items) / len(items) for k, items in kinds}
+
+    table = Table(
+        name="match",
+        title="1. Matching throughput, one core (vigie: one automaton; naive: one compiled regex per phrase, per rule)",
+        columns=("items", "rules", "patterns", "compile s", "vigie items/s", "vigie words/s", "naive items/s",
+                 "vigie/naive", "matches/item"),
+    )
+    base: dict[str, float] = {}
+    for n in counts:
+        with Stopwatch() as sw:
+            rules, errors = load_text(bm.generate_rules(n), path=f"<generated {n}>")
+            if errors:
+                raise RuntimeError(f"generated rules do not load: {errors[:3]}")
+            matcher = compile_rules(rules)
+        checks = bm.naive_compile(rules)
+        for kind, items in kinds:
+            for a in items[:200]:  # warm caches like a long-running worker does
+                matcher.match(a)
+            sample = items[: min(len(items), 500)]
+            hits = sum(len(matcher.match(a)) for a in sample) / len(sample)
+            rate = _rate(matcher.match, items, seconds)
+            # The naive loop is slow at 10,000 rules: time it on a spread sample, for as long.
+            spread = items[:: max(1, len(items) // 400)]
+            naive = _rate(lambda a: bm.naive_match(checks, a), spread, seconds, min_items=20)
+            base.setdefault(kind, rate)
+            table.add(kind, n, matcher.n_patterns, round(sw.seconds, 1), rate, rate * words[kind], naive, rate / naive, hits)
+            table.figures[f"{kind} {n} items_per_s"] = rate
+            table.figures[f"{kind} {n} naive_items_per_s"] = naive
+    for kind, _ in kinds:
+        last = table.figures[f"{kind} {counts[-1]} items_per_s"]
+        table.figures[f"{kind} kept_at_{counts[-1]}"] = last / base[kind]
+        table.notes.append(f"{kind}: {words[kind]:.0f} words per item; throughput at {counts[-1]:,} rules is "
+                           f"{last / base[kind]:.0%} of that at {counts[0]} rules")
+    table.notes.append(f"items: {len(short):,} real title+summary items ({', '.join(bm.ITEM_FILES)}); "
+                       f"{len(long_items):,} long items made of consecutive Le Monde items")
+    table.notes.append(f"rules generated with seed {bm.SEED} from corpus entities and spaCy lemma vocabulary "
+                       f"(bench/bench_match.py); 'compile s' includes loading the rule file")
+    return table
+
+
+def _long_french_items(path, limit: int):  # type: ignore[no-untyped-def]
+    """French items concatenated to the length of an article (>= 4,000 characters of body)."""
+    import json
+    from datetime import datetime, timezone
+
+    from vigie.models import Article
+
+    out: list[Article] = []
+    parts: list[str] = []
+    head: dict[str, str] | None = None
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh):
+            item = json.loads(line)
+            if head is None:
+                head = item
+                continue
+            parts.append(f"{item.get('title') or ''}. {item.get('description') or ''}")
+            if sum(len(p) for p in parts) >= 4000:
+                out.append(Article(id=f"long:{n}", source_id="lemonde", url=None, title=head.get("title") or "",
+                                   summary=head.get("description") or "", body="\n\n".join(parts), language="fr",
+                                   published=datetime(2020, 1, 1, tzinfo=timezone.utc)))
+                head, parts = None, []
+                if len(out) >= limit:
+                    break
+    return out
+
+
+def _rate(fn: Callable, items: list, seconds: float, min_items: int = 0) -> float:  # type: ignore[type-arg]
+    """Items per second over whole passes and parts of passes until ``seconds`` have gone."""
+    done = 0
+    start = time.perf_counter()
+    while True:
+        for a in items:
+            fn(a)
+            done += 1
+            if done >= min_items and time.perf_counter() - start >= seconds:
+                return done / (time.perf_counter() - start)
+
+
+# --- polling (bench_poll's server and run()) --------------------------------------------------
+
+def run_poll(size: str) -> Table:
+    from bench import bench_poll as bp
+
+    sizes = {"full": [100, 1000], "quick": [100], "tiny": [10]}[size]
+    table = Table(
+        name="poll",
+        title="2. Polling N local feeds with ETag/Last-Modified (vigie: fetch+parse+normalize; naive: feedparser.parse(url) loop)",
+        columns=("feeds", "what", "total s", "fetch s", "parse s", "normalize s", "req/s", "body MB", "articles",
+                 "answers", "naive s", "naive/vigie"),
+    )
+    server = bp.Server()
+    try:
+        # Keywords only: bench_poll.run may grow optional parameters.
+        bp.run(n=5, server=server, connections=20, baseline_max=1)  # warm-up: imports, language detector
+        for n in sizes:
+            rows = bp.run(n=n, server=server, connections=20, baseline_max=1000)
+            naive = rows[-1]
+            naive_s = float(naive[2])
+            for r in rows[:-1]:
+                total = float(r[2])
+                table.add(n, r[1], total, float(r[3]), float(r[4]), float(r[5]), float(r[6]), float(r[7].split()[0]),
+                          int(r[8]), r[9], naive_s, naive_s / total if total else None)
+                table.figures[f"{n} {r[1].split(' (')[0]} s"] = total
+            table.add(n, naive[1], naive_s, None, None, None, float(naive[6]), float(naive[7].split()[0]), int(naive[8]),
+                      naive[9], naive_s, 1.0)
+            table.figures[f"{n} naive s"] = naive_s
+    finally:
+        server.close()
+    table.notes.append("feeds: corpus feeds of 50 to 69 entries (bench/bench_poll.py FEEDS), unique per number and version; "
+                       "server: one local process, HTTP/1.1 keep-alive; 20 connections")
+    table.notes.append("'naive/vigie': how many times longer the naive loop (no validators, always parses) takes than that poll")
+    return table
+
+
+def run_e2e(size: str) -> Table:
+    from bench import bench_e2e
+
+    return bench_e2e.run(size)
+
+
+def run_prefect(size: str) -> Table:
+    from bench import bench_prefect
+
+    return bench_prefect.run(size)
+
+
+BENCHMARKS: dict[str, Callable[[str], Table]] = {
+    "match": run_match,
+    "poll": run_poll,
+    "e2e": run_e2e,
+    "prefect": run_prefect,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    grp = ap.add_mutually_exclusive_group()
+    grp.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
+    grp.add_argument("--tiny", action="store_true", help="smoke-test sizes (seconds; figures meaningless)")
+    ap.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
+    args = ap.parse_args(argv)
+    size = "tiny" if args.tiny else "quick" if args.quick else "full"
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        ap.error(f"unknown benchmark(s): {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})")
+    corpus_or_exit()
+    facts = machine_facts()
+    print(f"vigie benchmarks ({size}): {facts['cores']} cores ({facts['cpu'] or 'unknown CPU'}), "
+          f"Python {facts['python']}, prefect {facts['versions']['prefect']}, load average {facts['load_average']}\n",
+          flush=True)
+    tables: list[Table] = []
+    failed: list[str] = []
+    start = time.perf_counter()
+    for name in names:
+        t0 = time.perf_counter()
+        try:
+            table = BENCHMARKS[name](size)
+        except Exception:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            failed.append(name)
+            continue
+        table.figures["benchmark_seconds"] = round(time.perf_counter() - t0, 1)
+        tables.append(table)
+        print(format_table(table), flush=True)
+    path = save_results(tables, argv, time.perf_counter() - start)
+    print(f"all figures saved to {path.relative_to(path.parents[2])} ({time.perf_counter() - start:.0f} s)")
+    if failed:
+        print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
