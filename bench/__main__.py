@@ -18,13 +18,16 @@ import argparse
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Callable
 
 from vigie import envdefaults
 
 envdefaults.apply()  # before anything imports Prefect: no telemetry
 
-from bench.support import Stopwatch, Table, corpus_or_exit, format_table, machine_facts, save_results  # noqa: E402
+from bench.support import (  # noqa: E402
+    REPO, RESULTS, Stopwatch, Table, corpus_or_exit, format_table, machine_facts, save_results,
+)
 
 SIZES = ("full", "quick", "tiny")
 
@@ -185,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     grp.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
     grp.add_argument("--tiny", action="store_true", help="smoke-test sizes (seconds; figures meaningless)")
     ap.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
+    ap.add_argument("--out", type=Path, default=RESULTS, help="directory of the JSON results (default: bench/results)")
     args = ap.parse_args(argv)
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
     names = [n.strip() for n in args.only.split(",") if n.strip()] or list(BENCHMARKS)
@@ -210,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         table.figures["benchmark_seconds"] = round(time.perf_counter() - t0, 1)
         tables.append(table)
         print(format_table(table), flush=True)
-    path = save_results(tables, argv, time.perf_counter() - start)
-    print(f"all figures saved to {path.relative_to(path.parents[2])} ({time.perf_counter() - start:.0f} s)")
+    path = save_results(tables, argv, time.perf_counter() - start, args.out)
+    shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+    print(f"all figures saved to {shown} ({time.perf_counter() - start:.0f} s)")
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1

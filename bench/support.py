@@ -204,6 +204,9 @@ def bench_env(prefect_home: Path) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         "PREFECT_HOME": str(prefect_home),
+        # The ephemeral API server starts in a subprocess; on a busy 2-core machine that can take
+        # longer than Prefect's default wait, and a benchmark must not fail for it.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "PYTHONPATH": os.pathsep.join(x for x in (str(REPO), env.get("PYTHONPATH", "")) if x),
     })
     # Ephemeral mode: no API URL means Prefect runs its own temporary server for the run.

@@ -1,0 +1,164 @@
+"""Prefect's own overhead per run: the same monitoring cycle as plain function calls and as a flow run.
+
+    python -m bench --only prefect        (or: python -m bench.bench_prefect [--quick | --tiny])
+
+``plain_cycle`` calls vigie's stage functions directly, in the order of ``flows/monitor.py`` and
+with the same arguments; ``monitor`` is the Prefect flow (nine tasks). Both run in one child
+process (Prefect's ephemeral mode, telemetry off, PREFECT_HOME in a temporary directory) over the
+same local feeds (``bench_e2e``'s corpus feeds, served from a thread of this process) and the same
+SQLite store, alternating, so that the machine's noise falls on both alike. After a first plain
+cycle that stores every entry, every feed answers 304: the stages then do little, and what is
+left of the flow run's time over the plain call is Prefect's per-run and per-task cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bench.support import REPO, Stopwatch, Table, bench_env
+
+SIZES = {"full": (50, 7), "quick": (20, 3), "tiny": (3, 1)}  # feeds, alternated repetitions
+FLOW_TASKS = 9  # task calls per flow run in flows/monitor.py
+
+
+def plain_cycle(config_path: str) -> Any:
+    """One monitoring cycle without Prefect: the stages of flows/monitor.py called directly."""
+    from vigie import deliver, fetch, health, match, normalize, novelty, parse, rules
+    from vigie.config import load_config
+    from vigie.runsummary import StageClock
+    from vigie.store import connect
+    from vigie.summarize import summarize_run
+
+    started = datetime.now(timezone.utc)
+    clock = StageClock()
+    config = load_config(Path(config_path))
+    engine = connect(config.store_url)
+    with clock.stage("rules"):
+        rule_set = rules.load_rules(config.rules)
+    with clock.stage("fetch"):
+        sources = config.source_objects()
+        states = health.load_states(engine, sources)
+        due = health.due(sources, states, datetime.now(timezone.utc))
+        fetched = fetch.fetch_sources(due, states, config.fetch)
+    with clock.stage("parse"):
+        parsed = [parse.parse_fetched(f) for f in fetched]
+        health_events = health.record(engine, fetched, parsed, config.health, started)
+    with clock.stage("normalize"):
+        articles = [a for p in parsed for a in normalize.normalize(p, started)]
+    with clock.stage("match"):
+        matches = match.match_articles(rules.compile_rules(rule_set), articles)
+    with clock.stage("novelty"):
+        report = novelty.record(engine, articles, matches, rule_set.policies(), config, started, health_events)
+    with clock.stage("deliver"):
+        delivered = deliver.deliver_pending(engine, config, datetime.now(timezone.utc))
+    summary = summarize_run(engine, started, sources, due, fetched, parsed, rule_set, articles, matches, report,
+                            delivered, clock.as_tuple())
+    engine.dispose()
+    return summary
+
+
+def _outcome(summary: Any) -> tuple[Any, ...]:
+    """What must be equal between a plain cycle and a flow run over the same unchanged feeds."""
+    return (len(summary.sources), tuple(sorted(s.status for s in summary.sources)), summary.articles_seen, summary.new_articles)
+
+
+def child(config: str, repetitions: int, out: str) -> None:
+    """Inside the child process: imports, a filling cycle, then plain and flow cycles alternated."""
+    doc: dict[str, Any] = {}
+    with Stopwatch() as sw:
+        import vigie.deliver  # noqa: F401  (the stages and their dependencies, spaCy included)
+        import vigie.fetch  # noqa: F401
+        import vigie.normalize  # noqa: F401
+        import vigie.novelty  # noqa: F401
+    doc["import_plain_s"] = sw.seconds
+    with Stopwatch() as sw:
+        from flows.monitor import monitor
+    doc["import_prefect_s"] = sw.seconds
+    with Stopwatch() as sw:
+        filled = plain_cycle(config)
+    doc["fill_s"], doc["fill_articles"] = sw.seconds, filled.new_articles
+    plain: list[float] = []
+    flow: list[float] = []
+    outcomes = set()
+    for r in range(repetitions + 1):  # round 0: the first of each in this process
+        with Stopwatch() as sw:
+            s = plain_cycle(config)
+        plain.append(sw.seconds)
+        outcomes.add(_outcome(s))
+        with Stopwatch() as sw:
+            s = monitor(config_path=config)
+        flow.append(sw.seconds)
+        outcomes.add(_outcome(s))
+    doc.update(plain=plain, flow=flow, same_outcome=len(outcomes) == 1, outcomes=[list(map(str, o)) for o in outcomes])
+    Path(out).write_text(json.dumps(doc), encoding="utf-8")
+
+
+def run(size: str = "full") -> Table:
+    from bench.bench_e2e import Plan, load_items, serve_feeds, write_config
+
+    feeds, reps = SIZES[size]
+    plan = Plan(feeds, changed_every=10**9)  # feed 0 is "changed" (version 2); the others are at version 1
+    pool, fresh = load_items()
+    with tempfile.TemporaryDirectory(prefix="vigie-bench-prefect-") as name:
+        tmp = Path(name)
+        with serve_feeds(plan, pool, fresh, datetime.now(timezone.utc)) as server:
+            config = write_config(tmp, plan, server.base_url)
+            out = tmp / "result.json"
+            with open(tmp / "child.log", "wb") as log:
+                code = subprocess.call([sys.executable, "-m", "bench.bench_prefect", "--child", str(config), str(reps), str(out)],
+                                       cwd=REPO, env=bench_env(tmp / "prefect"), stdout=log, stderr=subprocess.STDOUT)
+            if code != 0 or not out.is_file():
+                tail = (tmp / "child.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+                raise RuntimeError(f"the Prefect benchmark's child failed (exit {code}):\n{tail}")
+            doc = json.loads(out.read_text(encoding="utf-8"))
+    if not doc["same_outcome"]:
+        raise RuntimeError(f"plain cycle and flow run disagree: {doc['outcomes']}")
+    table = Table(
+        name="prefect",
+        title=f"4. Prefect's overhead per run: the same cycle ({feeds} local feeds, all 304) as plain calls and as a flow run",
+        columns=("what", "plain s", "flow s", "overhead s", "flow/plain", "overhead per task ms"),
+    )
+    p0, f0 = doc["plain"][0], doc["flow"][0]
+    table.add("imports (vigie's stages; + Prefect and flows.monitor)", doc["import_plain_s"],
+              doc["import_plain_s"] + doc["import_prefect_s"], doc["import_prefect_s"], None, None)
+    table.add("first run in the process (flow: starts the ephemeral API)", p0, f0, f0 - p0, f0 / p0, None)
+    steady_p, steady_f = doc["plain"][1:], doc["flow"][1:]
+    if steady_p:
+        mp, mf = statistics.median(steady_p), statistics.median(steady_f)
+        table.add(f"steady state, median of {len(steady_p)}", mp, mf, mf - mp, mf / mp, (mf - mp) / FLOW_TASKS * 1000)
+        table.add(f"steady state, best of {len(steady_p)}", min(steady_p), min(steady_f), min(steady_f) - min(steady_p),
+                  min(steady_f) / min(steady_p), (min(steady_f) - min(steady_p)) / FLOW_TASKS * 1000)
+        table.figures.update(steady_plain_s=mp, steady_flow_s=mf, overhead_s=mf - mp)
+    table.figures.update(first_plain_s=p0, first_flow_s=f0, import_prefect_s=doc["import_prefect_s"], plain=doc["plain"],
+                         flow=doc["flow"])
+    table.notes.append(f"before these, one plain cycle stored the feeds' {doc['fill_articles']:,} entries in {doc['fill_s']:.1f} s; "
+                       f"plain and flow runs alternate in one process and gave the same outcome")
+    table.notes.append(f"the flow has {FLOW_TASKS} task calls per run; 'overhead per task' spreads the whole difference over them")
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--tiny", action="store_true")
+    ap.add_argument("--child", nargs=3, metavar=("CONFIG", "REPS", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child(args.child[0], int(args.child[1]), args.child[2])
+        return 0
+    from bench.support import format_table
+
+    print(format_table(run("tiny" if args.tiny else "quick" if args.quick else "full")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Smoke test of the benchmarks: ``python -m bench --tiny`` runs every benchmark on a tiny size and
+prints and saves its table with the expected columns. The figures are not checked: a benchmark is
+not a test, and this machine is shared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+sys.path.insert(0, str(REPO))  # the bench package lives beside src/, not inside it
+
+from bench.support import Table, format_table, machine_facts, save_results  # noqa: E402
+
+EXPECTED = {
+    "match": ("items", "rules", "patterns", "compile s", "vigie items/s", "vigie words/s", "naive items/s", "vigie/naive",
+              "matches/item"),
+    "poll": ("feeds", "what", "total s", "fetch s", "parse s", "normalize s", "req/s", "body MB", "articles", "answers",
+             "naive s", "naive/vigie"),
+    "e2e": ("measure", "value", "target", "met"),
+    "prefect": ("what", "plain s", "flow s", "overhead s", "flow/plain", "overhead per task ms"),
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, "-"), (True, "yes"), (False, "no"), (12345, "12,345"), (1234.5, "1,234"), (12.345, "12.3"), (0.1234, "0.12"),
+     (float("nan"), "-"), ("text", "text")],
+)
+def test_cells(value: object, shown: str) -> None:
+    from bench.support import cell
+
+    assert cell(value) == shown
+
+
+def test_table_prints_and_saves_its_columns(tmp_path: Path) -> None:
+    t = Table(name="demo", title="Demo", columns=("what", "vigie", "naive", "ratio"))
+    t.add("items/s", 5000.0, 50.0, 100.0)
+    t.add("other", 1, None, None)
+    t.notes.append("a note")
+    text = format_table(t)
+    lines = text.splitlines()
+    assert lines[0] == "Demo" and lines[1] == "===="
+    assert lines[2].split() == ["what", "vigie", "naive", "ratio"]
+    assert "5,000" in lines[4] and "100" in lines[4] and lines[5].split() == ["other", "1", "-", "-"]
+    assert lines[-1] == "  a note"
+    with pytest.raises(ValueError):
+        t.add("too", "few")
+
+    path = save_results([t], ["--tiny"], 1.0, tmp_path)
+    doc = json.loads(path.read_text())
+    assert json.loads((tmp_path / "latest.json").read_text()) == doc
+    assert doc["benchmarks"]["demo"]["rows"][0] == {"what": "items/s", "vigie": 5000.0, "naive": 50.0, "ratio": 100.0}
+    assert doc["machine"]["cores"] == os.cpu_count()
+    assert set(doc["machine"]["versions"]) >= {"prefect", "feedparser", "spacy"}
+
+
+def test_machine_facts_name_the_python_and_prefect() -> None:
+    facts = machine_facts()
+    assert facts["python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
+    assert facts["versions"]["prefect"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (CORPUS / "articles").is_dir(), reason="the shared corpus is not beside the repository")
+def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> None:
+    env = dict(os.environ, DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    proc = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--out", str(tmp_path)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    doc = json.loads((tmp_path / "latest.json").read_text())
+    assert list(doc["benchmarks"]) == list(EXPECTED)
+    for name, columns in EXPECTED.items():
+        bench = doc["benchmarks"][name]
+        assert tuple(bench["columns"]) == columns, name
+        assert bench["rows"], f"{name}: no rows"
+        assert all(set(r) == set(columns) for r in bench["rows"]), name
+        # The printed table: its title, then its header line with every column in order.
+        lines = out.splitlines()
+        at = lines.index(bench["title"])
+        header = lines[at + 2]
+        positions = [header.find(c) for c in columns]
+        assert -1 not in positions and positions == sorted(positions), (name, header)
+    assert doc["machine"]["cores"] and doc["machine"]["python"]
+    # Every benchmark put its baseline beside vigie's figure, with the ratio.
+    match_rows = doc["benchmarks"]["match"]["rows"]
+    assert all(r["naive items/s"] > 0 and r["vigie/naive"] > 0 for r in match_rows)
+    assert any(r["what"].startswith("naive") for r in doc["benchmarks"]["poll"]["rows"])
+    e2e = {r["measure"]: r for r in doc["benchmarks"]["e2e"]["rows"]}
+    assert {"fetch s", "parse s", "normalize s", "match s", "novelty s", "deliver s", "peak RSS of the run's process, MB"} <= set(e2e)
+    assert e2e["feeds answering 304"]["value"] > 0 and e2e["new articles"]["value"] > 0
+    assert any(r["what"].startswith("steady state") for r in doc["benchmarks"]["prefect"]["rows"])
+
+
+def test_unknown_benchmark_is_refused() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench", "--only", "nope"], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and "unknown benchmark" in proc.stderr
