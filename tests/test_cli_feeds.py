@@ -49,11 +49,13 @@ def test_check_text_output_and_directory_expansion(tmp_path: Path) -> None:
     (tmp_path / "a.xml").write_bytes(FEED)
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.rss").write_bytes(FEED)
-    (tmp_path / "notes.txt").write_text("not a feed")
+    (tmp_path / "notes.txt").write_text("An article file\n\nWith a body.")
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
     result = runner.invoke(app, ["feeds", "check", str(tmp_path)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the CSV file is not a feed: said, not skipped
     assert result.output.count("3 entries  2024-01-01..2024-01-03 (1 undated)") == 2
-    assert "2 feeds: 2 ok, 0 not modified, 0 errors; 6 entries, 0 warnings" in result.output
+    assert "data.csv: not a feed" in result.output
+    assert "4 feeds: 3 ok, 0 not modified, 1 errors; 7 entries" in result.output  # the folder gave 1 article
 
 
 def test_check_the_configured_sources(tmp_path: Path) -> None:
@@ -86,3 +88,4 @@ def test_check_the_whole_corpus_reports_every_file() -> None:
     errors = [r["location"] for r in reports if r["status"] == "error"]
     assert errors == [str(CORPUS / "edge/feedparser/illformed/rss_empty_document.xml")]
     assert result.exit_code == 1
+    assert sum(int(r["entries"]) for r in reports) > 2000  # type: ignore[call-overload]

@@ -273,6 +273,8 @@ def test_seed_article_title_is_its_first_sentence_cut_at_a_word() -> None:
                    b"<body><h1>Titre</h1><p>Premier paragraphe.</p><script>alert(1)</script></body></html>",
          "Titre & sous-titre", "Titre\n\nPremier paragraphe."),
         ("d.txt", "Caf\xe9 cr\xe8me\nLatin-1 body".encode("cp1252"), "Café crème", "Latin-1 body"),
+        ("e.md", "## *Kim* and **Putin**\n\n> A [letter](http://x.test/l) with `code` and ![a map](m.png).\n\n---\nEnd".encode(),
+         "Kim and Putin", "A letter with code and a map.\n\nEnd"),
     ],
 )
 def test_article_files(name: str, body: bytes, title: str, content: str) -> None:

@@ -2,7 +2,7 @@
 
 ``vigie feeds check [--config FILE] [--json] [URL|FILE|DIR]...`` fetches and parses each feed
 (the configured sources when none is named; a directory named on the command line stands for
-every feed file under it) and prints, per feed: status, entry count, the dates seen, the
+every file under it: its article files as one folder, every other file as a feed) and prints, per feed: status, entry count, the dates seen, the
 parser's warnings and the time it took. ``--json`` prints one JSON object per feed per line.
 The exit code is 0 when every feed came through, 1 when at least one failed, 2 for a bad
 configuration.
@@ -22,17 +22,24 @@ from vigie.models import Fetched, Parsed, Source, SourceKind
 
 app = typer.Typer(help="Check feeds: fetch and parse without storing or alerting.", no_args_is_help=True)
 
-FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json", ".feed"}
-
 
 def sources_from_targets(targets: list[str]) -> list[Source]:
-    """Sources for command-line targets: URLs and files as feeds, directories expanded to their feed files."""
+    """Sources for command-line targets: URLs and files as feeds; a directory stands for every
+    file under it (none is skipped silently): article files (.txt, .md, .html) together as one
+    folder source, every other file as a feed."""
+    from vigie.fetch import ARTICLE_SUFFIXES
+
     out: list[Source] = []
     for target in targets:
         path = Path(target).expanduser()
         if "://" not in target and path.is_dir():
-            for p in sorted(path.rglob("*")):
-                if p.is_file() and p.suffix.lower() in FEED_SUFFIXES and not p.name.startswith("."):
+            files = sorted(p for p in path.rglob("*")
+                           if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if any(p.suffix.lower() in ARTICLE_SUFFIXES for p in files):
+                root = str(path.resolve())
+                out.append(Source(id=root, kind=SourceKind.FOLDER, location=root, name=root))
+            for p in files:
+                if p.suffix.lower() not in ARTICLE_SUFFIXES:
                     out.append(Source(id=str(p), kind=SourceKind.FEED, location=str(p), name=str(p)))
         else:
             loc = target if "://" in target else str(path.resolve())

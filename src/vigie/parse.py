@@ -284,13 +284,33 @@ def parse_article_file(doc: Document, source_id: str, language: str | None = Non
     first, _, rest = text.partition("\n")
     first = first.strip()
     if suffix in (".md", ".markdown"):
-        first = re.sub(r"^#{1,6}\s+", "", first)
+        first, rest, text = markdown_to_text(first), markdown_to_text(rest), markdown_to_text(text)
     if len(first) > TITLE_LINE_MAX:
         title, body = first_sentence(first), text
     else:
         title, body = first, rest.strip() or text
     return Entry(source_id=source_id, guid=None, link=None, title=title, summary="", content=body,
                  published=None, updated=doc.modified, language=language, base_url=None, content_type="text/plain")
+
+
+_MD_RULES = [
+    (re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE), ""),  # headings
+    (re.compile(r"^\s{0,3}>\s?", re.MULTILINE), ""),  # quotes
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: their alt text
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links: their text
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)"), r"\1"),  # emphasis
+    (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
+    (re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$", re.MULTILINE), ""),  # rules
+]
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown reduced to its words (headings, emphasis, links, images): a rule must match what
+    a reader reads, not ``**Koursk**`` or a link target."""
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text.strip()
 
 
 # -- dates feedparser does not read ------------------------------------------------------------------------------
