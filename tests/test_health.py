@@ -166,3 +166,33 @@ def test_one_transaction_for_many_feeds(engine: Engine) -> None:
                                                                    (3, 60.0, 20)])
 def test_backoff_delay(failures: int, retry_after: float | None, minutes: int) -> None:
     assert backoff_delay(failures, SETTINGS, retry_after) == timedelta(minutes=minutes)
+
+
+def test_a_failed_poll_between_two_good_ones_does_not_make_old_entries_new(tmp_path: Path) -> None:
+    """Real server, real store: ok -> 500 -> the validators kept through the failure give a 304."""
+    from support_http import Reply, serve_routes
+    from vigie.config import FetchConfig
+    from vigie.fetch import fetch_sources
+    from vigie.normalize import normalize
+    from vigie.parse import parse_fetched
+
+    body = b"""<rss version="2.0"><channel><title>t</title><item><title>Old news</title></item></channel></rss>"""
+    script = [Reply(body=body, etag='"e1"'), Reply(status=500), Reply(body=body, etag='"e1"')]
+    eng = connect(f"sqlite:///{tmp_path / 'vigie.db'}")
+    settings = HealthConfig(failure_threshold=1, backoff_base=timedelta(seconds=0))
+    with serve_routes({"/feed": script}) as server:
+        src = Source(id=server.url("/feed"), kind=SourceKind.FEED, location=server.url("/feed"))
+        ids = []
+        statuses = []
+        for i in range(3):
+            now = T0 + timedelta(hours=i)
+            fetched = fetch_sources([src], load_states(eng, [src]), FetchConfig())
+            parsed = [parse_fetched(f) for f in fetched]
+            events = record(eng, fetched, parsed, settings, now)
+            statuses.append((fetched[0].status, [e.kind for e in events]))
+            ids.append([a.id for a in normalize(parsed[0], now)])
+        sent = [s.request_headers.get("if-none-match") for s in server.log]
+    assert statuses == [("ok", []), ("error", ["down"]), ("not_modified", ["recovered"])]
+    assert sent == [None, '"e1"', '"e1"']
+    assert ids[1] == [] and ids[2] == []  # nothing re-announced after the failure
+    eng.dispose()
