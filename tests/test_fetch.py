@@ -230,3 +230,12 @@ def test_corpus_feed_over_http_keeps_its_bytes() -> None:
     with serve_directory(CORPUS / "feeds", gzip=True) as server:
         f = one(feed(server.url("/golem_1.xml")), settings=FAST.model_copy(update={"max_bytes": 10_000_000}))
     assert f.status == "ok" and f.documents[0].body == (CORPUS / "feeds" / "golem_1.xml").read_bytes()
+
+
+def test_the_deadline_starts_when_the_host_lets_the_request_go() -> None:
+    # Six slow feeds of one host, one at a time: the queue is longer than the timeout,
+    # each request is not. Waiting one's turn is politeness, not a timeout.
+    settings = FAST.model_copy(update={"max_per_host": 1, "timeout": 0.6})
+    with serve_routes({}, fallback=lambda req: Reply(body=FEED, delay=0.15)) as server:
+        results = fetch_sources([feed(server.url(f"/f{i}")) for i in range(6)], {}, settings)
+    assert [r.status for r in results] == ["ok"] * 6, [r.error for r in results]

@@ -20,6 +20,7 @@ redirects followed by hand so that a loop is named and a chain of permanent redi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -101,7 +102,7 @@ async def fetch_sources_async(sources: Sequence[Source], states: Mapping[str, Fe
     """The async core of :func:`fetch_sources`; pass ``client`` to reuse one across calls."""
     own = client is None
     client = client or make_client(settings)
-    hosts = _HostLimiter(settings.max_per_host)
+    hosts = _HostLimiter(settings.max_per_host, settings.max_connections)
     try:
         tasks = [_fetch_one(client, hosts, src, states.get(src.id), settings) for src in sources]
         return list(await asyncio.gather(*tasks))
@@ -111,18 +112,31 @@ async def fetch_sources_async(sources: Sequence[Source], states: Mapping[str, Fe
 
 
 class _HostLimiter:
-    """One semaphore per host name: no host gets more than ``per_host`` requests at once."""
+    """Slots for requests: ``total`` at once overall, ``per_host`` at once per host name.
 
-    def __init__(self, per_host: int) -> None:
+    A request waits here for its slots *before* its deadline starts: a thousand feeds of one
+    publisher queue politely instead of timing out in the queue. The overall bound matches the
+    httpx pool, so the pool itself never makes anyone wait.
+    """
+
+    def __init__(self, per_host: int, total: int) -> None:
         self.per_host = max(1, per_host)
+        self.total = asyncio.Semaphore(max(1, total))
         self.sems: dict[str, asyncio.Semaphore] = {}
 
     def __call__(self, url: str) -> asyncio.Semaphore:
-        host = (urlsplit(url).hostname or "").lower()
+        host = host_of(url)
         sem = self.sems.get(host)
         if sem is None:
             sem = self.sems[host] = asyncio.Semaphore(self.per_host)
         return sem
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def is_remote(location: str) -> bool:
@@ -145,7 +159,7 @@ async def _fetch_one(client: httpx.AsyncClient, hosts: _HostLimiter, source: Sou
         if source.kind == SourceKind.FOLDER:
             result = await asyncio.to_thread(_read_folder, source, state, settings)
         elif is_remote(location):
-            async with asyncio.timeout(settings.timeout):
+            async with hosts(location), hosts.total, asyncio.timeout(settings.timeout):
                 result = await _fetch_http(client, hosts, source, location, state, settings)
         else:
             result = await asyncio.to_thread(_read_file, source, location, state, settings)
@@ -217,8 +231,9 @@ async def _fetch_http(client: httpx.AsyncClient, hosts: _HostLimiter, source: So
     seen = [url]
     permanent = True
     current = url
+    held = host_of(url)  # the caller holds this host's slot; a hop elsewhere takes that host's
     for _hop in range(MAX_REDIRECTS + 1):
-        async with hosts(current):
+        async with (contextlib.nullcontext() if host_of(current) == held else hosts(current)):
             request = client.build_request("GET", current, headers=conditional)
             response = await client.send(request, stream=True)
             try:
@@ -357,12 +372,12 @@ def fetch_full_text(articles: Sequence[Article], sources: Sequence[Source], sett
 
 async def _fetch_pages(urls: Sequence[str], settings: FetchConfig) -> list[str | None]:
     async with make_client(settings) as client:
-        hosts = _HostLimiter(settings.max_per_host)
+        hosts = _HostLimiter(settings.max_per_host, settings.max_connections)
 
         async def one(url: str) -> str | None:
             source = Source(id=url, kind=SourceKind.FEED, location=url)
             try:
-                async with asyncio.timeout(settings.timeout):
+                async with hosts(url), hosts.total, asyncio.timeout(settings.timeout):
                     fetched = await _fetch_http(client, hosts, source, url, None, settings)
             except (FetchError, TimeoutError, httpx.HTTPError) as exc:
                 log.warning("full text of %s not fetched: %s", url, exc)
