@@ -57,3 +57,21 @@ def test_accuracy_on_real_items(name: str, lang: str, minimum: float) -> None:
         item = json.loads(line)
         counts[detect_language(f"{item['title']} {item.get('description') or ''}")] += 1
     assert counts[lang] / sum(counts.values()) >= minimum, counts.most_common(5)
+
+
+def test_stop_words_are_spacys_and_load_without_the_language_packages() -> None:
+    # Importing spacy.lang.fr builds its tokenizer exceptions (seconds): the lists must be read
+    # without it, and still be exactly spaCy's.
+    import importlib
+    import subprocess
+    import sys
+
+    from vigie.langdetect import CYRILLIC_LANGS, LATIN_LANGS, _spacy_stop_words
+
+    for lang in LATIN_LANGS + CYRILLIC_LANGS:
+        assert _spacy_stop_words(lang) == set(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS), lang
+    code = ("import sys; from vigie.langdetect import detect_language; "
+            "assert detect_language('Les soldats sont arrivés dans la région') == 'fr'; "
+            "print(sorted(m for m in sys.modules if m.startswith('spacy.lang')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.strip() == "[]"
