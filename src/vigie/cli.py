@@ -115,6 +115,7 @@ def _serve_forever(cfg: Config, config: Path) -> None:
             schedules=[schedule],
             parameters={"config_path": str(config.resolve())},
             pause_on_shutdown=False,  # a restart must not leave the schedule paused
+            limit=1,  # a slow cycle delays the next one instead of piling runs up
             tags=["vigie"],
         )
     except KeyboardInterrupt:
