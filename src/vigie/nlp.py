@@ -156,10 +156,15 @@ def inflections(word: str, lang: str) -> frozenset[str]:
     "troupe" -> {troupe, troupes}; "deployed" -> {deploy, deploys, deployed, deploying}.
     Only words that spaCy's data knows are expanded; an unknown word stays itself.
     """
+    from vigie.langdetect import stop_words
+
+    # Reversed suffix rules and shared lemmas can yield function words ("a", "ont" from avoir-like
+    # paradigms, "have", "as"): they would fire everywhere and are never what the analyst meant.
+    stops = stop_words().get(lang, frozenset())
     forms: set[str] = set()
     for lem in lemmas_of(word, lang):
         forms |= forms_of_lemma(lem, lang)
-    return frozenset(fold(f) for f in forms if f) | {fold(word)}
+    return frozenset(fold(f) for f in forms if f and f not in stops) | {fold(word)}
 
 
 @functools.lru_cache(maxsize=None)

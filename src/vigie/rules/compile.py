@@ -20,6 +20,7 @@ How an article is matched:
 from __future__ import annotations
 
 import itertools
+from itertools import accumulate
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -32,7 +33,7 @@ from vigie import nlp
 from vigie.langdetect import detect_language
 from vigie.models import Article, Match, RulePolicy, Span
 from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope
-from vigie.rules.folding import is_cjk_or_hangul, tokenize
+from vigie.rules.folding import is_acronym, is_cjk_or_hangul, raw_and_folded, tokenize
 from vigie.rules.loader import LoadedRule, RuleSet
 
 ALL_FIELDS: tuple[str, ...] = ("title", "summary", "body")
@@ -55,6 +56,7 @@ class CompiledRule:
     languages: frozenset[str]
     sources: tuple[str, ...]
     exclude_sources: tuple[str, ...]
+    required: frozenset[int] = frozenset()  # atoms that must all be found (cheap pre-check)
 
     @property
     def id(self) -> str:
@@ -107,9 +109,11 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
     compiled: list[CompiledRule] = []
     for lr in loaded:
         r = lr.rule
+        expr = cexpr(lr.expr) if lr.expr is not None else None
         compiled.append(CompiledRule(
+            required=_required(expr) if expr is not None else frozenset(),
             loaded=lr,
-            expr=cexpr(lr.expr) if lr.expr is not None else None,
+            expr=expr,
             weights=tuple((cexpr(e), w) for e, w in lr.weights),
             threshold=lr.threshold,
             fields=frozenset(r.fields),
@@ -161,6 +165,21 @@ def _atoms_of(cr: CompiledRule) -> set[int]:
     return out
 
 
+def _required(e: CExpr) -> frozenset[int]:
+    """Atoms that every match of ``e`` contains (an AND of them is necessary)."""
+    tag = e[0]
+    if tag == "a":
+        return frozenset((e[1],))
+    if tag in ("and", "near"):
+        return frozenset().union(*(_required(i) for i in e[1]))
+    if tag == "or":
+        parts = [_required(i) for i in e[1]]
+        return frozenset.intersection(*parts) if parts else frozenset()
+    if tag == "scope":
+        return _required(e[2])
+    return frozenset()  # not, filter
+
+
 def _trigger(e: CExpr, popularity: list[int]) -> frozenset[int] | None:
     """Atoms at least one of which must be found for ``e`` to hold (None: no such set)."""
     tag = e[0]
@@ -185,14 +204,31 @@ def _rule_trigger(cr: CompiledRule, popularity: list[int]) -> frozenset[int] | N
         if trig is not None:
             return trig
     if cr.weights and cr.threshold > 0:
-        # The threshold needs at least one positive item: any of them may trigger.
-        parts = [_trigger(e, popularity) for e, w in cr.weights if w > 0]
-        if parts and all(p is not None for p in parts):
-            return frozenset().union(*parts)  # type: ignore[arg-type]
+        # Items whose weights together stay below the threshold cannot fire the rule on their own,
+        # so one of the other items must be present: leave out the most popular (and untriggerable)
+        # items while their sum stays below the threshold, and trigger on the rest.
+        items = [(_trigger(e, popularity), w) for e, w in cr.weights if w > 0]
+        items.sort(key=lambda it: (it[0] is not None, -sum(popularity[a] for a in it[0] or ())))
+        left_out = 0.0
+        keep: list[frozenset[int] | None] = []
+        for trig, w in items:
+            if not keep and left_out + w < cr.threshold:
+                left_out += w
+            else:
+                keep.append(trig)
+        if keep and all(t is not None for t in keep):
+            return frozenset().union(*keep)  # type: ignore[arg-type]
     return None
 
 
 # ---- the automaton ---------------------------------------------------------------------------
+
+def acronym_positions(phrase: str) -> tuple[int, ...]:
+    """Word positions of ``phrase`` written as acronyms (they must be upper-case in the article too)."""
+    toks = tokenize(phrase.rstrip().rstrip("*"))
+    core = phrase.rstrip().rstrip("*")
+    return tuple(i for i, (s, e) in enumerate(zip(toks.starts, toks.ends)) if is_acronym(core[s:e]))
+
 
 def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dict[str, set[str] | None]:
     """Automaton keys of one phrase -> the languages they count in (None: every language)."""
@@ -222,23 +258,26 @@ def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dic
 
 
 def _build_automaton(atoms: list[Atom]) -> tuple[Any, int]:
-    table: dict[str, dict[int, set[str] | None]] = {}
+    table: dict[str, dict[tuple[int, tuple[int, ...]], set[str] | None]] = {}
     for idx, atom in enumerate(atoms):
         for phrase in atom.phrases:
-            for key, langs in phrase_patterns(phrase, atom.inflect, atom.languages).items():
+            caps = acronym_positions(phrase)
+            for key, langs in phrase_patterns(phrase, atom.inflect and not caps, atom.languages).items():
                 slot = table.setdefault(key, {})
-                if idx in slot and (slot[idx] is None or langs is None):
-                    slot[idx] = None
-                elif idx in slot:
-                    slot[idx] = slot[idx] | langs  # type: ignore[operator]
+                idx_caps = (idx, caps)
+                if idx_caps in slot and (slot[idx_caps] is None or langs is None):
+                    slot[idx_caps] = None
+                elif idx_caps in slot:
+                    slot[idx_caps] = slot[idx_caps] | langs  # type: ignore[operator]
                 else:
-                    slot[idx] = None if langs is None else set(langs)
+                    slot[idx_caps] = None if langs is None else set(langs)
     if not table:
         return None, 0
     automaton = ahocorasick.Automaton()
     for key, slot in table.items():
         n_words = key.strip().count(" ") + 1
-        automaton.add_word(key, tuple((idx, n_words, None if langs is None else frozenset(langs)) for idx, langs in slot.items()))
+        automaton.add_word(key, tuple((idx, n_words, None if langs is None else frozenset(langs), caps)
+                                      for (idx, caps), langs in slot.items()))
     automaton.make_automaton()
     return automaton, len(table)
 
@@ -265,38 +304,40 @@ def _match(m: Matcher, article: Article) -> list[Match]:
     lang = _effective_language(article)
     any_lang = lang == "und"
     hits: dict[int, list[Hit]] = {}
-    tokens: dict[str, Any] = {}
     automaton = m.automaton
     for fname in ALL_FIELDS:
         text = article.field_text(fname)
         if not text or automaton is None:
             continue
-        toks = tokenize(text)
-        if not toks.folded:
+        raws, folded = raw_and_folded(text)
+        if not folded:
             continue
-        joined = " " + " ".join(toks.folded) + " "
+        joined = " " + " ".join(folded) + " "
         starts: list[int] | None = None
         for end, values in automaton.iter(joined):
-            if starts is None:
-                starts = []
-                pos = 1
-                for t in toks.folded:
-                    starts.append(pos)
-                    pos += len(t) + 1
-                tokens[fname] = toks
+            if starts is None:  # token positions in `joined`, only for fields with a hit
+                starts = list(accumulate([len(t) + 1 for t in folded], initial=1))
             last = bisect_right(starts, end) - 1
-            for idx, n_words, langs in values:
+            for idx, n_words, langs, caps in values:
                 if langs is None or any_lang or lang in langs:
-                    hits.setdefault(idx, []).append((fname, last - n_words + 1, last))
+                    first = last - n_words + 1
+                    if caps and not all(raws[first + c].isupper() for c in caps):
+                        continue  # an acronym variant found in lower case ("un", "us")
+                    hits.setdefault(idx, []).append((fname, first, last))
     if not hits and not m.always:
         return []
     candidates: set[int] = set(m.always)
     for idx in hits:
         candidates.update(m.triggers.get(idx, ()))
     ctx = _Ctx(article, lang, hits)
+    tokens: dict[str, Any] = {}  # field -> Tokens with offsets, computed when a span needs them
     out: list[Match] = []
+    rules = m.rules
     for ri in sorted(candidates):
-        found = _eval_rule(m.rules[ri], ctx)
+        cr = rules[ri]
+        if cr.required and not cr.required <= hits.keys():
+            continue  # a word the rule cannot do without is absent
+        found = _eval_rule(cr, ctx)
         if found is None:
             continue
         score, raw_spans = found
@@ -305,7 +346,6 @@ def _match(m: Matcher, article: Article) -> list[Match]:
         for s in spans:
             if s.term not in names:
                 names.append(s.term)
-        cr = m.rules[ri]
         r = cr.loaded.rule
         out.append(Match(rule_id=r.id, article_id=article.id, score=score, spans=spans,
                          severity=r.severity, notify=r.notify, terms=tuple(names)))
@@ -435,7 +475,9 @@ def _spans(m: Matcher, article: Article, tokens: dict[str, Any], raw: list[tuple
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Span] = []
     for idx, (fname, first, last) in raw:
-        toks = tokens[fname]
+        toks = tokens.get(fname)
+        if toks is None:
+            toks = tokens[fname] = tokenize(article.field_text(fname))
         start, end = toks.starts[first], toks.ends[last]
         name = m.atoms[idx].name
         key = (fname, start, end, name)

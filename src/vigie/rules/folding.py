@@ -117,6 +117,40 @@ def tokenize(text: str) -> Tokens:
     return Tokens(tuple(folded), tuple(starts), tuple(ends))
 
 
+def raw_and_folded(text: str) -> tuple[list[str], list[str]]:
+    """The tokens of ``text`` as written and folded (same tokens as :func:`tokenize`, no offsets)."""
+    cache = _FOLD_CACHE
+    raws = [word or cjk for cjk, word in _TOKEN_RE.findall(text) if word or cjk]
+    folded = []
+    for raw in raws:
+        f = cache.get(raw)
+        folded.append(f if f is not None else fold_token(raw))
+    return raws, folded
+
+
+def is_acronym(word: str) -> bool:
+    """An upper-case word of 2-5 letters (UN, US, NATO, OTAN): as a variant it only matches in capitals,
+    so "UN" never fires on the French article "un" nor "US" on the pronoun "us"."""
+    return 2 <= len(word) <= 5 and word.isupper() and word.isalpha()
+
+
+def folded_tokens(text: str) -> list[str]:
+    """The folded tokens of ``text`` without offsets: the hot path of matching.
+
+    Same regex as :func:`tokenize` (so the same tokens, in the same order), but
+    ``findall`` builds no match objects; offsets are only computed, with
+    :func:`tokenize`, for the few fields where a rule fired.
+    """
+    cache = _FOLD_CACHE
+    out = []
+    for cjk, word in _TOKEN_RE.findall(text):
+        raw = word or cjk
+        if raw:
+            f = cache.get(raw)
+            out.append(f if f is not None else fold_token(raw))
+    return out
+
+
 def fold_words(text: str) -> tuple[str, ...]:
     """The folded tokens of a rule phrase (same tokenizer as articles)."""
     return tokenize(text).folded
