@@ -18,13 +18,16 @@ import re
 import unicodedata
 from typing import Sequence
 
+import numpy as np
+
 NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS  # 4 rows per band: J=0.8 pairs are candidates with p > 0.999, J=0.3 ones with p ~ 0.12
 SHINGLE = 3
 
-_MERSENNE = (1 << 61) - 1
-_MAX = (1 << 32) - 1
+# Universal hashing (a*x + b) mod p with p = 2^31 - 1: every product fits in 64 bits,
+# so numpy computes the whole signature in one vectorised step.
+_MERSENNE = (1 << 31) - 1
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -39,6 +42,8 @@ def _coefficients() -> list[tuple[int, int]]:
 
 
 _COEFFS = _coefficients()
+_A = np.array([a for a, _ in _COEFFS], dtype=np.uint64)[:, None]
+_B = np.array([b for _, b in _COEFFS], dtype=np.uint64)[:, None]
 
 
 def words(text: str) -> list[str]:
@@ -61,8 +66,9 @@ def signature(text: str) -> list[int]:
     sh = shingles(text)
     if not sh:
         return []
-    hashes = [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") for s in sh]
-    return [min(((a * h + b) % _MERSENNE) & _MAX for h in hashes) for a, b in _COEFFS]
+    hashes = np.array([int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "big") % _MERSENNE for s in sh],
+                      dtype=np.uint64)
+    return [int(v) for v in ((_A * hashes[None, :] + _B) % _MERSENNE).min(axis=1)]
 
 
 def similarity(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:

@@ -101,7 +101,8 @@ def record(
     try:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_NOVELTY_LOCK})")
+                # Per schema: stores living side by side in one database do not wait for each other.
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_NOVELTY_LOCK}, hashtext(current_schema()))")
             purged = purge_in(conn, now - config.retention)
             for art in sorted(articles, key=lambda a: (utc(a.published), a.id)):
                 canonical, status = _identify(conn, art, config, now)
@@ -176,7 +177,8 @@ def _identify(conn: Connection, art: Article, config: Config, now: datetime) -> 
     _insert_article(conn, art, now, sig=sig or None, duplicate_of=None)
     _add_source(conn, art.id, art, now)
     if sig:
-        conn.execute(insert_ignore(conn, t.minhash_bands, [dict(bucket=b, article_id=art.id) for b in minhash.buckets(sig)]))
+        # executemany of one cached statement (a multi-VALUES insert is compiled anew each time)
+        conn.execute(insert_ignore(conn, t.minhash_bands), [dict(bucket=b, article_id=art.id) for b in minhash.buckets(sig)])
     return art.id, "new"
 
 
@@ -197,7 +199,10 @@ def _insert_article(conn: Connection, art: Article, now: datetime, *, sig: list[
 def _near_duplicate(conn: Connection, sig: list[int], threshold: float) -> str | None:
     """The stored canonical article most similar to ``sig``, if at least ``threshold`` alike."""
     b, a = t.minhash_bands, t.articles
-    ids = select(b.c.article_id).where(b.c.bucket.in_(minhash.buckets(sig))).distinct()
+    # Two plain indexed lookups; most articles have no candidate and stop after the first.
+    ids = list(conn.execute(select(b.c.article_id).where(b.c.bucket.in_(minhash.buckets(sig))).distinct()).scalars())
+    if not ids:
+        return None
     best, best_sim = None, 0.0
     for row in conn.execute(select(a.c.id, a.c.fingerprint).where(a.c.id.in_(ids), a.c.duplicate_of.is_(None))):
         sim = minhash.similarity(sig, row.fingerprint or [])

@@ -42,10 +42,13 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def insert_ignore(conn: Connection, table, values: Mapping[str, object] | list):  # type: ignore[no-untyped-def]
-    """An INSERT that does nothing on a unique conflict, for SQLite and PostgreSQL alike."""
+def insert_ignore(conn: Connection, table, values: Mapping[str, object] | None = None):  # type: ignore[no-untyped-def]
+    """An INSERT that does nothing on a unique conflict, for SQLite and PostgreSQL alike.
+
+    Without ``values`` the statement is for executemany: ``conn.execute(stmt, rows)``."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(values).on_conflict_do_nothing()
+    stmt = dialect.insert(table)
+    return (stmt.values(values) if values is not None else stmt).on_conflict_do_nothing()
 
 
 def insert_new(conn: Connection, table, values: Mapping[str, object]) -> bool:  # type: ignore[no-untyped-def]
