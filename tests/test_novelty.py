@@ -169,15 +169,15 @@ def test_digest_rule_records_window_end(engine, tmp_path) -> None:  # noqa: F811
     assert due.replace(tzinfo=timezone.utc) == datetime(2022, 3, 2, 7, 0, tzinfo=timezone.utc)  # 08:00 CET next day
 
 
-class _Health:
-    def __init__(self, source_id: str, kind: str, message: str) -> None:
-        self.source_id, self.kind, self.message = source_id, kind, message
-
-
 def test_feed_health_events_go_to_operations_targets(engine, tmp_path) -> None:  # noqa: F811
+    from vigie.health import HealthEvent
+
     cfg = config(tmp_path, [("mail", "mailto://u:p@example.org", ()), ("ops", "json://127.0.0.1/", ("ops",))])
-    rep = run(engine, cfg, [], health=[_Health(FEEDS[0], "down", "https://feed-a.example/rss: HTTP 503 (3 times)")])
+    event = HealthEvent(source_id=FEEDS[0], kind="down", message="https://feed-a.example/rss: HTTP 503 (3 times)", at=T0,
+                        consecutive_failures=3, notify=("ops",))
+    rep = run(engine, cfg, [], health=[event])
     assert rep.alerts == 1
+    assert run(engine, cfg, [], health=[event]).alerts == 0  # a retried run records it once
     with engine.connect() as conn:
         row = conn.execute(select(t.alerts)).one()
         targets = list(conn.execute(select(t.deliveries.c.target)).scalars())

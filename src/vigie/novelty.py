@@ -435,18 +435,27 @@ def _payload(
 def _on_health(ctx: _Ctx, event: HealthEvent) -> None:
     name = ctx.source_names.get(event.source_id) or event.source_id
     down = event.kind == "down"
+    at = utc(getattr(event, "at", None)) or ctx.now
     title = f"Feed {'down' if down else 'recovered'}: {name}"
+    notify = tuple(getattr(event, "notify", ()) or ())
+    # The event's own tags first (health.record copies config.health.notify there); a
+    # target list never ends up empty, so a dead feed is always heard of.
+    targets = (route(ctx.config, notify) if notify else []) or route(ctx.config, operations=True)
     aid = record_alert(
         ctx.conn,
-        dedupe_key=f"health:{event.kind}:{event.source_id}:{ctx.now.isoformat()}",
+        # The event's time is part of its identity: a retried record() of the same run
+        # records it once, a later outage of the same feed is a new alert.
+        dedupe_key=f"health:{event.kind}:{event.source_id}:{at.isoformat()}",
         rule_id=HEALTH_RULE,
         kind="feed_health",
         title=title,
         payload={"kind": "feed_health", "rule_id": HEALTH_RULE, "rule_name": "feed health", "headline": title,
                  "source": name, "source_id": event.source_id, "state": event.kind, "message": event.message,
-                 "severity": "warning" if down else "info", "published": ctx.now.isoformat(), "url": None},
+                 "consecutive_failures": getattr(event, "consecutive_failures", None),
+                 "last_error": getattr(event, "last_error", None),
+                 "severity": "warning" if down else "info", "published": at.isoformat(), "url": None},
         created_at=ctx.now,
-        targets=route(ctx.config, operations=True),
+        targets=targets,
         severity="warning" if down else "info",
     )
     if aid is not None:
