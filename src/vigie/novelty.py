@@ -437,10 +437,9 @@ def _on_health(ctx: _Ctx, event: HealthEvent) -> None:
     down = event.kind == "down"
     at = utc(getattr(event, "at", None)) or ctx.now
     title = f"Feed {'down' if down else 'recovered'}: {name}"
-    notify = tuple(getattr(event, "notify", ()) or ())
-    # The event's own tags first (health.record copies config.health.notify there); a
-    # target list never ends up empty, so a dead feed is always heard of.
-    targets = (route(ctx.config, notify) if notify else []) or route(ctx.config, operations=True)
+    # Operations routing (config.health.notify, which health.record also copies into
+    # event.notify); never an empty list, so a dead feed is always heard of.
+    targets = route(ctx.config, operations=True)
     aid = record_alert(
         ctx.conn,
         # The event's time is part of its identity: a retried record() of the same run
