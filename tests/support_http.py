@@ -53,6 +53,7 @@ class Reply:
     delay: float = 0.0  # seconds before answering
     hang: bool = False  # accept the request and never answer
     gzip: bool = False  # gzip the body when the client accepts it
+    brotli: bool = False  # brotli-compress the body when the client accepts it (wins over gzip)
 
 
 Script = Union[Reply, Sequence[Reply], Callable[[Request], Reply]]
@@ -149,7 +150,13 @@ def _make_handler(server: LocalServer, resolve: Callable[[Request], Reply]) -> t
                 headers.setdefault("ETag", reply.etag)
             if reply.last_modified:
                 headers.setdefault("Last-Modified", reply.last_modified)
-            if body and reply.gzip and "gzip" in req.headers.get("accept-encoding", ""):
+            accepted = [e.split(";")[0].strip() for e in req.headers.get("accept-encoding", "").split(",")]
+            if body and reply.brotli and "br" in accepted:
+                import brotli
+
+                body = brotli.compress(body)
+                headers["Content-Encoding"] = "br"
+            elif body and reply.gzip and "gzip" in accepted:
                 body = gzip_module.compress(body)
                 headers["Content-Encoding"] = "gzip"
             if status != 304 and body:

@@ -146,6 +146,17 @@ def test_gzip_is_negotiated_and_decoded() -> None:
     assert "content-encoding" not in f.documents[0].headers  # the document's bytes are already decoded
 
 
+def test_brotli_is_negotiated_and_decoded() -> None:
+    import brotli
+
+    body = FEED * 20
+    with serve_routes({"/br": Reply(body=body, brotli=True)}) as server:
+        f = one(feed(server.url("/br")))
+        wire = server.hits("/br")[0]
+    assert f.status == "ok" and f.documents[0].body == body
+    assert wire.body_bytes == len(brotli.compress(body)) < len(body)
+
+
 def test_a_server_that_never_answers_costs_one_timeout_and_stops_nobody() -> None:
     settings = FAST.model_copy(update={"timeout": 0.5})
     with serve_routes({"/hang": Reply(hang=True), "/ok": Reply(body=FEED)}) as server:
