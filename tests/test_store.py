@@ -63,3 +63,22 @@ def test_retention_forgets_old_articles_and_keeps_alerts(engine) -> None:  # noq
         assert list(conn.execute(select(t.articles.c.id)).scalars()) == ["new"]
         assert list(conn.execute(select(t.article_sources.c.article_id)).scalars()) == ["new"]
         assert conn.execute(select(t.alerts.c.dedupe_key)).scalars().all() == ["old-alert"]
+
+
+def test_sqlite_readers_do_not_wait_for_a_writing_run(tmp_path) -> None:
+    """Writers take the lock at BEGIN (IMMEDIATE); `vigie alerts` reads beside a long run (WAL)."""
+    import threading
+
+    from vigie.outbox import list_alerts
+
+    eng = connect(f"sqlite:///{tmp_path / 'x.db'}")
+    with eng.begin() as conn:
+        conn.execute(insert(t.alerts).values(_alert("k")))
+    done = threading.Event()
+    with eng.begin() as conn:  # a run holding the write lock
+        conn.execute(insert(t.alerts).values(_alert("k2")))
+        th = threading.Thread(target=lambda: (list_alerts(eng), done.set()))
+        th.start()
+        th.join(5)
+        assert done.is_set(), "a reader waited for the writer"
+    eng.dispose()

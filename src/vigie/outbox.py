@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from vigie.config import Config, TargetConfig
 from vigie.models import Alert, Delivery
 from vigie.store import schema as t
+from vigie.store.db import reader
 
 CONSOLE_TARGET = "console"
 
@@ -161,14 +162,14 @@ def _delivery(row) -> Delivery:  # type: ignore[no-untyped-def]
 
 def recent_alerts(engine: Engine, since: datetime) -> list[Alert]:
     """Alerts recorded at or after ``since``, oldest first (for a run summary)."""
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         rows = conn.execute(select(t.alerts).where(t.alerts.c.created_at >= since).order_by(t.alerts.c.id)).all()
     return [_alert(r) for r in rows]
 
 
 def get_alert(engine: Engine, alert_id: int) -> tuple[Alert, list[Delivery]] | None:
     """One alert with its deliveries, or None."""
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         row = conn.execute(select(t.alerts).where(t.alerts.c.id == alert_id)).first()
         if row is None:
             return None
@@ -198,7 +199,7 @@ class AlertLine:
 
 def list_alerts(engine: Engine, *, status: str | None = None, limit: int = 50) -> list[AlertLine]:
     """The latest alerts (newest first) with their deliveries; ``status`` filters on the summary state."""
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         q = select(t.alerts).order_by(t.alerts.c.id.desc())
         if status in ("pending", "failed", "sent"):
             ids = select(t.deliveries.c.alert_id).where(t.deliveries.c.status == status)
@@ -239,7 +240,7 @@ def with_current_story(engine: Engine, alerts: Sequence[Alert], source_names: Ma
     article_ids = {a.article_id for a in alerts if a.article_id is not None}
     if not story_ids and not article_ids:
         return list(alerts)
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         stories = {r.id: r for r in conn.execute(select(t.stories.c.id, t.stories.c.article_count, t.stories.c.source_count)
                                                  .where(t.stories.c.id.in_(story_ids)))}
         sources: dict[str, set[str]] = {}
@@ -286,7 +287,7 @@ def due_deliveries(engine: Engine, now: datetime) -> list[DueDelivery]:
         )
         .order_by(a.c.id, d.c.target)
     )
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         rows = conn.execute(q).all()
     out = []
     for r in rows:
@@ -375,7 +376,7 @@ def release(engine: Engine, delivery_ids: Sequence[int], token: str, reason: str
 
 def counts(engine: Engine) -> dict[str, int]:
     """Deliveries per status."""
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         rows = conn.execute(select(t.deliveries.c.status, func.count()).group_by(t.deliveries.c.status)).all()
     return {s: n for s, n in rows}
 

@@ -41,7 +41,16 @@ def _sqlite_begin(conn: Connection) -> None:
     # IMMEDIATE takes the write lock at the start, so two overlapping runs queue on
     # busy_timeout and each sees what the other committed: the read-then-write in
     # novelty and in delivery claims is then serialized by the database itself.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Connections opened with reader() only read, and under WAL need no lock at all.
+    if conn.get_execution_options().get("vigie_read_only"):
+        conn.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reader(engine: Engine) -> Connection:
+    """A connection for reading only: it does not wait for (or block) a writing run on SQLite."""
+    return engine.connect().execution_options(vigie_read_only=True)
 
 
 def connect(url: str, *, migrate: bool = True) -> Engine:
