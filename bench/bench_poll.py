@@ -156,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     for r in [head, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    for r in rows:
+        if r[0] == "1000" and r[1].startswith("poll 2"):
+            print(f"\ntarget: 1,000 unchanged feeds in under 5 s: {r[2]} s ({'met' if float(r[2]) < 5 else 'NOT met'})")
+        if r[0] == "1000" and r[1].startswith("poll 3"):
+            print(f"target: 1,000 changed feeds in under 60 s with parsing: {r[2]} s ({'met' if float(r[2]) < 60 else 'NOT met'})")
     print(f"\nconnections: {args.connections} overall and per host; server: one local process (HTTP/1.1 keep-alive); "
           f"CPUs: {os.cpu_count()}, load average at start: {load_before:.1f} (a shared machine skews the figures)")
     return 0
