@@ -47,7 +47,7 @@ from vigie.models import Article, Match, RulePolicy, Span
 from vigie.outbox import insert_ignore, insert_new, record_alert, route, utc
 from vigie.store import schema as t
 from vigie.store.retention import purge_in
-from vigie.story_text import Features, features, lede
+from vigie.story_text import Features, features, lede, term_words
 
 log = logging.getLogger(__name__)
 
@@ -256,13 +256,17 @@ def _on_match(ctx: _Ctx, art: Article, canonical: str, m: Match, policy: RulePol
         ctx.counts["new_story"] += 1
     else:
         sid = story.id
+        # A name is new only if the story never had the word at all (as a name, as a
+        # plain word, or inside one of the rule's entities: "Jong-un", "South").
+        known = set(story.names) | set(story.keywords) | term_words(set(story.terms) | feats.terms)
+        new_names = {n for n in feats.names if n not in known and not all(p in known for p in n.split("-"))}
         news = {
             "terms": sorted(feats.terms - set(story.terms)),
-            "names": sorted(feats.names - set(story.names)),
+            "names": sorted(new_names),
             "facts": sorted(feats.facts - set(story.facts)),
         }
         if feats.language in set(story.languages):
-            development = bool(news["terms"] or news["facts"] or (feats.title_names - set(story.names)) or len(news["names"]) >= 2)
+            development = bool(news["terms"] or news["facts"] or (feats.title_names & new_names) or len(new_names) >= 2)
         else:
             # Names are spelt differently across languages ("Poutine", "Putin"): only the
             # rule's canonical entities and figures can tell news from translation.

@@ -43,8 +43,17 @@ _STOP = frozenset(
     """.split()
 )
 
+# Capitalised words that are not names of the event: outlets, rubrics, newsroom labels.
+_NOT_NAMES = frozenset(
+    """
+    cnn bbc reuters afp ap nyt guardian times post cbs nbc abc fox npr dpa ansa
+    opinion analysis exclusive breaking live watch video photos pictures podcast newsletter explainer
+    first continue reading group air more latest here what why how
+    """.split()
+)
+
 _TOKEN = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
-_NUMBER = re.compile(r"(?<![\w.,])\d[\d,. ]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
+_NUMBER = re.compile(r"(?<![\w.,&#])\d[\d,. ]*\d(?![\w])|(?<![\w.,&#])\d(?![\w.,])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ\"«“])")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
@@ -80,19 +89,31 @@ def _title_case(title: str) -> bool:
     return sum(1 for w in words if w[0].isupper()) / len(words) > 0.7
 
 
+_CLAUSE_START = frozenset(":;—–-\"“‘«(")
+
+
 def names_in(text: str, *, skip_first: bool = True) -> set[str]:
-    """Capitalised words that are not sentence starts or function words: people, places, bodies."""
+    """Capitalised words that do not open a sentence or clause and are not function
+    words or newsroom labels: people, places, bodies."""
     out: set[str] = set()
     for sentence in _SENTENCE_END.split(text):
-        tokens = _TOKEN.findall(sentence)
-        for i, tok in enumerate(tokens):
+        for i, m in enumerate(_TOKEN.finditer(sentence)):
+            tok = m.group(0)
             if (skip_first and i == 0) or not tok[0].isupper():
                 continue
+            before = sentence[: m.start()].rstrip()
+            if before and before[-1] in _CLAUSE_START:  # "North Korea: Air raid ..." -- "Air" opens a clause
+                continue
             base = _base(tok)
-            if len(base) < 2 or base in _STOP or base.isdigit():
+            if len(base) < 3 or base in _STOP or base in _NOT_NAMES or base.isdigit():
                 continue
             out.add(base)
     return out
+
+
+def term_words(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
+    """The words of canonical terms: "Kim Jong Un" -> {"kim", "jong", "un"}."""
+    return {_base(w) for t in terms for w in _TOKEN.findall(t) for w in [w, *w.split("-")]}
 
 
 def numbers_in(text: str) -> set[str]:
@@ -124,14 +145,14 @@ class Features:
 
 def features(article: Article, terms: tuple[str, ...]) -> Features:
     """The features of ``article`` as matched with ``terms``."""
-    term_words = {_base(w) for t in terms for w in _TOKEN.findall(t)}
+    tw = term_words(terms)
     lead = lede(article)
     title_names = set() if _title_case(article.title) else names_in(article.title, skip_first=True)
-    names = (title_names | names_in(lead)) - term_words
-    keywords = (keywords_in(article.title) | keywords_in(lead)) - term_words
+    names = (title_names | names_in(lead)) - tw
+    keywords = (keywords_in(article.title) | keywords_in(lead)) - tw
     return Features(
         terms=frozenset(terms),
-        title_names=frozenset(title_names - term_words),
+        title_names=frozenset(title_names - tw),
         names=frozenset(names),
         facts=frozenset(numbers_in(article.title) | numbers_in(lead)),
         keywords=frozenset(keywords),
