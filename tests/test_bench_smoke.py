@@ -20,8 +20,8 @@ sys.path.insert(0, str(REPO))  # the bench package lives beside src/, not inside
 from bench.support import Table, format_table, machine_facts, save_results  # noqa: E402
 
 EXPECTED = {
-    "match": ("items", "rules", "patterns", "compile s", "vigie items/s", "vigie words/s", "naive items/s", "vigie/naive",
-              "matches/item"),
+    "match": ("items", "rules", "patterns", "compile s", "vigie items/s", "vigie items/CPU-s", "vigie words/CPU-s",
+              "naive items/s", "vigie/naive", "matches/item"),
     "poll": ("feeds", "what", "total s", "fetch s", "parse s", "normalize s", "req/s", "body MB", "articles", "answers",
              "naive s", "naive/vigie"),
     "e2e": ("measure", "value", "target", "met"),
