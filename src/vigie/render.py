@@ -21,6 +21,7 @@ last resort, being cut at a line boundary -- never in the middle of markup.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -179,6 +180,13 @@ def template_dirs(data_dir: Path | None = None, config_path: Path | None = None)
 
 
 def environment(channel: Channel, user_dirs: Sequence[Path] = ()) -> Environment:
+    """The Jinja2 environment of a channel (cached: templates compile once per process;
+    Jinja's own auto_reload still picks up an edited user template)."""
+    return _environment(channel, tuple(Path(d) for d in user_dirs))
+
+
+@functools.lru_cache(maxsize=32)
+def _environment(channel: Channel, user_dirs: tuple[Path, ...]) -> Environment:
     loaders: list[Any] = [FileSystemLoader([str(d) for d in user_dirs])] if user_dirs else []
     loaders.append(PackageLoader("vigie", "templates"))
     env = Environment(
