@@ -31,9 +31,11 @@ from typing import Literal, Sequence
 
 from apprise import Apprise, AppriseAsset, LogCapture, NotifyFormat, NotifyType
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from vigie import console_target, outbox
 from vigie.config import Config, TargetConfig
+from vigie.errors import StoreError
 from vigie.models import Alert
 from vigie.outbox import DueDelivery, effective_targets, utc
 from vigie.render import SLACK_LIMITS, Channel, Limits, render, template_dirs
@@ -80,8 +82,18 @@ def deliver_pending(
     worker: str | None = None,
     lease: timedelta = DEFAULT_LEASE,
 ) -> DeliveryReport:
-    """Send every delivery due at ``now``; see the module docstring for the guarantees."""
-    now = utc(now)  # type: ignore[assignment]
+    """Send every delivery due at ``now``; see the module docstring for the guarantees.
+
+    Raises StoreError only when the store itself fails; a target's failure is a value
+    in the report.
+    """
+    try:
+        return _deliver(engine, config, utc(now), worker, lease)  # type: ignore[arg-type]
+    except SQLAlchemyError as exc:
+        raise StoreError(f"delivery: the store failed: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _deliver(engine: Engine, config: Config, now: datetime, worker: str | None, lease: timedelta) -> DeliveryReport:
     token = f"{worker or socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     targets = {tc.name: tc for tc in effective_targets(config)}
     names = {s.id: s.name for s in config.source_objects()}
