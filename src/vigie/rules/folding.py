@@ -117,6 +117,11 @@ def tokenize(text: str) -> Tokens:
     return Tokens(tuple(folded), tuple(starts), tuple(ends))
 
 
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every token of ``text`` (same tokens as :func:`tokenize`), for building spans."""
+    return [m.span(m.lastindex) for m in _TOKEN_RE.finditer(text) if m.lastindex]
+
+
 def raw_and_folded(text: str) -> tuple[list[str], list[str]]:
     """The tokens of ``text`` as written and folded (same tokens as :func:`tokenize`, no offsets)."""
     cache = _FOLD_CACHE
