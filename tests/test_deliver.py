@@ -241,3 +241,15 @@ def test_a_killed_run_loses_nothing(store_url, tmp_path, moment: str) -> None:  
         assert deliver_pending(eng, cfg, NOW + timedelta(hours=1)).sent_count == 0
         assert len(slack.payloads) == 3
     eng.dispose()
+
+
+def test_console_target_path_can_travel_in_the_url(engine, tmp_path, capsys) -> None:  # noqa: F811
+    path = tmp_path / "elsewhere" / "feed-alerts.jsonl"
+    cfg = config(tmp_path, [("console", f"vigie://{path}", ())])
+    record(engine, cfg, EVENTS[:2], policy=RulePolicy("watch", digest="hourly"))
+    report = deliver_pending(engine, cfg, T0 + timedelta(hours=2))
+    assert report.sent_count == 2 and len(report.sent) == 1  # one hourly digest
+    assert "Digest: 2 alerts" in capsys.readouterr().out
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert [x["alert_id"] for x in lines] == [1, 2]  # one object per alert, even in a digest
+    assert not cfg.alerts_file.exists()
