@@ -64,6 +64,7 @@ def test_syndicated_story_is_one_email_and_one_slack_message(engine, tmp_path) -
         assert smtp.subjects() == [f"[Watch list] New story: {EVENTS[0].title}"]
         text = smtp.bodies("plain")[0]
         assert "Kim Jong Un" in text and "5 sources" in text
+        assert "https://news.example/guid:s0" in text  # the plain-text part keeps the link
         assert "*Kim Jong Un*" in slack.texts()[0]  # the matched term, highlighted
 
 
