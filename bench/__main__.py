@@ -26,7 +26,7 @@ from vigie import envdefaults
 envdefaults.apply()  # before anything imports Prefect: no telemetry
 
 from bench.support import (  # noqa: E402
-    REPO, RESULTS, Stopwatch, Table, corpus_or_exit, format_table, machine_facts, save_results,
+    REPO, RESULTS, Stopwatch, Table, code_state, corpus_or_exit, format_table, machine_facts, save_results,
 )
 
 SIZES = ("full", "quick", "tiny")
@@ -69,7 +69,7 @@ def run_match(size: str) -> Table:
             rate, cpu_rate = _rate(matcher.match, items, seconds)
             # The naive loop is slow at 10,000 rules: time it on a spread sample, for as long.
             spread = items[:: max(1, len(items) // 400)]
-            naive, _ = _rate(lambda a: bm.naive_match(checks, a), spread, seconds, min_items=20)
+            naive, _ = _rate(lambda a: bm.naive_match(checks, a), spread, seconds, min_items=5)
             base.setdefault(kind, cpu_rate)
             table.add(kind, n, matcher.n_patterns, round(sw.seconds, 1), rate, cpu_rate, cpu_rate * words[kind], naive,
                       rate / naive, hits)
@@ -205,6 +205,13 @@ BENCHMARKS: dict[str, Callable[[str], Table]] = {
 }
 
 
+def _code_line() -> str:
+    state = code_state()
+    commit = (state["commit"] or "unknown commit")[:10]
+    changed = state["changed_files"]
+    return commit + (f" + {len(changed)} changed file(s): {', '.join(changed[:6])}" if changed else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
@@ -222,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus_or_exit()
     facts = machine_facts()
     print(f"vigie benchmarks ({size}): {facts['cores']} cores ({facts['cpu'] or 'unknown CPU'}), "
-          f"Python {facts['python']}, prefect {facts['versions']['prefect']}, load average {facts['load_average']}\n",
-          flush=True)
+          f"Python {facts['python']}, prefect {facts['versions']['prefect']}, load average "
+          f"{', '.join(f'{x:.1f}' for x in facts['load_average'] or [])}; code: {_code_line()}\n", flush=True)
     tables: list[Table] = []
     failed: list[str] = []
     start = time.perf_counter()

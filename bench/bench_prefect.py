@@ -98,7 +98,36 @@ def child(config: str, repetitions: int, out: str) -> None:
         flow.append(sw.seconds)
         outcomes.add(_outcome(s))
     doc.update(plain=plain, flow=flow, same_outcome=len(outcomes) == 1, outcomes=[list(map(str, o)) for o in outcomes])
+    doc.update(_empty_flows(max(3, repetitions)))
     Path(out).write_text(json.dumps(doc), encoding="utf-8")
+
+
+def _empty_flows(repetitions: int) -> dict[str, list[float]]:
+    """Wall seconds of a flow doing nothing, and of one calling FLOW_TASKS tasks that do nothing:
+    Prefect's cost per run and per task, apart from any work."""
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+
+    @task(cache_policy=NO_CACHE)
+    def noop() -> None:
+        return None
+
+    @flow
+    def empty() -> None:
+        return None
+
+    @flow
+    def tasks_only() -> None:
+        for _ in range(FLOW_TASKS):
+            noop()
+
+    out: dict[str, list[float]] = {"empty": [], "tasks_only": []}
+    for _ in range(repetitions):
+        for name, fn in (("empty", empty), ("tasks_only", tasks_only)):
+            with Stopwatch() as sw:
+                fn()
+            out[name].append(sw.seconds)
+    return out
 
 
 def run(size: str = "full") -> Table:
@@ -137,11 +166,17 @@ def run(size: str = "full") -> Table:
         table.add(f"steady state, best of {len(steady_p)}", min(steady_p), min(steady_f), min(steady_f) - min(steady_p),
                   min(steady_f) / min(steady_p), (min(steady_f) - min(steady_p)) / FLOW_TASKS * 1000)
         table.figures.update(steady_plain_s=mp, steady_flow_s=mf, overhead_s=mf - mp)
+    empty, nine = statistics.median(doc["empty"]), statistics.median(doc["tasks_only"])
+    table.add(f"a flow doing nothing, median of {len(doc['empty'])}", 0.0, empty, empty, None, None)
+    table.add(f"a flow of {FLOW_TASKS} tasks doing nothing, median of {len(doc['tasks_only'])}", 0.0, nine, nine, None,
+              (nine - empty) / FLOW_TASKS * 1000)
+    table.figures.update(empty_flow_s=empty, noop_tasks_flow_s=nine, per_task_ms=(nine - empty) / FLOW_TASKS * 1000)
     table.figures.update(first_plain_s=p0, first_flow_s=f0, import_prefect_s=doc["import_prefect_s"], plain=doc["plain"],
                          flow=doc["flow"])
     table.notes.append(f"before these, one plain cycle stored the feeds' {doc['fill_articles']:,} entries in {doc['fill_s']:.1f} s; "
                        f"plain and flow runs alternate in one process and gave the same outcome")
-    table.notes.append(f"the flow has {FLOW_TASKS} task calls per run; 'overhead per task' spreads the whole difference over them")
+    table.notes.append(f"the flow has {FLOW_TASKS} task calls per run; 'overhead per task': the difference spread over them "
+                       f"(for the no-op flows: minus the empty flow's time)")
     return table
 
 

@@ -226,11 +226,26 @@ def save_results(tables: Sequence[Table], argv: Sequence[str], seconds: float, o
         "machine": machine_facts(),
         "benchmarks": {t.name: t.as_dict() for t in tables},
     }
+    doc["code"] = code_state()
     path = out_dir / f"bench-{stamp:%Y%m%dT%H%M%SZ}.json"
     text = json.dumps(doc, indent=2, ensure_ascii=False, default=str)
     path.write_text(text + "\n", encoding="utf-8")
     (out_dir / "latest.json").write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def code_state() -> dict[str, Any]:
+    """The commit measured, and the files changed since it (figures of uncommitted code say so)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
+    return {"commit": git("rev-parse", "HEAD") or None, "changed_files": changed}
 
 
 def corpus_or_exit() -> Path:
