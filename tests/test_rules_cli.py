@@ -1,0 +1,162 @@
+"""`vigie rules check|test|schema`, the published schema and the README rule reference."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from support_rules import CORPUS, REPO
+from vigie.cli import app
+from vigie.rules.schema import schema_keys, schema_text
+
+runner = CliRunner()
+
+GOOD = """\
+entities:
+  kju: {name: Kim Jong Un, variants: [Kim Jong Un]}
+rules:
+  - id: kju
+    query: '@kju'
+    severity: high
+"""
+BROKEN = """\
+rules:
+  - id: a
+    query: (x OR
+  - id: b
+    match: {entity: nobody}
+"""
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture()
+def rules_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "rules"
+    d.mkdir()
+    (d / "good.yaml").write_text(GOOD, encoding="utf-8")
+    return d
+
+
+def test_check_ok(rules_dir: Path) -> None:
+    code, out, err = run("rules", "check", str(rules_dir))
+    assert (code, err) == (0, "")
+    assert "1 file(s), 1 valid rule(s), 0 error(s)" in out
+
+
+def test_check_reports_every_error_as_file_line_col_and_exits_1(rules_dir: Path) -> None:
+    (rules_dir / "broken.yaml").write_text(BROKEN, encoding="utf-8")
+    code, out, err = run("rules", "check", str(rules_dir))
+    broken = rules_dir / "broken.yaml"
+    assert code == 1
+    assert err.splitlines() == [
+        f"{broken}:3:17: query: empty alternative: nothing after OR",
+        f"{broken}:5:13: unknown entity 'nobody' (known: none defined)",
+    ]
+    assert "2 file(s), 1 valid rule(s), 2 error(s) in 1 file(s)" in out
+
+
+def test_check_the_shipped_rules() -> None:
+    code, out, err = run("rules", "check", str(REPO / "rules"))
+    assert (code, err) == (0, "")
+
+
+def test_test_command_shows_rules_scores_and_spans(rules_dir: Path, tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Parade in Pyongyang\nKIM Jong-Un reviewed the troops.\n", encoding="utf-8")
+    code, out, err = run("rules", "test", "--rules", str(rules_dir), str(article))
+    assert code == 0, err
+    assert "kju  score=1  severity=high  terms: Kim Jong Un" in out
+    assert "body[0:11] 'KIM Jong-Un'  (Kim Jong Un)" in out
+
+
+def test_test_command_json_lines_one_object_per_article(rules_dir: Path, tmp_path: Path) -> None:
+    items = tmp_path / "items.jsonl"
+    items.write_text(
+        json.dumps({"title": "Kim Jong Un speaks", "summary": "x", "url": "https://e.example/1", "language": "en"}) + "\n"
+        + json.dumps({"title": "Nothing here", "description": "<p>at all</p>"}) + "\n", encoding="utf-8")
+    code, out, err = run("rules", "test", "--rules", str(rules_dir), "--json", str(items))
+    assert code == 0, err
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert len(objs) == 2
+    assert objs[0]["matches"][0]["rule"] == "kju"
+    assert objs[0]["matches"][0]["spans"] == [{"field": "title", "start": 0, "end": 11, "text": "Kim Jong Un", "term": "Kim Jong Un"}]
+    assert objs[1]["matches"] == [] and objs[1]["url"] is None
+
+
+def test_test_command_on_a_feed_url_served_on_loopback(rules_dir: Path, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><language>en</language>'
+        "<item><title>Kim Jong Un visits a factory</title><link>https://n.example/1</link>"
+        "<description>&lt;a href=\"https://n.example/kim-jong-un\"&gt;link&lt;/a&gt; report</description></item>"
+        "<item><title>Football</title><link>https://n.example/2</link></item>"
+        "</channel></rss>", encoding="utf-8")
+    handler = lambda *a, **kw: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path), **kw)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+        code, out, err = run("rules", "test", "--rules", str(rules_dir), "--json", url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0, err
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert [o["title"] for o in objs] == ["Kim Jong Un visits a factory", "Football"]
+    assert [[s["field"] for s in m["spans"]] for m in objs[0]["matches"]] == [["title"]]  # not the link
+    assert objs[1]["matches"] == []
+
+
+def test_test_command_reports_a_bad_input_and_goes_on(rules_dir: Path, tmp_path: Path) -> None:
+    good = tmp_path / "a.txt"
+    good.write_text("Kim Jong Un\n", encoding="utf-8")
+    code, out, err = run("rules", "test", "--rules", str(rules_dir), str(tmp_path / "missing.txt"), str(good))
+    assert code == 1
+    assert "missing.txt: no such file, folder or URL" in err
+    assert "kju" in out
+
+
+def test_test_command_on_the_seed_article() -> None:
+    seed = CORPUS / "seed-article-fr.txt"
+    if not seed.is_file():
+        pytest.skip("corpus absent: ../shared/corpus beside the repository")
+    code, out, err = run("rules", "test", "--rules", str(REPO / "rules"), "--json", str(seed))
+    assert code == 0, err
+    rules = {m["rule"] for m in json.loads(out)["matches"]}
+    assert {"kim-jong-un", "kursk-north-korea", "nk-troops-russia"} <= rules
+
+
+def test_published_schema_is_up_to_date() -> None:
+    committed = (REPO / "rules" / "schema.json").read_text(encoding="utf-8")
+    assert committed == schema_text(), "run: vigie rules schema -o rules/schema.json"
+    code, out, _ = run("rules", "schema")
+    assert code == 0 and out == committed
+
+
+def rules_reference() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"<!-- rules-reference:start -->(.*)<!-- rules-reference:end -->", readme, re.S)
+    assert m, "README.md lacks the rules-reference markers"
+    return m.group(1)
+
+
+@pytest.mark.parametrize("key", sorted(schema_keys()))
+def test_every_schema_key_is_documented_in_the_readme(key: str) -> None:
+    assert f"`{key}" in rules_reference(), f"README rule reference does not document `{key}`"
+
+
+@pytest.mark.parametrize("op", ["AND", "OR", "NOT", "-a", "NEAR/n", "ONEAR/n", "title:", "summary:", "body:", "site:", "source:", "lang:", "deploy*", "@entity-id", "#term-id", '"a phrase"'])
+def test_every_query_operator_is_documented_in_the_readme(op: str) -> None:
+    assert op in rules_reference()
