@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -94,6 +95,7 @@ def deliver_pending(
 
 
 def _deliver(engine: Engine, config: Config, now: datetime, worker: str | None, lease: timedelta) -> DeliveryReport:
+    started = time.monotonic()
     token = f"{worker or socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     targets = {tc.name: tc for tc in effective_targets(config)}
     names = {s.id: s.name for s in config.source_objects()}
@@ -114,7 +116,10 @@ def _deliver(engine: Engine, config: Config, now: datetime, worker: str | None, 
         sender = _Sender(tc, config)
         for unit in _units(dues):
             ids = [d.delivery.id for d in unit]
-            won = outbox.claim(engine, ids, token, now, lease)
+            # The lease starts when the claim is taken, not when the run started: a long
+            # run's late claims must not be born expired (and up for grabs).
+            claimed_at = now + timedelta(seconds=time.monotonic() - started)
+            won = outbox.claim(engine, ids, token, claimed_at, lease)
             unit = [d for d in unit if d.delivery.id in won]
             if not unit:
                 continue  # another run holds them
