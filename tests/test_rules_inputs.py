@@ -1,0 +1,61 @@
+"""Inputs of `vigie rules test`: article files, JSON lines, feeds and folders become Articles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from support_rules import CORPUS
+from vigie.models import Article
+from vigie.rules.inputs import InputError, read_inputs, strip_html
+
+
+@pytest.mark.parametrize(
+    "html, text",
+    [
+        ("plain", "plain"),
+        ("<p>One</p><p>Two &amp; three</p>", "One\nTwo & three"),
+        ("a<br>b", "a\nb"),
+        ("<script>var ball=1</script>x", "x"),
+        ("<a href='https://e.example/ball'>link</a>", "link"),
+    ],
+)
+def test_strip_html(html: str, text: str) -> None:
+    assert strip_html(html) == text
+
+
+def test_folder_of_files_of_every_kind(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("The title\n\nThe body.\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.html").write_text("<html><head><title>T &amp; B</title></head><body><p>Hello</p></body></html>", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text(json.dumps({"title": "J", "description": "<b>S</b>", "language": "fr-FR", "url": "https://x.example/1",
+                                                   "published": "2022-03-01T10:00:00Z"}) + "\n\n", encoding="utf-8")
+    (tmp_path / "ignored.bin").write_bytes(b"\x00")
+    got = list(read_inputs([str(tmp_path)]))
+    assert all(isinstance(a, Article) for a in got)
+    by_title = {a.title: a for a in got if isinstance(a, Article)}
+    assert set(by_title) == {"The title", "T & B", "J"}
+    assert by_title["The title"].body == "The body."
+    assert by_title["T & B"].body == "Hello"
+    j = by_title["J"]
+    assert (j.summary, j.language, j.url, j.id, j.published.isoformat()) == ("S", "fr", "https://x.example/1", "url:https://x.example/1", "2022-03-01T10:00:00+00:00")
+
+
+def test_bad_inputs_are_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "ok"}\n{not json\n', encoding="utf-8")
+    got = list(read_inputs([str(tmp_path / "nope.txt"), str(bad)]))
+    assert isinstance(got[0], InputError) and "nope.txt: no such file, folder or URL" in str(got[0])
+    assert isinstance(got[1], Article) and got[1].title == "ok"
+    assert isinstance(got[2], InputError) and f"{bad}:2: not JSON" in str(got[2])
+
+
+def test_real_feed_file() -> None:
+    path = CORPUS / "feeds" / "bbc_3.xml"
+    if not path.is_file():
+        pytest.skip("corpus absent: ../shared/corpus beside the repository")
+    got = [a for a in read_inputs([str(path)]) if isinstance(a, Article)]
+    assert len(got) == 54
+    assert all(a.title and a.source_id == str(path) and "<" not in a.summary for a in got)
