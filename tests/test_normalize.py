@@ -184,6 +184,13 @@ def test_html_to_text(raw: str, expected: str) -> None:
         ("Café déjà vu", "Café déjà vu"),  # good text is left alone
         ("São Paulo, Ãgua", "São Paulo, Ãgua"),  # not a UTF-8 sequence once re-encoded: left alone
         ("¡¯quoted¡¯", "¡¯quoted¡¯"),  # GBK-style damage is ambiguous: left alone
+        ("la normalit\u00e9\u00a0\u00bb.", "la normalit\u00e9\u00a0\u00bb."),  # é, NBSP, » is French, not "頻"
+        ("LIBERT\u00c9\u00a0\u00bb", "LIBERT\u00c9\u00a0\u00bb"),  # É, NBSP is not "ɠ"
+        ("cÅ“ur, Å’uvre", "cœur, Œuvre"),
+        ("ÐŸÑƒÑ‚Ð¸Ð½", "Путин"),  # Cyrillic read as cp1252
+        ("responsabilit\u00e9\u201d\u00a0\u00bb.", "responsabilit\u00e9\u201d\u00a0\u00bb."),  # é, ”, NBSP is French
+        ("ï»¿Title ðŸ˜€", "\ufeffTitle 😀"),  # a byte-order mark (dropped later by clean) and an emoji
+        ("Prix : 10 â‚¬", "Prix : 10 €"),
     ],
 )
 def test_repair_mojibake(raw: str, expected: str) -> None:
