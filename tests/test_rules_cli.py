@@ -160,3 +160,14 @@ def test_every_schema_key_is_documented_in_the_readme(key: str) -> None:
 @pytest.mark.parametrize("op", ["AND", "OR", "NOT", "-a", "NEAR/n", "ONEAR/n", "title:", "summary:", "body:", "site:", "source:", "lang:", "deploy*", "@entity-id", "#term-id", '"a phrase"'])
 def test_every_query_operator_is_documented_in_the_readme(op: str) -> None:
     assert op in rules_reference()
+
+
+def test_check_takes_the_rule_paths_from_the_configuration(rules_dir: Path, tmp_path: Path) -> None:
+    (rules_dir / "broken.yaml").write_text(BROKEN, encoding="utf-8")
+    config = tmp_path / "vigie.yaml"
+    config.write_text("rules: [rules/good.yaml]\n", encoding="utf-8")
+    assert run("rules", "check", "--config", str(config))[0] == 0
+    config.write_text("rules: [rules]\n", encoding="utf-8")
+    assert run("rules", "check", "--config", str(config))[0] == 1
+    code, _, err = run("rules", "check", "--config", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "no such configuration file" in err

@@ -16,17 +16,36 @@ import typer
 app = typer.Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
 
 DEFAULT_RULES = [Path("rules")]
+ConfigOption = typer.Option(None, "--config", "-c", help="Take the rule paths from this vigie.yaml (default: VIGIE_CONFIG or ./vigie.yaml when it exists, else rules/).")
+
+
+def default_rule_paths(config: Optional[Path]) -> list[Path]:
+    """The rule paths of the configuration when there is one, else ./rules."""
+    import os
+
+    from vigie.config import DEFAULT_CONFIG, load_config
+    from vigie.errors import ConfigError
+
+    path = config or Path(os.environ.get("VIGIE_CONFIG", DEFAULT_CONFIG))
+    if config is None and not path.is_file():
+        return DEFAULT_RULES
+    try:
+        return list(load_config(path).rules)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
 def check(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or folders (default: rules/)."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or folders (default: those of the configuration, else rules/)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
+    config: Optional[Path] = ConfigOption,
 ) -> None:
     """Validate rule files: every problem as file:line:col: message; exit status 1 when there is any."""
     from vigie.rules import load_rules
 
-    rule_set = load_rules(paths or DEFAULT_RULES)
+    rule_set = load_rules(paths or default_rule_paths(config))
     for err in rule_set.errors:
         typer.echo(str(err), err=True)
     if not quiet:
@@ -39,7 +58,8 @@ def check(
 @app.command()
 def test(
     inputs: List[str] = typer.Argument(..., help="Article files, feed files or URLs, folders, or JSON-lines files of items."),
-    rules: Optional[List[Path]] = typer.Option(None, "--rules", "-r", help="Rule files or folders (default: rules/)."),
+    rules: Optional[List[Path]] = typer.Option(None, "--rules", "-r", help="Rule files or folders (default: those of the configuration, else rules/)."),
+    config: Optional[Path] = ConfigOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON object per article."),
     all_articles: bool = typer.Option(False, "--all", help="Also list articles that matched nothing."),
 ) -> None:
@@ -48,7 +68,7 @@ def test(
     from vigie.rules import compile_rules, load_rules
     from vigie.rules.inputs import InputError, read_inputs
 
-    rule_set = load_rules(rules or DEFAULT_RULES)
+    rule_set = load_rules(rules or default_rule_paths(config))
     for err in rule_set.errors:
         typer.echo(str(err), err=True)
     matcher = compile_rules(rule_set)
