@@ -160,6 +160,7 @@ async def _fetch_one(client: httpx.AsyncClient, hosts: _HostLimiter, source: Sou
             result = await asyncio.to_thread(_read_folder, source, state, settings)
         elif is_remote(location):
             async with hosts(location), hosts.total, asyncio.timeout(settings.timeout):
+                started = time.perf_counter()  # the feed's own time, not its turn in the queue
                 result = await _fetch_http(client, hosts, source, location, state, settings)
         else:
             result = await asyncio.to_thread(_read_file, source, location, state, settings)
