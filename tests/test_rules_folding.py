@@ -46,3 +46,26 @@ def test_fold_equal(a: str, b: str) -> None:
 
 def test_fold_keeps_kana_marks() -> None:
     assert fold("ガ") != fold("カ")  # a dakuten changes the syllable, not an accent
+
+
+def test_the_three_tokenizers_agree_on_real_text() -> None:
+    """Spans use the offsets of token_spans for token indexes found with raw_and_folded: they must agree."""
+    import json
+
+    from support_rules import CORPUS
+    from vigie.rules.folding import raw_and_folded, token_spans
+
+    path = CORPUS / "articles" / "en_rss_items_2022_geopolitics.jsonl"
+    if not path.is_file():
+        pytest.skip("corpus absent: ../shared/corpus beside the repository")
+    texts = [(CORPUS / "seed-article-fr.txt").read_text(encoding="utf-8")]
+    with path.open(encoding="utf-8") as fh:
+        for n, line in zip(range(2000), fh):
+            item = json.loads(line)
+            texts += [item["title"], item.get("description") or ""]
+    for text in texts:
+        raws, folded = raw_and_folded(text)
+        spans = token_spans(text)
+        toks = tokenize(text)
+        assert list(toks.folded) == folded
+        assert [text[s:e] for s, e in spans] == raws == [text[s:e] for s, e in zip(toks.starts, toks.ends)]
