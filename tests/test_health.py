@@ -41,6 +41,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if eng is None:
         pytest.skip(f"PostgreSQL does not answer at {PG_URL}")
     yield eng
+    with eng.begin() as conn:  # the database is shared: leave no test feeds behind
+        conn.execute(delete(feeds).where(feeds.c.source_id.like("http://feeds.test/%")))
     eng.dispose()
 
 
