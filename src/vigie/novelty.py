@@ -103,9 +103,14 @@ def record(
             if conn.dialect.name == "postgresql":
                 # Per schema: stores living side by side in one database do not wait for each other.
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_NOVELTY_LOCK}, hashtext(current_schema()))")
+                # Every lookup here is by key. A store filling up faster than autovacuum
+                # analyzes it (the first runs) would otherwise get sequential scans of the
+                # LSH bucket table for each article: 6 ms instead of 0.1 ms per lookup.
+                conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             purged = purge_in(conn, now - config.retention)
+            known = _Known(conn, articles)
             for art in sorted(articles, key=lambda a: (utc(a.published), a.id)):
-                canonical, status = _identify(conn, art, config, now)
+                canonical, status = _identify(conn, art, config, now, known)
                 counts[status] += 1
                 if status == "seen":
                     continue
@@ -153,28 +158,54 @@ def _add_source(conn: Connection, canonical: str, art: Article, now: datetime) -
     return insert_new(conn, t.article_sources, dict(article_id=canonical, source_id=art.source_id, url=art.url, first_seen=now))
 
 
-def _identify(conn: Connection, art: Article, config: Config, now: datetime) -> tuple[str, str]:
+class _Known:
+    """Which of a batch's ids and URLs the store already holds, read in a few queries up front.
+
+    Inside record()'s transaction nobody else writes (IMMEDIATE on SQLite, the advisory
+    lock on PostgreSQL), so the maps stay true as long as this batch's own inserts are
+    added to them.
+    """
+
+    def __init__(self, conn: Connection, articles: Sequence[Article]) -> None:
+        a = t.articles
+        self.ids: dict[str, str] = {}
+        self.urls: dict[str, str] = {}
+        ids = sorted({x.id for x in articles})
+        urls = sorted({x.url for x in articles if x.url})
+        for i in range(0, len(ids), 500):
+            for r in conn.execute(select(a.c.id, a.c.duplicate_of).where(a.c.id.in_(ids[i : i + 500]))):
+                self.ids[r.id] = r.duplicate_of or r.id
+        for i in range(0, len(urls), 500):
+            for r in conn.execute(select(a.c.url, a.c.id, a.c.duplicate_of).where(a.c.url.in_(urls[i : i + 500])).order_by(a.c.id)):
+                self.urls.setdefault(r.url, r.duplicate_of or r.id)
+
+    def add(self, art: Article, canonical: str) -> None:
+        self.ids.setdefault(art.id, canonical)
+        if art.url:
+            self.urls.setdefault(art.url, canonical)
+
+
+def _identify(conn: Connection, art: Article, config: Config, now: datetime, known: _Known) -> tuple[str, str]:
     """The id of the stored article ``art`` is (itself or the one it duplicates), and how it was found:
     "new", "seen" (a re-fetch), "exact" (same id or URL from another source) or "near"."""
-    a = t.articles
-    row = conn.execute(select(a.c.id, a.c.duplicate_of).where(a.c.id == art.id)).first()
-    if row is not None:
-        canonical = row.duplicate_of or row.id
+    canonical = known.ids.get(art.id)
+    if canonical is not None:
         return canonical, ("exact" if _add_source(conn, canonical, art, now) else "seen")
-    if art.url:
-        row = conn.execute(select(a.c.id, a.c.duplicate_of).where(a.c.url == art.url).limit(1)).first()
-        if row is not None:
-            canonical = row.duplicate_of or row.id
-            _insert_article(conn, art, now, sig=None, duplicate_of=canonical)
-            return canonical, ("exact" if _add_source(conn, canonical, art, now) else "seen")
+    canonical = known.urls.get(art.url) if art.url else None
+    if canonical is not None:
+        _insert_article(conn, art, now, sig=None, duplicate_of=canonical)
+        known.add(art, canonical)
+        return canonical, ("exact" if _add_source(conn, canonical, art, now) else "seen")
     text = _fingerprint_text(art)
     sig = minhash.signature(text) if len(minhash.words(text)) >= MIN_WORDS_FOR_NEAR_DUPLICATE else []
     near = _near_duplicate(conn, sig, config.novelty.near_duplicate) if sig else None
     if near is not None:
         _insert_article(conn, art, now, sig=None, duplicate_of=near)
+        known.add(art, near)
         _add_source(conn, near, art, now)
         return near, "near"
     _insert_article(conn, art, now, sig=sig or None, duplicate_of=None)
+    known.add(art, art.id)
     _add_source(conn, art.id, art, now)
     if sig:
         # executemany of one cached statement (a multi-VALUES insert is compiled anew each time)
