@@ -135,7 +135,7 @@ def test_test_command_on_the_seed_article() -> None:
     code, out, err = run("rules", "test", "--rules", str(REPO / "rules"), "--json", str(seed))
     assert code == 0, err
     rules = {m["rule"] for m in json.loads(out)["matches"]}
-    assert {"kim-jong-un", "kursk", "nk-troops-russia"} <= rules
+    assert {"kim-jong-un", "kursk-north-korea", "nk-troops-russia"} <= rules
 
 
 def test_published_schema_is_up_to_date() -> None:
