@@ -48,7 +48,7 @@ class LemmaData:
     """Lemma tables of one language, merged from every spaCy source available."""
 
     lang: str
-    source: str  # where the tables came from, for `vigie rules check --verbose` and docs
+    source: str  # where the tables came from (see available())
     # form -> lemmas (lookup and exceptions), all lower-case, not folded
     to_lemmas: dict[str, set[str]] = field(default_factory=dict)
     # lemma -> forms (inverse of the above)
