@@ -7,7 +7,6 @@ import json
 import re
 import threading
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from typer.testing import CliRunner
