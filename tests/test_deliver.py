@@ -21,6 +21,7 @@ from sqlalchemy import select
 from support_notify import slack_endpoint, smtp_server
 from support_store import T0, article, config, engine, match, store_url  # noqa: F401 - fixtures
 from vigie import novelty, outbox
+from vigie.config import TargetConfig
 from vigie.deliver import deliver_pending
 from vigie.models import RulePolicy
 from vigie.store import schema as t
@@ -254,3 +255,18 @@ def test_console_target_path_can_travel_in_the_url(engine, tmp_path, capsys) -> 
     lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
     assert [x["alert_id"] for x in lines] == [1, 2]  # one object per alert, even in a digest
     assert not cfg.alerts_file.exists()
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [("markdown", "**[Kim Jong Un"), ("text", "Kim Jong Un <!channel>")])
+def test_other_targets_get_markdown_or_text(engine, tmp_path, fmt: str, expected: str) -> None:  # noqa: F811
+    """Any apprise target: here apprise's JSON webhook plugin, posting to a local endpoint."""
+    art = article("guid:md", "Kim Jong Un <!channel> [click](https://evil.example)", EVENTS[0].summary)
+    with slack_endpoint() as hook:  # it answers any POST with 200 and keeps the JSON body
+        url = f"json://127.0.0.1:{hook.port}/hook"
+        cfg = config(tmp_path).model_copy(update={"targets": (TargetConfig(name="hook", url=url, format=fmt),)})
+        record(engine, cfg, [art])
+        assert deliver_pending(engine, cfg, NOW).sent_count == 1
+        message = hook.payloads[0]["message"]
+        assert expected in message
+        if fmt == "markdown":
+            assert "\\[click\\]\\(https://evil.example\\)" in message  # no link smuggled in
