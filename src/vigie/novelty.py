@@ -90,7 +90,14 @@ def record(
     now: datetime,
     health_events: Sequence[HealthEvent] = (),
 ) -> NoveltyReport:
-    """Store articles, matches, story changes and the resulting alerts in one transaction."""
+    """Store articles, matches, story changes and the resulting alerts in one transaction.
+
+    Every article is stored (unmatched ones too: they are what later copies are
+    recognised against); a match whose article is not in ``articles`` is ignored. A
+    rule without a policy gets the defaults (alert on new stories and developments,
+    immediately, to every target). Calling it again with the same batch records
+    nothing new, so a retried task is harmless.
+    """
     now = utc(now)  # type: ignore[assignment]
     by_article: dict[str, list[Match]] = defaultdict(list)
     for m in matches:
