@@ -270,3 +270,16 @@ def test_other_targets_get_markdown_or_text(engine, tmp_path, fmt: str, expected
         assert expected in message
         if fmt == "markdown":
             assert "\\[click\\]\\(https://evil.example\\)" in message  # no link smuggled in
+
+
+def test_a_broken_user_template_keeps_the_alert_pending_with_the_reason(engine, tmp_path) -> None:  # noqa: F811
+    with slack_endpoint() as slack:
+        cfg = config(tmp_path, [("slack", slack.apprise_url(), ())])
+        (cfg.data_dir / "templates").mkdir(parents=True)
+        (cfg.data_dir / "templates" / "alert.slack.j2").write_text("{% if %}broken\n", encoding="utf-8")
+        record(engine, cfg, EVENTS[:1])
+        report = deliver_pending(engine, cfg, NOW)
+        assert report.sent_count == 0 and "TemplateSyntaxError" in report.pending[0].reason
+        assert slack.payloads == []
+        (cfg.data_dir / "templates" / "alert.slack.j2").unlink()  # fixed: the packaged template again
+        assert deliver_pending(engine, cfg, NOW + timedelta(minutes=5)).sent_count == 1
