@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from vigie import envdefaults
 
@@ -140,7 +140,7 @@ def run_poll(size: str) -> Table:
     table = Table(
         name="poll",
         title="2. Polling N local feeds with ETag/Last-Modified (vigie: fetch+parse+normalize; naive: feedparser.parse(url) loop)",
-        columns=("feeds", "what", "total s", "fetch s", "parse s", "normalize s", "req/s", "body MB", "articles",
+        columns=("feeds", "what", "total s", "CPU s", "fetch s", "parse s", "normalize s", "req/s", "body MB", "articles",
                  "answers", "naive s", "naive/vigie"),
     )
     server = bp.Server()
@@ -148,19 +148,18 @@ def run_poll(size: str) -> Table:
         # Keywords only: bench_poll.run may grow optional parameters.
         bp.run(n=5, server=server, connections=20, baseline_max=1)  # warm-up: imports, language detector
         for n in sizes:
-            rows = bp.run(n=n, server=server, connections=20, baseline_max=1000)
+            rows = [_poll_row(r) for r in bp.run(n=n, server=server, connections=20, baseline_max=1000)]
             naive = rows[-1]
-            naive_s = float(naive[2])
+            naive_s = naive["total"]
             for r in rows[:-1]:
-                total = float(r[2])
-                table.add(n, r[1], total, float(r[3]), float(r[4]), float(r[5]), float(r[6]), float(r[7].split()[0]),
-                          int(r[8]), r[9], naive_s, naive_s / total if total else None)
-                table.figures[f"{n} {r[1].split(' (')[0]} s"] = total
-            table.add(n, naive[1], naive_s, None, None, None, float(naive[6]), float(naive[7].split()[0]), int(naive[8]),
-                      naive[9], naive_s, 1.0)
+                table.add(n, r["what"], r["total"], r["cpu"], r["fetch"], r["parse"], r["normalize"], r["req_s"], r["body_mb"],
+                          r["articles"], r["answers"], naive_s, naive_s / r["total"] if r["total"] else None)
+                table.figures[f"{n} {r['what'].split(' (')[0]} s"] = r["total"]
+            table.add(n, naive["what"], naive_s, naive["cpu"], None, None, None, naive["req_s"], naive["body_mb"],
+                      naive["articles"], naive["answers"], naive_s, 1.0)
             table.figures[f"{n} naive s"] = naive_s
             floor = _feedparser_floor(bp, n)
-            table.add(n, "feedparser.parse(bytes) alone, in memory", floor, None, floor, None, None, None, None,
+            table.add(n, "feedparser.parse(bytes) alone, in memory", floor, floor, None, floor, None, None, None, None,
                       "the floor of parsing", naive_s, naive_s / floor)
             table.figures[f"{n} feedparser floor s"] = floor
     finally:
@@ -171,6 +170,19 @@ def run_poll(size: str) -> Table:
                        "scaled to N: what no poller built on feedparser can go below on this machine")
     table.notes.append("'naive/vigie': how many times longer the naive loop (no validators, always parses) takes than that poll")
     return table
+
+
+def _poll_row(r: tuple[str, ...]) -> dict[str, Any]:
+    """One row of ``bench_poll.run`` as named numbers: (feeds, what, total s, [CPU s,] fetch s, parse s,
+    normalize s, req/s, "<x> MB", articles, answers); "-" is not measured."""
+    def num(x: str) -> float | None:
+        x = x.split()[0] if x.strip() else x
+        return None if x in ("-", "") else float(x)
+
+    fetch_s, parse_s, normalize_s, req_s, body, articles, answers = r[-7:]
+    return {"what": r[1], "total": num(r[2]), "cpu": num(r[3]) if len(r) >= 11 else None, "fetch": num(fetch_s),
+            "parse": num(parse_s), "normalize": num(normalize_s), "req_s": num(req_s), "body_mb": num(body),
+            "articles": int(articles), "answers": answers}
 
 
 def _feedparser_floor(bp, n: int) -> float:  # type: ignore[no-untyped-def]

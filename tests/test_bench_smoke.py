@@ -22,7 +22,7 @@ from bench.support import Table, format_table, machine_facts, save_results  # no
 EXPECTED = {
     "match": ("items", "rules", "patterns", "compile s", "vigie items/s", "vigie items/CPU-s", "vigie words/CPU-s",
               "naive items/s", "vigie/naive", "matches/item"),
-    "poll": ("feeds", "what", "total s", "fetch s", "parse s", "normalize s", "req/s", "body MB", "articles", "answers",
+    "poll": ("feeds", "what", "total s", "CPU s", "fetch s", "parse s", "normalize s", "req/s", "body MB", "articles", "answers",
              "naive s", "naive/vigie"),
     "e2e": ("measure", "value", "target", "met"),
     "prefect": ("what", "plain s", "flow s", "overhead s", "flow/plain", "overhead per task ms"),
