@@ -170,3 +170,30 @@ def test_check_takes_the_rule_paths_from_the_configuration(rules_dir: Path, tmp_
     assert run("rules", "check", "--config", str(config))[0] == 1
     code, _, err = run("rules", "check", "--config", str(tmp_path / "nope.yaml"))
     assert code == 2 and "no such configuration file" in err
+
+
+@pytest.mark.parametrize(
+    "doc, valid",
+    [
+        ({"rules": [{"id": "a", "query": "x"}]}, True),
+        ({"rules": [{"id": "a", "match": {"all": [{"entity": "k"}, {"near": [{"text": "a"}, {"term": "t"}], "distance": 3}]}}]}, True),
+        ({"rules": [{"id": "a", "query": "x", "severty": "high"}]}, False),  # unknown key
+        ({"rules": [{"id": "a", "query": "x", "severity": "urgent"}]}, False),
+        ({"entities": {"k": {"name": "K"}}}, False),  # variants missing
+        ({"rules": [{"id": "a", "match": {"near": [{"text": "a"}]}}]}, False),  # near needs two items
+    ],
+)
+def test_the_published_schema_checks_files_as_editors_will(doc: dict, valid: bool) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((REPO / "rules" / "schema.json").read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    assert (not errors) is valid, [e.message for e in errors]
+
+
+def test_the_seed_file_is_valid_against_the_published_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from vigie.yamlsrc import load_yaml, plain
+
+    schema = json.loads((REPO / "rules" / "schema.json").read_text(encoding="utf-8"))
+    doc = plain(load_yaml(REPO / "rules" / "north-korea-russia.yaml").data)
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(doc)) == []
