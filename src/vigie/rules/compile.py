@@ -428,10 +428,10 @@ def _match(m: Matcher, article: Article) -> list[Match]:
         if weight_needs and sum(w for need, w in weight_needs if need <= found_atoms) < threshold:
             continue  # even every weighted item that could still hold would not reach the threshold
         cr = rules[ri]
-        found = _eval_rule(cr, ctx)
-        if found is None:
+        result = _eval_rule(cr, ctx)
+        if result is None:
             continue
-        score, raw_spans = found
+        score, raw_spans = result
         spans = _spans(m, article, tokens, raw_spans)
         names: list[str] = []
         for s in spans:
