@@ -18,33 +18,10 @@ from typing import Optional
 
 import typer
 
-from vigie.models import Fetched, Parsed, Source, SourceKind
+from vigie.models import Fetched, Parsed, Source
+from vigie.sources import sources_from_paths
 
 app = typer.Typer(help="Check feeds: fetch and parse without storing or alerting.", no_args_is_help=True)
-
-
-def sources_from_targets(targets: list[str]) -> list[Source]:
-    """Sources for command-line targets: URLs and files as feeds; a directory stands for every
-    file under it (none is skipped silently): article files (.txt, .md, .html) together as one
-    folder source, every other file as a feed."""
-    from vigie.fetch import ARTICLE_SUFFIXES
-
-    out: list[Source] = []
-    for target in targets:
-        path = Path(target).expanduser()
-        if "://" not in target and path.is_dir():
-            files = sorted(p for p in path.rglob("*")
-                           if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
-            if any(p.suffix.lower() in ARTICLE_SUFFIXES for p in files):
-                root = str(path.resolve())
-                out.append(Source(id=root, kind=SourceKind.FOLDER, location=root, name=root))
-            for p in files:
-                if p.suffix.lower() not in ARTICLE_SUFFIXES:
-                    out.append(Source(id=str(p), kind=SourceKind.FEED, location=str(p), name=str(p)))
-        else:
-            loc = target if "://" in target else str(path.resolve())
-            out.append(Source(id=loc, kind=SourceKind.FEED, location=loc, name=target))
-    return out
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -113,7 +90,7 @@ def check(
             raise typer.Exit(2) from None
         settings = cfg.fetch
         sources.extend(cfg.source_objects())
-    sources.extend(sources_from_targets(targets or []))
+    sources.extend(sources_from_paths(targets or []))
     if timeout is not None:
         settings = settings.model_copy(update={"timeout": timeout})
     if not sources:
