@@ -303,11 +303,12 @@ def test_seed_article_matches_the_three_seed_concerns() -> None:
     seed = CORPUS / "seed-article-fr.txt"
     if not seed.is_file():
         pytest.skip("corpus absent: ../shared/corpus beside the repository")
-    from vigie.rules.inputs import article_from_file
+    from vigie.rules.inputs import read_inputs
 
     rule_set = load_rules([REPO / "rules" / "north-korea-russia.yaml"])
     assert rule_set.errors == []
-    a = article_from_file(seed)
+    (a,) = read_inputs([str(seed)])  # as the run reads it: through parse and normalize
+    assert a.language == "fr"
     got = {x.rule_id: x for x in match_article(compile_rules(rule_set), a)}
     assert {"kim-jong-un", "kursk-north-korea", "nk-troops-russia"} <= set(got)
     assert "Kim Jong Un" in {s.text for s in got["kim-jong-un"].spans}
@@ -323,8 +324,8 @@ def test_seed_rules_stay_quiet_on_off_topic_items() -> None:
     path = CORPUS / "articles" / "en_rss_items_2022_offtopic_sample.jsonl"
     if not path.is_file():
         pytest.skip("corpus absent: ../shared/corpus beside the repository")
-    from vigie.rules.inputs import articles_from_jsonl
+    from vigie.rules.inputs import read_inputs
 
     m = compile_rules(load_rules([REPO / "rules"]))
-    hits = [x for a in articles_from_jsonl(path) for x in match_article(m, a)]
+    hits = [x for a in read_inputs([str(path)]) for x in match_article(m, a)]
     assert len(hits) <= 5, [(h.rule_id, h.terms) for h in hits]
