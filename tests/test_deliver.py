@@ -283,3 +283,38 @@ def test_a_broken_user_template_keeps_the_alert_pending_with_the_reason(engine, 
         assert slack.payloads == []
         (cfg.data_dir / "templates" / "alert.slack.j2").unlink()  # fixed: the packaged template again
         assert deliver_pending(engine, cfg, NOW + timedelta(minutes=5)).sent_count == 1
+
+
+_WORKER = r"""
+import sys
+sys.path.insert(0, sys.argv[3])
+from pathlib import Path
+from apprise.plugins.slack import NotifySlack
+from support_store import config
+from test_deliver import NOW
+from vigie.deliver import deliver_pending
+from vigie.store.db import connect
+NotifySlack.webhook_url = sys.argv[4]
+cfg = config(Path(sys.argv[2]), [("slack", "slack://T000VIGIE/B000VIGIE/abcdefghijklmnopqrstuvwx", ())])
+print(deliver_pending(connect(sys.argv[1]), cfg, NOW).sent_count)
+"""
+
+
+@pytest.mark.slow
+def test_two_worker_processes_send_each_alert_once(store_url, tmp_path) -> None:  # noqa: F811
+    """Like two `prefect worker` processes on one store: separate processes, same due alerts."""
+    tests_dir = str(Path(__file__).resolve().parent)
+    arts = [article(f"guid:p{i}", f"Kim Jong Un bulletin number {i}", " ".join(f"w{i}x{j}" for j in range(12))) for i in range(12)]
+    eng = connect(store_url)
+    with slack_endpoint() as slack:
+        slack.delay = 0.02
+        cfg = config(tmp_path, [("slack", slack.apprise_url(), ())])
+        assert record(eng, cfg, arts, policy=RulePolicy("watch", alert="each")).alerts == 12
+        procs = [subprocess.Popen([sys.executable, "-c", _WORKER, store_url, str(tmp_path), tests_dir, f"{slack.base_url}/services"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": tests_dir})
+                 for _ in range(3)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert all(p.returncode == 0 for p in procs), [o[1][-500:] for o in outs]
+        assert sum(int(o[0].strip().splitlines()[-1]) for o in outs) == 12
+        assert len(slack.payloads) == 12
+    eng.dispose()
