@@ -65,7 +65,7 @@ def test_flow_alerts_once_by_mail_and_slack(prefect_harness: None, repo: Path, t
         assert mails, "no e-mail reached the SMTP server"
         plain = "\n".join(smtp.bodies("plain"))
         assert "Kim Jong Un" in plain
-        assert "Kursk" in plain  # the canonical name of the matched entity (the text says Koursk)
+        assert "Koursk" in plain  # every matched term is shown in context, not only the first
         assert smtp.bodies("html") and all("<script" not in b for b in smtp.bodies("html"))
 
         # Slack: only the rules routed to it (Kursk, troops), in Slack's own payload.

@@ -393,13 +393,18 @@ def _span_json(s: Span) -> dict[str, object]:
     return {"field": s.field, "start": s.start, "end": s.end, "text": s.text, "term": s.term}
 
 
-def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: int = 2) -> list[dict[str, object]]:
+def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: int = 3) -> list[dict[str, object]]:
     """Up to ``limit`` extracts around the matched spans, as segments [text, is_match].
 
-    Offsets that do not fit the text (a span computed on another version of it) are
-    re-found by the span's text, or skipped: a snippet never shows a wrong highlight.
+    Windows are chosen so that every matched term shows in context before any term
+    shows twice: the reader sees why the rule fired (Kim Jong Un *and* Koursk), not
+    the first name five times. The summary and body come first: the title is shown
+    as the headline anyway, so it gives a window only for a term found nowhere else. Offsets that do not fit the text (a span computed on
+    another version of it) are re-found by the span's text, or skipped: a snippet
+    never shows a wrong highlight.
     """
-    by_field: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    order = {"summary": 0, "body": 1, "title": 2}
+    resolved: list[tuple[int, int, int, str]] = []  # (field rank, start, end, term)
     for s in spans:
         text = art.field_text(s.field)
         start, end = s.start, s.end
@@ -408,16 +413,20 @@ def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: i
             if start < 0 or not s.text:
                 continue
             end = start + len(s.text)
-        by_field[s.field].append((start, end))
+        resolved.append((order[s.field], start, end, s.term))
+    resolved = sorted(set(resolved))
+    fields = {rank: name for name, rank in order.items()}
+    covered: set[str] = set()
     out: list[dict[str, object]] = []
-    for fieldname in ("title", "summary", "body"):
-        if fieldname not in by_field or len(out) >= limit:
+    for rank, first, _end, term in resolved:
+        if term in covered or len(out) >= limit:
             continue
+        fieldname = fields[rank]
         text = art.field_text(fieldname)
-        ranges = sorted(set(by_field[fieldname]))
-        # One window: the first match and those close enough to show with it.
-        ranges = [r for r in ranges if r[0] < ranges[0][0] + 2 * context]
-        first, last = ranges[0][0], max(e for _, e in ranges)
+        # This span and the matches close enough after it to show with it.
+        ranges = [(s0, e0) for r, s0, e0, _t in resolved if r == rank and first <= s0 < first + 2 * context]
+        covered |= {t for r, s0, _e, t in resolved if r == rank and first <= s0 < first + 2 * context}
+        last = max(e for _, e in ranges)
         lo, hi = max(0, first - context), min(len(text), last + context)
         if lo > 0:  # start and end on word boundaries
             sp = text.find(" ", lo, first)
@@ -427,7 +436,7 @@ def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: i
             hi = sp if sp >= 0 else hi
         segs: list[list[object]] = []
         pos = lo
-        for s0, e0 in ranges:
+        for s0, e0 in sorted(set(ranges)):
             if s0 < pos or e0 > hi:
                 continue
             if s0 > pos:

@@ -313,7 +313,7 @@ def render(
     template = env.get_template(f"{'digest' if digest else 'alert'}.{ext}.j2")
     body = ""
     # Shorter and shorter versions until the body fits the channel.
-    for extract, snippets in ((500, 2), (240, 1), (120, 1), (0, 0)):
+    for extract, snippets in ((500, 3), (240, 2), (120, 1), (0, 0)):
         items = [_item(a, tz, extract, snippets) for a in alerts]
         shown = len(items)
         while True:
