@@ -1,6 +1,6 @@
 """The monitoring flow: vigie's stages in order, and nothing else.
 
-    sources -> fetch -> parse -> normalize -> match -> novelty+outbox -> deliver
+    sources -> fetch -> parse -> normalize -> (full text) -> match -> novelty+outbox -> deliver
 
 Each stage is a plain function of ``vigie``; this module only wraps them as
 Prefect tasks (retries on the stages that talk to the network) and orders them.
@@ -68,6 +68,14 @@ def normalize_task(parsed: list[Parsed], now: datetime) -> list[Article]:
     return [article for p in parsed for article in normalize.normalize(p, now)]
 
 
+@task(name="full-text", retries=1, retry_delay_seconds=10, **_TASK)
+def full_text_task(engine, articles: list[Article], sources: list[Source], config: Config) -> list[Article]:  # type: ignore[no-untyped-def]
+    if not any(s.full_text for s in sources):  # off by default: no store query, no page fetched
+        return articles
+    known = novelty.known_ids(engine, [a.id for a in articles])
+    return fetch.fetch_full_text(articles, sources, config.fetch, skip=known)
+
+
 @task(name="match", **_TASK)
 def match_task(rule_set: rules.RuleSet, articles: list[Article]) -> list[Match]:
     return match.match_articles(rules.compile_rules(rule_set), articles)
@@ -101,6 +109,8 @@ def monitor(config_path: str = "vigie.yaml") -> RunSummary:
         health_events = health_task(engine, fetched, parsed, config, started)
     with clock.stage("normalize"):
         articles = normalize_task(parsed, started)
+    with clock.stage("full_text"):
+        articles = full_text_task(engine, articles, due, config)
     with clock.stage("match"):
         matches = match_task(rule_set, articles)
     with clock.stage("novelty"):

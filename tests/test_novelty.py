@@ -280,3 +280,8 @@ def test_snippets_show_every_matched_term_before_repeating_one() -> None:
     shown = [seg[0] for s in snips for seg in s["segments"] if seg[1]]
     assert shown == ["Kim Jong Un", "Koursk"]  # each term once; the title's repeat of the name gives no window
     assert [s["field"] for s in snips] == ["body", "body"]
+
+
+def test_known_ids_are_the_stored_ones(engine, tmp_path) -> None:  # noqa: F811
+    novelty.record(engine, [FIRST], [], {}, config(tmp_path), T0)
+    assert novelty.known_ids(engine, [FIRST.id, "sha:never-seen"]) == {FIRST.id}

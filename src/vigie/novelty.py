@@ -46,6 +46,7 @@ from vigie.errors import StoreError
 from vigie.models import Article, Match, RulePolicy, Span
 from vigie.outbox import insert_ignore, insert_new, record_alert, route, utc
 from vigie.store import schema as t
+from vigie.store.db import reader
 from vigie.store.retention import purge_in
 from vigie.story_text import Features, features, lede, term_words
 
@@ -155,6 +156,16 @@ class _Ctx:
 
 
 # --- identity --------------------------------------------------------------------
+
+
+def known_ids(engine: Engine, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` the store already holds (e.g. so a full-text page is fetched once, not every poll)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    with reader(engine) as conn:
+        for i in range(0, len(wanted), 500):
+            found.update(conn.execute(select(t.articles.c.id).where(t.articles.c.id.in_(wanted[i : i + 500]))).scalars())
+    return found
 
 
 def _fingerprint_text(art: Article) -> str:
