@@ -19,7 +19,7 @@ The set-up, built fresh each time in a temporary directory:
 * Run. ``flows.monitor.monitor`` in a child process (Prefect's ephemeral mode, telemetry off,
   PREFECT_HOME in the temporary directory), rules of the repository's ``rules/``, the ``vigie://``
   console target writing into the temporary data directory. The child reports the flow's own
-  ``RunSummary.stage_seconds`` and its peak RSS (``getrusage``); the parent also samples the RSS
+  ``RunSummary.stage_seconds`` and its peak RSS (VmHWM); the parent also samples the RSS
   of the child's whole process tree (Prefect's ephemeral server runs beside it).
 """
 
@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from xml.sax.saxutils import escape
 
-from bench.support import CORPUS, REPO, Stopwatch, Table, TreeRssSampler, bench_env
+from bench.support import CORPUS, REPO, Stopwatch, Table, TreeRssSampler, bench_env, own_peak_rss_mb
 
 ITEM_FILES = ("en_rss_items_2022_geopolitics.jsonl", "en_rss_items_2022_offtopic_sample.jsonl", "fr_lemonde_une_2020H1.jsonl")
 PER_FEED = 50  # entries in a feed
@@ -261,7 +260,7 @@ def child(config: str, out: str) -> None:
     # is "under 700 MB with the French model loaded", so load it now (cached if the run did) and
     # report the peak with it too.
     fr_loaded = "spacy.lang.fr" in sys.modules
-    rss_run = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_run = own_peak_rss_mb()
     from vigie import nlp
 
     nlp.pipeline("fr")
@@ -280,7 +279,7 @@ def child(config: str, out: str) -> None:
         "rules": summary.rules_loaded,
         "fr_model_in_run": fr_loaded,
         "peak_rss_run_mb": rss_run,
-        "peak_rss_with_fr_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_with_fr_mb": own_peak_rss_mb(),
     }
     Path(out).write_text(json.dumps(doc), encoding="utf-8")
 

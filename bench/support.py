@@ -132,6 +132,22 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return kb / 1024
 
 
+def own_peak_rss_mb() -> float:
+    """Peak resident memory in MB of this process's own image, from /proc/self/status VmHWM.
+
+    Not ``getrusage(RUSAGE_SELF).ru_maxrss``: Linux keeps that figure across ``execve``, so a child
+    started by a big parent reports at least the parent's size at fork time (the benchmark parent
+    holds a 10,000-rule automaton by then). VmHWM belongs to the memory map made by ``execve``.
+    """
+    try:
+        for raw in Path("/proc/self/status").read_text().splitlines():
+            if raw.startswith("VmHWM:"):
+                return int(raw.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
 def _tree_rss_kb(pid: int) -> int:
     """Current RSS of ``pid`` and all its descendants, from /proc (0 when gone)."""
     total = 0
@@ -244,7 +260,8 @@ def code_state() -> dict[str, Any]:
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
+    changed = [line.split(maxsplit=1)[1] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+               if line.strip()]
     return {"commit": git("rev-parse", "HEAD") or None, "changed_files": changed}
 
 

@@ -104,3 +104,14 @@ def test_unknown_benchmark_is_refused() -> None:
     proc = subprocess.run([sys.executable, "-m", "bench", "--only", "nope"], cwd=REPO, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 2 and "unknown benchmark" in proc.stderr
+
+
+def test_a_childs_own_peak_is_not_its_parents() -> None:
+    # getrusage's ru_maxrss survives execve: a child of a big parent would report the parent's size.
+    ballast = bytearray(150 * 1024 * 1024)
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touch every page: resident, not just reserved
+    code = "from bench.support import own_peak_rss_mb, peak_rss_mb; print(own_peak_rss_mb(), peak_rss_mb())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True)
+    own, inherited = map(float, out.stdout.split())
+    assert own < 100 < inherited
+    del ballast
