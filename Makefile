@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup demo test test-fast bench bench-quick clean
+.PHONY: setup demo lint test test-fast bench bench-quick clean
 
 # Re-installs when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -22,8 +22,12 @@ setup: $(VENV)/.installed
 demo: setup
 	$(BIN)/vigie run --config vigie.yaml
 
-## make test: the whole suite, slow end-to-end tests included (what CI runs)
-test: setup
+## make lint: pyflakes-level checks (unused imports, undefined names)
+lint: setup
+	$(BIN)/ruff check src flows tests bench
+
+## make test: lint, then the whole suite, slow end-to-end tests included (what CI runs)
+test: lint
 	$(BIN)/python -m pytest -q
 
 ## make test-fast: the suite without the slow end-to-end tests

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from pydantic import ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 
 from vigie.errors import RuleError
 from vigie.models import RulePolicy
@@ -19,7 +19,7 @@ from vigie.rules.expr import And, Atom, Expr, Near, Not, Or, Scope, atoms, posit
 from vigie.rules.folding import fold_words
 from vigie.rules.model import NODE_KEYS, Entity, Rule, RuleFile, Term
 from vigie.rules.query import QuerySyntaxError, parse_query
-from vigie.yamlsrc import YamlSyntaxError, load_yaml, plain
+from vigie.yamlsrc import YamlSyntaxError, load_yaml, locate, plain
 
 RULE_SUFFIXES = (".yaml", ".yml")
 
@@ -129,7 +129,7 @@ def _validation_errors(path: str, data: Any, exc: ValidationError) -> list[RuleE
         if e["type"] == "too_short" and any(other[: len(loc)] == loc and len(other) > len(loc) for other in locs):
             continue
         keys = _data_path(data, loc)
-        line, col = _position(data, keys)
+        line, col = locate(data, keys)
         msg = _message(e, keys, loc)
         if (line, col, msg) not in seen:
             seen.add((line, col, msg))
@@ -161,25 +161,6 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> list[Any]:
     return keys
 
 
-def _position(data: Any, keys: Sequence[Any]) -> tuple[int, int]:
-    line, col = 1, 1
-    node = data
-    for part in keys:
-        if isinstance(node, CommentedMap) and part in node:
-            kl, kc = node.lc.key(part)
-            line, col = kl + 1, kc + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            il, ic = node.lc.item(part)
-            line, col = il + 1, ic + 1
-            node = node[part]
-        else:
-            if isinstance(node, (CommentedMap, CommentedSeq)) and node.lc.line is not None and not keys[: keys.index(part)]:
-                line, col = node.lc.line + 1, node.lc.col + 1
-            break
-    return line, col
-
-
 def _message(err: Any, keys: list[Any], loc: tuple[Any, ...]) -> str:
     kind = err["type"]
     named = [k for k in keys if isinstance(k, str)]
@@ -209,12 +190,12 @@ class _Resolver:
         self.term_atoms = {k: _term_atom(k, t) for k, t in model.terms.items()}
 
     def err(self, keys: Sequence[Any], message: str, offset: int | None = None) -> None:
-        line, col = _position(self.data, keys)
+        line, col = locate(self.data, keys)
         if offset is not None:
-            line, col = self.value_position(keys, line, col, offset)
+            line, col = self.valuelocate(keys, line, col, offset)
         self.errors.append(RuleError(self.path, line, col, message))
 
-    def value_position(self, keys: Sequence[Any], line: int, col: int, offset: int) -> tuple[int, int]:
+    def valuelocate(self, keys: Sequence[Any], line: int, col: int, offset: int) -> tuple[int, int]:
         """Where character ``offset`` of a string value sits in the file (exact for one-line plain/quoted values)."""
         parent: Any = self.data
         for k in keys[:-1]:
@@ -269,7 +250,7 @@ class _Resolver:
                 continue
             lr = LoadedRule(rule=rule, path=self.path, expr=expr, weights=tuple(weighted),
                             threshold=rule.weights.threshold if rule.weights else 0.0)
-            out.append((lr, _position(self.data, base)))
+            out.append((lr, locate(self.data, base)))
         return (out if not self.errors else []), self.errors
 
     def ref(self, kind: str, ref: str, keys: Sequence[Any], offset: int | None = None) -> Atom | None:
