@@ -17,7 +17,8 @@ from vigie import envdefaults
 from vigie.cli_alerts import app as alerts_app
 from vigie.cli_feeds import app as feeds_app
 from vigie.cli_rules import app as rules_app
-from vigie.config import DEFAULT_CONFIG, Config, load_config
+from vigie.cli_common import default_config_path, load_or_exit
+from vigie.config import Config
 from vigie.errors import ConfigError, StoreError
 
 app = typer.Typer(
@@ -32,21 +33,12 @@ app.add_typer(feeds_app, name="feeds", help="Fetch and parse feeds without stori
 app.add_typer(alerts_app, name="alerts", help="What was sent, pending or failed, and why.")
 
 ConfigOption = typer.Option(
-    Path(os.environ.get("VIGIE_CONFIG", DEFAULT_CONFIG)),
+    default_config_path(),
     "--config",
     "-c",
     help="The configuration file (env VIGIE_CONFIG).",
     show_default=True,
 )
-
-
-def load_or_exit(path: Path) -> Config:
-    """Load the configuration, or print its one-line error and exit with status 2."""
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
 
 
 def _prepare_prefect(config: Config, verbose: bool) -> None:

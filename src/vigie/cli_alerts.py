@@ -11,19 +11,19 @@ Target URLs are never printed (they may hold secrets): targets are shown by name
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from vigie.config import DEFAULT_CONFIG, Config
+from vigie.cli_common import default_config_path, load_or_exit
+from vigie.config import Config
 
 app = typer.Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
 
 ConfigOption = typer.Option(
-    Path(os.environ.get("VIGIE_CONFIG", DEFAULT_CONFIG)), "--config", "-c", help="The configuration file (env VIGIE_CONFIG)."
+    default_config_path(), "--config", "-c", help="The configuration file (env VIGIE_CONFIG)."
 )
 
 
@@ -31,18 +31,7 @@ CommandConfig = typer.Option(None, "--config", "-c", help="The configuration fil
 
 
 def _config(ctx: typer.Context, override: Optional[Path]) -> Config:
-    return _load(override or (ctx.obj or {}).get("config") or Path(os.environ.get("VIGIE_CONFIG", DEFAULT_CONFIG)))
-
-
-def _load(path: Path) -> Config:
-    from vigie.config import load_config
-    from vigie.errors import ConfigError
-
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+    return load_or_exit(override or (ctx.obj or {}).get("config") or default_config_path())
 
 
 def _engine(config: Config):  # type: ignore[no-untyped-def]

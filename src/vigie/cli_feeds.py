@@ -75,19 +75,15 @@ def check(
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Total timeout per feed, seconds (default: the config's)."),
 ) -> None:
     """Fetch and parse feeds; print status, entries, dates, warnings and timing of each. Nothing is stored."""
-    from vigie.config import DEFAULT_CONFIG, FetchConfig, load_config
-    from vigie.errors import ConfigError
+    from vigie.cli_common import default_config_path, load_or_exit
+    from vigie.config import FetchConfig
     from vigie.fetch import fetch_sources
     from vigie.parse import parse_fetched
 
     settings = FetchConfig()
     sources: list[Source] = []
     if config is not None or not targets:
-        try:
-            cfg = load_config(config or DEFAULT_CONFIG)
-        except ConfigError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+        cfg = load_or_exit(config or default_config_path())
         settings = cfg.fetch
         sources.extend(cfg.source_objects())
     sources.extend(sources_from_paths(targets or []))

@@ -21,19 +21,12 @@ ConfigOption = typer.Option(None, "--config", "-c", help="Take the rule paths fr
 
 def default_rule_paths(config: Optional[Path]) -> list[Path]:
     """The rule paths of the configuration when there is one, else ./rules."""
-    import os
+    from vigie.cli_common import default_config_path, load_or_exit
 
-    from vigie.config import DEFAULT_CONFIG, load_config
-    from vigie.errors import ConfigError
-
-    path = config or Path(os.environ.get("VIGIE_CONFIG", DEFAULT_CONFIG))
+    path = config or default_config_path()
     if config is None and not path.is_file():
         return DEFAULT_RULES
-    try:
-        return list(load_config(path).rules)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    return list(load_or_exit(path).rules)
 
 
 @app.command()
