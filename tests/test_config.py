@@ -76,3 +76,30 @@ def test_each_mistake_is_one_clear_error(tmp_path: Path, text: str, expected: st
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="nope.yaml: no such configuration file"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_apprise_config_file_adds_targets_with_their_tags_and_hidden_secrets(tmp_path: Path) -> None:
+    (tmp_path / "notify.yml").write_text(
+        "urls:\n  - mailto://user:pw-secret@example.org?to=a@example.org:\n      - tag: daily, ops\n"
+        "  - slack://T1/B1/TOKENSECRET:\n      - tag: urgent\n", encoding="utf-8")
+    cfg = load_config(write(tmp_path, "apprise_config: notify.yml\ntargets:\n  - name: console\n    url: vigie://\n"))
+    assert [(t.name, t.tags) for t in cfg.targets] == [("console", ()), ("notify-1", ("daily", "ops")), ("notify-2", ("urgent",))]
+    assert "pw-secret" in cfg.targets[1].url.get_secret_value()
+    assert all("secret" not in t.display_url.lower() for t in cfg.targets)
+
+
+@pytest.mark.parametrize(
+    ("files", "text", "expected"),
+    [
+        ({}, "apprise_config: nope.yml\n", "vigie.yaml:1: apprise_config: no such apprise configuration file"),
+        ({"empty.yml": "urls: []\n"}, "apprise_config: empty.yml\n", "vigie.yaml:1: apprise_config: empty.yml: no notification URL could be read"),
+        ({}, "targets:\n  - name: a\n    url: vigie://\n  - name: a\n    url: json://localhost\n",
+         "vigie.yaml:1: targets: target names must be unique; repeated: a"),
+    ],
+)
+def test_target_mistakes(tmp_path: Path, files: dict[str, str], text: str, expected: str) -> None:
+    for name, content in files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert str(info.value).replace(str(tmp_path) + "/", "").startswith(expected), str(info.value)

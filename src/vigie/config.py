@@ -235,7 +235,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
             data["store"] = f"sqlite:///{_resolve(base, rel)}"
 
     try:
-        return Config(path=path.resolve(), **data)
+        config = Config(path=path.resolve(), **data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -247,3 +247,34 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
             msg = msg[len("Value error, "):]
         line = doc.locate(loc)[0] if loc else None
         raise ConfigError(shown, msg, key=key, line=line) from None
+    if config.apprise_config is not None:
+        extra = targets_from_apprise_config(config.apprise_config, shown, doc.locate(("apprise_config",))[0])
+        config = config.model_copy(update={"targets": config.targets + extra})
+    names = [t.name for t in config.targets]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(shown, f"target names must be unique; repeated: {', '.join(dupes)}", key="targets",
+                          line=doc.locate(("targets",))[0])
+    return config
+
+
+def targets_from_apprise_config(path: Path, shown: str, line: int) -> tuple[TargetConfig, ...]:
+    """The targets of an apprise configuration file (YAML or text), named ``<file stem>-<n>``.
+
+    Their URLs stay secret: ``display_url`` is apprise's own privacy rendering.
+    """
+    import apprise
+
+    if not path.is_file():
+        raise ConfigError(shown, f"no such apprise configuration file: {path}", key="apprise_config", line=line)
+    ac = apprise.AppriseConfig()
+    ac.add(str(path))
+    servers = ac.servers()
+    if not servers:
+        raise ConfigError(shown, f"{path}: no notification URL could be read from it (see apprise's configuration format)",
+                          key="apprise_config", line=line)
+    return tuple(
+        TargetConfig(name=f"{path.stem}-{i}", url=SecretStr(server.url()), display_url=server.url(privacy=True),
+                     tags=tuple(sorted(str(tag) for tag in server.tags)))
+        for i, server in enumerate(servers, 1)
+    )
