@@ -217,8 +217,7 @@ BENCHMARKS: dict[str, Callable[[str], Table]] = {
 }
 
 
-def _code_line() -> str:
-    state = code_state()
+def _code_line(state: dict[str, Any]) -> str:
     commit = (state["commit"] or "unknown commit")[:10]
     changed = state["changed_files"]
     return commit + (f" + {len(changed)} changed file(s): {', '.join(changed[:6])}" if changed else "")
@@ -240,9 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown benchmark(s): {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})")
     corpus_or_exit()
     facts = machine_facts()
+    code = code_state()  # before the run: others may commit while it goes
     print(f"vigie benchmarks ({size}): {facts['cores']} cores ({facts['cpu'] or 'unknown CPU'}), "
           f"Python {facts['python']}, prefect {facts['versions']['prefect']}, load average "
-          f"{', '.join(f'{x:.1f}' for x in facts['load_average'] or [])}; code: {_code_line()}\n", flush=True)
+          f"{', '.join(f'{x:.1f}' for x in facts['load_average'] or [])}; code: {_code_line(code)}\n", flush=True)
     tables: list[Table] = []
     failed: list[str] = []
     start = time.perf_counter()
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         table.figures["benchmark_seconds"] = round(time.perf_counter() - t0, 1)
         tables.append(table)
         print(format_table(table), flush=True)
-    path = save_results(tables, argv, time.perf_counter() - start, args.out)
+    path = save_results(tables, argv, time.perf_counter() - start, args.out, code)
     shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
     print(f"all figures saved to {shown} ({time.perf_counter() - start:.0f} s)")
     if failed:

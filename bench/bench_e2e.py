@@ -321,9 +321,8 @@ def run(size: str = "full") -> Table:
               f"store of {plan.articles:,} articles (SQLite), in a child process",
         columns=("measure", "value", "target", "met"),
     )
-    for stage in ("rules", "fetch", "parse", "normalize", "match", "novelty", "deliver"):
-        if stage in stages:
-            table.add(f"{stage} s", stages[stage], None, None)
+    for stage, seconds in stages.items():  # the flow's own stages, in the order they ran
+        table.add(f"{stage} s", seconds, None, None)
     other = flow_s - sum(stages.values())
     table.add("flow bookkeeping s (Prefect, summary, artifact)", other, None, None)
     table.add("flow run s (monitor() call)", flow_s, 120.0 if size == "full" else None, flow_s < 120 if size == "full" else None)

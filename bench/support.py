@@ -231,7 +231,8 @@ def bench_env(prefect_home: Path) -> dict[str, str]:
     return env
 
 
-def save_results(tables: Sequence[Table], argv: Sequence[str], seconds: float, out_dir: Path = RESULTS) -> Path:
+def save_results(tables: Sequence[Table], argv: Sequence[str], seconds: float, out_dir: Path = RESULTS,
+                 code: dict[str, Any] | None = None) -> Path:
     """Write every table, the command line and the machine facts as one JSON file; return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc)
@@ -242,7 +243,7 @@ def save_results(tables: Sequence[Table], argv: Sequence[str], seconds: float, o
         "machine": machine_facts(),
         "benchmarks": {t.name: t.as_dict() for t in tables},
     }
-    doc["code"] = code_state()
+    doc["code"] = code or code_state()  # the caller's, taken when the run started
     path = out_dir / f"bench-{stamp:%Y%m%dT%H%M%SZ}.json"
     text = json.dumps(doc, indent=2, ensure_ascii=False, default=str)
     path.write_text(text + "\n", encoding="utf-8")
