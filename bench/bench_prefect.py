@@ -3,7 +3,7 @@
     python -m bench --only prefect        (or: python -m bench.bench_prefect [--quick | --tiny])
 
 ``plain_cycle`` calls vigie's stage functions directly, in the order of ``flows/monitor.py`` and
-with the same arguments; ``monitor`` is the Prefect flow (nine tasks). Both run in one child
+with the same arguments; ``monitor`` is the Prefect flow (ten tasks). Both run in one child
 process (Prefect's ephemeral mode, telemetry off, PREFECT_HOME in a temporary directory) over the
 same local feeds (``bench_e2e``'s corpus feeds, served from a thread of this process) and the same
 SQLite store, alternating, so that the machine's noise falls on both alike. After a first plain
@@ -26,7 +26,7 @@ from typing import Any
 from bench.support import REPO, Stopwatch, Table, bench_env
 
 SIZES = {"full": (50, 7), "quick": (20, 3), "tiny": (3, 1)}  # feeds, alternated repetitions
-FLOW_TASKS = 9  # task calls per flow run in flows/monitor.py
+FLOW_TASKS = 10  # task calls per flow run in flows/monitor.py
 
 
 def plain_cycle(config_path: str) -> Any:
@@ -53,6 +53,10 @@ def plain_cycle(config_path: str) -> Any:
         health_events = health.record(engine, fetched, parsed, config.health, started)
     with clock.stage("normalize"):
         articles = [a for p in parsed for a in normalize.normalize(p, started)]
+    with clock.stage("full_text"):
+        if any(s.full_text for s in due):  # off by default, as in the flow: no store query, no page fetched
+            known = novelty.known_ids(engine, [a.id for a in articles])
+            articles = fetch.fetch_full_text(articles, due, config.fetch, skip=known)
     with clock.stage("match"):
         matches = match.match_articles(rules.compile_rules(rule_set), articles)
     with clock.stage("novelty"):
