@@ -41,6 +41,11 @@ def test_detect(text: str, expected: str) -> None:
         ("Kursk", "fr", "fr"),  # no signal: the hint decides
         ("", "en-US", "en"),
         ("Die Regierung hat am Montag beschlossen, dass die Steuern steigen", "fr", "de"),  # the text wins
+        ("Vláda v pondelok schválila návrh, ktorý a je na stole", "sk", "sk"),  # no Slovak list: the declaration wins
+        ("Правительство утвердило бюджет на следующий год", "bg", "bg"),  # declared Cyrillic language, Cyrillic text
+        ("Правительство утвердило бюджет на следующий год", "sk", "ru"),  # a Latin-script declaration does not fit
+        ("پاکستان میں انتخابات کا اعلان کر دیا گیا", "ur", "ur"),  # Urdu in Arabic script, as declared
+        ("ಬೆಂಗಳೂರು ನಗರದಲ್ಲಿ ಮಳೆ", None, "kn"),  # Kannada by its script
     ],
 )
 def test_hint(text: str, hint: str, expected: str) -> None:

@@ -39,7 +39,18 @@ _SCRIPTS: tuple[tuple[str, str], ...] = (
     ("th", r"[\u0e00-\u0e7f]"),
     ("ka", r"[\u10a0-\u10ff]"),
     ("hy", r"[\u0530-\u058f]"),
+    ("bn", r"[\u0980-\u09ff]"),
+    ("pa", r"[\u0a00-\u0a7f]"),
+    ("gu", r"[\u0a80-\u0aff]"),
+    ("ta", r"[\u0b80-\u0bff]"),
+    ("te", r"[\u0c00-\u0c7f]"),
+    ("kn", r"[\u0c80-\u0cff]"),
+    ("ml", r"[\u0d00-\u0d7f]"),
 )
+# Languages the text cannot tell apart from a script's main one (no stop-word list here):
+# when a feed declares one of them and the script agrees, the declaration wins.
+_SHARED_SCRIPT = {"ur": "ar", "fa": "ar", "ps": "ar", "ug": "ar", "mr": "hi", "ne": "hi", "yi": "he"}
+_CYRILLIC_HINTS = frozenset({"ru", "uk", "bg", "sr", "be", "mk", "kk", "ky", "mn", "tg"})
 _SCRIPT_RES = tuple((lang, re.compile(pat)) for lang, pat in _SCRIPTS)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -106,10 +117,15 @@ def detect_language(text: str, hint: str | None = None) -> str:
     # A script that belongs to one language decides when it makes up a real part of the text.
     for lang, pat in _SCRIPT_RES:
         if len(pat.findall(sample)) / n_letters > 0.3:
-            return lang
+            return hint if hint is not None and _SHARED_SCRIPT.get(hint) == lang else lang
     cyr = len(_CYRILLIC.findall(sample))
     lat = len(_LATIN.findall(sample))
     candidates = CYRILLIC_LANGS if cyr > lat else LATIN_LANGS
+    if hint is not None and hint not in LATIN_LANGS + CYRILLIC_LANGS and hint not in _SHARED_SCRIPT \
+            and all(hint != lang for lang, _ in _SCRIPTS) and (hint in _CYRILLIC_HINTS) == (cyr > lat):
+        # A declared language we have no stop words for (Slovak, Polish, Bulgarian...), in the
+        # script the text is written in: stop-word overlap with French or Russian is not evidence.
+        return hint
     weights = _weights()
     scores = dict.fromkeys(candidates, 0.0)
     for word in letters:
