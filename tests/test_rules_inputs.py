@@ -47,4 +47,4 @@ def test_real_feed_file() -> None:
     got = [a for a in read_inputs([str(path)]) if isinstance(a, Article)]
     # 54 items, one of them twice (same GUID): the run keeps one, and so does the preview.
     assert len(got) == 53
-    assert all(a.title and a.source_id == str(path) and "<" not in a.summary for a in got)
+    assert all(a.title and a.source_id == str(path.resolve()) and "<" not in a.summary for a in got)
