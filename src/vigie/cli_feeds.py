@@ -19,7 +19,6 @@ from typing import Optional
 import typer
 
 from vigie.models import Fetched, Parsed, Source
-from vigie.sources import sources_from_paths
 
 app = typer.Typer(help="Check feeds: fetch and parse without storing or alerting.", no_args_is_help=True)
 
@@ -79,6 +78,7 @@ def check(
     from vigie.config import FetchConfig
     from vigie.fetch import fetch_sources
     from vigie.parse import parse_fetched
+    from vigie.sources import sources_from_paths
 
     settings = FetchConfig()
     sources: list[Source] = []
