@@ -58,7 +58,7 @@ def plain_cycle(config_path: str) -> Any:
             known = novelty.known_ids(engine, [a.id for a in articles])
             articles = fetch.fetch_full_text(articles, due, config.fetch, skip=known)
     with clock.stage("match"):
-        matches = match.match_articles(rules.compile_rules(rule_set), articles)
+        matches = match.match_articles(rules.compile_rules(rule_set), articles) if articles else []
     with clock.stage("novelty"):
         report = novelty.record(engine, articles, matches, rule_set.policies(), config, started, health_events)
     with clock.stage("deliver"):

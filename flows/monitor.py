@@ -78,6 +78,8 @@ def full_text_task(engine, articles: list[Article], sources: list[Source], confi
 
 @task(name="match", **_TASK)
 def match_task(rule_set: rules.RuleSet, articles: list[Article]) -> list[Match]:
+    if not articles:  # every feed unchanged: skip compiling the rules (spaCy's tables take seconds)
+        return []
     return match.match_articles(rules.compile_rules(rule_set), articles)
 
 
