@@ -318,3 +318,34 @@ def test_two_worker_processes_send_each_alert_once(store_url, tmp_path) -> None:
         assert sum(int(o[0].strip().splitlines()[-1]) for o in outs) == 12
         assert len(slack.payloads) == 12
     eng.dispose()
+
+
+def test_a_dead_targets_reason_never_holds_its_secrets(engine, tmp_path) -> None:  # noqa: F811
+    """apprise quotes the URL it called; a Slack webhook's path is its token. The stored reason must not."""
+    with slack_endpoint() as slack:
+        url = slack.apprise_url()
+        slack.stop()  # connection refused: apprise logs the request URL
+        cfg = config(tmp_path, [("slack", url, ()), ("webhook", "json://127.0.0.1:9/hooks/s3cretHookPath", ())])
+        record(engine, cfg, EVENTS[:1])
+        report = deliver_pending(engine, cfg, NOW)
+    assert {o.target for o in report.pending} == {"slack", "webhook"}
+    with engine.connect() as conn:
+        stored = [r for r in conn.execute(select(t.deliveries.c.last_error)).scalars()]
+    for text in stored + [o.reason for o in report.pending]:
+        assert text, "a failure must say why"
+        for secret in ("abcdefghijklmnopqrstuvwx", "B000VIGIE", "T000VIGIE", "s3cretHookPath"):
+            assert secret not in text, text
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "expected"),
+    [
+        ("Max retries exceeded with url: /services/TA/BB/tokentoken", "slack://TA/BB/tokentoken", "Max retries exceeded with url: …"),
+        ("POST https://user:pw@hooks.example.org/x/SECRET1 failed", "json://hooks.example.org/x/SECRET1", "POST https://hooks.example.org/… failed"),
+        ("Connection refused by 127.0.0.1:2525 for bobsecret", "mailtos://bobsecret:pw123456@127.0.0.1:2525", "Connection refused by 127.0.0.1:2525 for ****"),
+    ],
+)
+def test_redact(text: str, url: str, expected: str) -> None:
+    from vigie.deliver import redact
+
+    assert redact(text, url) == expected

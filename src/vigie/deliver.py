@@ -22,6 +22,7 @@ and never raises: it shows up in the ``DeliveryReport``.
 from __future__ import annotations
 
 import logging
+import re
 import os
 import socket
 import time
@@ -166,8 +167,9 @@ class _Sender:
         with LogCapture(level=logging.WARNING) as cap:
             apobj = self._new()
         if apobj is None:
-            shown = tc.display_url or tc.url.get_secret_value().split(":", 1)[0] + "://…"
-            self.error = f"apprise does not accept the URL of target {tc.name!r} ({shown}): {_reason(cap.getvalue()) or 'unknown or invalid URL'}"
+            scheme = tc.url.get_secret_value().split(":", 1)[0]
+            reason = _reason(cap.getvalue(), tc.url.get_secret_value()) or "unknown or invalid URL"
+            self.error = f"apprise does not accept the URL of target {tc.name!r} ({scheme}://…): {reason}"
             return
         plugin = apobj[0]
         self.channel = _channel(tc, plugin)
@@ -221,7 +223,7 @@ class _Sender:
             return False, f"{self.tc.name}: {exc.__class__.__name__}: {exc}"
         if ok:
             return True, ""
-        return False, f"{self.tc.name}: {_reason(cap.getvalue()) or 'apprise reported a failure'}"
+        return False, f"{self.tc.name}: {_reason(cap.getvalue(), self.tc.url.get_secret_value()) or 'apprise reported a failure'}"
 
 
 def _channel(tc: TargetConfig, plugin: object) -> Channel:
@@ -246,13 +248,40 @@ def _channel(tc: TargetConfig, plugin: object) -> Channel:
     return "text"
 
 
-def _reason(captured: str) -> str:
-    """The warnings and errors apprise logged, on one line (its debug chatter left out)."""
+_ANY_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^\s'\"<>]+)", re.I)
+_URL_FIELD = re.compile(r"(\burl: ?)[^\s'\"]+", re.I)
+_SECRET_PART = re.compile(r"[^/:@?&=#%\s]{6,}")
+
+
+def _reason(captured: str, secret_url: str) -> str:
+    """The warnings and errors apprise logged, on one line (its debug chatter left out).
+
+    The reason is stored, logged and shown by ``vigie alerts``, and apprise's messages
+    quote the URLs it called (a Slack webhook's path is its token): every URL is cut
+    to its scheme and host, and every long piece of the target's URL is masked.
+    """
     lines = [ln.strip() for ln in captured.splitlines() if ln.strip()]
     important = [ln.split(" - ", 2)[-1] for ln in lines if " - WARNING - " in ln or " - ERROR - " in ln]
     details = [ln.split(" - ", 2)[-1] for ln in lines if "Response Details" in ln or "Exception" in ln]
     chosen = important + [d for d in details if d not in important]
-    return " | ".join(dict.fromkeys(chosen))[:2000]
+    return redact(" | ".join(dict.fromkeys(chosen)), secret_url)[:2000]
+
+
+def redact(text: str, secret_url: str) -> str:
+    """``text`` without the secrets of ``secret_url`` nor the paths and credentials of any URL."""
+    rest = secret_url.split("://", 1)[-1]
+    host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    # A real host name says where delivery failed and is no secret; apprise puts some tokens
+    # in the host position (slack://TokenA/...), and those have no dot.
+    keep = {host} if "." in host or host == "localhost" else set()
+    for piece in sorted(set(_SECRET_PART.findall(rest)) - keep, key=len, reverse=True):
+        text = text.replace(piece, "****")
+
+    def host_only(m: re.Match[str]) -> str:
+        rest = m.group(2).split("/", 1)[0].rsplit("@", 1)[-1]
+        return f"{m.group(1)}://{rest}/…"
+
+    return _URL_FIELD.sub(r"\1…", _ANY_URL.sub(host_only, text))
 
 
 def _json(alert: Alert, target: str, now: datetime) -> dict[str, object]:
