@@ -72,3 +72,16 @@ def test_a_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "--config", str(cfg)])
     assert result.exit_code == 2
     assert f"{cfg}:1: sourcs: unknown key" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [("mailtos://bob:hunter2pw@smtp.example.org", "hunter2pw"), ("slack://TOKENAAAA/TOKENBBBB/tokencccccccccccccccccccc", "tokencccccc"),
+     ("nosuchscheme://user:topsecret@host/x", "topsecret")],
+)
+def test_config_command_masks_secrets_written_in_the_url(tmp_path: Path, url: str, secret: str) -> None:
+    cfg = tmp_path / "vigie.yaml"
+    cfg.write_text(f"targets:\n  - name: t\n    url: '{url}'\n")
+    result = runner.invoke(app, ["config", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert "  - t: " in result.output and secret not in result.output

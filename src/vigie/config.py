@@ -176,6 +176,18 @@ def _expand_env(value: Any, loc: tuple[str | int, ...], missing: list[tuple[tupl
     return value
 
 
+def masked_url(url: str) -> str:
+    """``url`` with its credentials and tokens masked, as apprise shows it; only the scheme if apprise cannot read it."""
+    if url.startswith("vigie://"):
+        return url  # the embedded target: at most a file path
+    import apprise
+
+    plugin = apprise.Apprise.instantiate(url)
+    if plugin is None:
+        return url.split(":", 1)[0] + "://…"
+    return str(plugin.url(privacy=True))
+
+
 def _resolve(base: Path, value: str | Path) -> Path:
     p = Path(os.path.expanduser(str(value)))
     return p if p.is_absolute() else (base / p).resolve()
@@ -199,10 +211,12 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(shown, "expected a mapping of settings at the top level", line=1)
 
-    # Keep the as-written target URLs for display before secrets are expanded.
+    # What may be printed of each target URL: as written when its secrets are ${ENV}
+    # references, else apprise's own masked form (passwords and tokens as ****).
     for target in raw.get("targets") or []:
         if isinstance(target, dict) and isinstance(target.get("url"), str):
-            target.setdefault("display_url", target["url"])
+            written = target["url"]
+            target.setdefault("display_url", written if "${" in written else masked_url(written))
     missing: list[tuple[tuple[str | int, ...], str]] = []
     data = _expand_env(raw, (), missing)
     for loc, name in missing:
