@@ -56,6 +56,7 @@ ERRORS = [
     ("entities:\n  k: {kind: city, variants: [K]}\n", "2:7: kind: input should be 'person', 'place', 'organisation', 'group', 'event', 'product', 'thing' or 'other'"),
     ("terms:\n  t: {words: [x], match: fuzzy}\n", "2:19: match: input should be 'inflect' or 'exact'"),
     ("rules:\n  - id: a\n   query: x\n", "3:4: invalid YAML: expected <block end>, but found '<block mapping start>'"),
+    ("rules:\n  - id: a\n    query: 'a\x07b'\n", "3:14: invalid YAML: special characters are not allowed"),  # a control character
     ("- a\n- b\n", "1:1: expected a mapping with entities, terms and rules"),
 ]
 

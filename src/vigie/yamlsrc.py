@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,18 @@ def load_yaml(path: str | Path, text: str | None = None) -> YamlDocument:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         raise YamlSyntaxError(name, line, col, f"invalid YAML: {problem}") from None
+    except YAMLError as exc:  # e.g. ReaderError: a control character the YAML reader refuses
+        line, col = _position_of(text, getattr(exc, "position", None))
+        raise YamlSyntaxError(name, line, col, f"invalid YAML: {getattr(exc, 'reason', None) or exc}") from None
     return YamlDocument(name, data)
+
+
+def _position_of(text: str, offset: int | None) -> tuple[int, int]:
+    """1-based line and column of a character offset (1, 1 when unknown)."""
+    if offset is None or offset < 0:
+        return 1, 1
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def locate(data: Any, loc: Sequence[str | int]) -> tuple[int, int]:
