@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
-from vigie.config import HealthConfig
+from vigie.config import Config, HealthConfig
 from vigie.health import FeedState, all_states, backoff_delay, due, load_states, record
 from vigie.models import Entry, Fetched, Parsed, Source, SourceKind
 from vigie.store import connect
-from vigie.store.schema import feeds
+from support_store import engine, store_url  # noqa: F401 - fixtures: SQLite, and a fresh PostgreSQL schema
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 SETTINGS = HealthConfig(failure_threshold=3, backoff_base=timedelta(minutes=5), backoff_max=timedelta(hours=1),
                         notify=("ops",))
-PG_URL = os.environ.get("VIGIE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _pg_engine() -> Engine | None:
-    try:
-        return connect(PG_URL)
-    except Exception:  # noqa: BLE001 - no PostgreSQL here: the test is skipped
-        return None
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        eng = connect(f"sqlite:///{tmp_path / 'vigie.db'}")
-        yield eng
-        eng.dispose()
-        return
-    eng = _pg_engine()
-    if eng is None:
-        pytest.skip(f"PostgreSQL does not answer at {PG_URL}")
-    yield eng
-    with eng.begin() as conn:  # the database is shared: leave no test feeds behind
-        conn.execute(delete(feeds).where(feeds.c.source_id.like("http://feeds.test/%")))
-    eng.dispose()
 
 
 @pytest.fixture
 def source() -> Source:
-    # A unique id: the PostgreSQL database is shared with other tests.
     url = f"http://feeds.test/{uuid.uuid4().hex}.xml"
     return Source(id=url, kind=SourceKind.FEED, location=url, name="Test feed")
 
@@ -67,8 +40,21 @@ def failed(src: Source, message: str = "HTTP 500", retry_after: float | None = N
             Parsed(source=src, error=err))
 
 
-def poll(engine: Engine, outcome: tuple[Fetched, Parsed], now: datetime) -> list:  # type: ignore[type-arg]
-    return record(engine, [outcome[0]], [outcome[1]], SETTINGS, now)
+CONFIG = Config(health=SETTINGS)
+
+
+def acknowledge(engine: Engine, events: list, now: datetime) -> None:  # type: ignore[type-arg]
+    """What the flow does next: the novelty stage records the events' alerts and flips reported_down."""
+    from vigie import novelty
+
+    novelty.record(engine, [], [], {}, CONFIG, now, events)
+
+
+def poll(engine: Engine, outcome: tuple[Fetched, Parsed], now: datetime, *, ack: bool = True) -> list:  # type: ignore[type-arg]
+    events = record(engine, [outcome[0]], [outcome[1]], SETTINGS, now)
+    if ack:
+        acknowledge(engine, events, now)
+    return events
 
 
 def state(engine: Engine, src: Source) -> FeedState:
@@ -116,6 +102,19 @@ def test_failures_back_off_report_once_and_recover_once(engine: Engine, source: 
     assert poll(engine, ok(source), now + timedelta(hours=1)) == []
 
 
+def test_an_event_whose_alert_was_not_recorded_is_said_again(engine: Engine, source: Source) -> None:
+    """A run that dies between health.record and the novelty stage loses no feed-health alert."""
+    for i in range(3):
+        poll(engine, failed(source), T0 + timedelta(hours=i), ack=False)
+    assert not state(engine, source).reported_down
+    again = poll(engine, failed(source), T0 + timedelta(hours=3))  # the next run says it again, and records it
+    assert [e.kind for e in again] == ["down"] and state(engine, source).reported_down
+    assert poll(engine, failed(source), T0 + timedelta(hours=4)) == []  # then never again
+    assert [e.kind for e in poll(engine, ok(source), T0 + timedelta(hours=5), ack=False)] == ["recovered"]
+    assert [e.kind for e in poll(engine, ok(source), T0 + timedelta(hours=6))] == ["recovered"]
+    assert poll(engine, ok(source), T0 + timedelta(hours=7)) == [] and not state(engine, source).reported_down
+
+
 def test_short_failure_is_never_reported(engine: Engine, source: Source) -> None:
     events = poll(engine, failed(source), T0) + poll(engine, failed(source), T0 + timedelta(hours=1))
     events += poll(engine, ok(source), T0 + timedelta(hours=2))
@@ -158,9 +157,7 @@ def test_one_transaction_for_many_feeds(engine: Engine) -> None:
     states = load_states(engine, sources)
     assert len(states) == 700
     assert sum(s.consecutive_failures for s in states.values()) == 350
-    assert len([s for s in all_states(engine) if s.source_id in states]) == 700
-    with engine.begin() as conn:
-        conn.execute(delete(feeds).where(feeds.c.source_id.in_([s.id for s in sources])))
+    assert len(all_states(engine)) == 700
 
 
 @pytest.mark.parametrize(("failures", "retry_after", "minutes"), [(0, None, 0), (1, None, 5), (2, None, 10), (4, None, 40),
@@ -191,6 +188,7 @@ def test_a_failed_poll_between_two_good_ones_does_not_make_old_entries_new(tmp_p
             fetched = fetch_sources([src], load_states(eng, [src]), FetchConfig())
             parsed = [parse_fetched(f) for f in fetched]
             events = record(eng, fetched, parsed, settings, now)
+            acknowledge(eng, events, now)
             statuses.append((fetched[0].status, [e.kind for e in events]))
             ids.append([a.id for a in normalize(parsed[0], now)])
         sent = [s.request_headers.get("if-none-match") for s in server.log]

@@ -175,9 +175,13 @@ def test_feed_health_events_go_to_operations_targets(engine, tmp_path) -> None: 
     cfg = config(tmp_path, [("mail", "mailto://u:p@example.org", ()), ("ops", "json://127.0.0.1/", ("ops",))])
     event = HealthEvent(source_id=FEEDS[0], kind="down", message="https://feed-a.example/rss: HTTP 503 (3 times)", at=T0,
                         consecutive_failures=3, notify=("ops",))
+    with engine.begin() as conn:  # the feed as health.record leaves it: failing, not yet reported
+        conn.execute(t.feeds.insert().values(source_id=FEEDS[0], location=FEEDS[0], consecutive_failures=3, reported_down=False))
     rep = run(engine, cfg, [], health=[event])
     assert rep.alerts == 1
     assert run(engine, cfg, [], health=[event]).alerts == 0  # a retried run records it once
+    later = HealthEvent(source_id=FEEDS[0], kind="down", message="again", at=T0 + timedelta(hours=1), notify=("ops",))
+    assert run(engine, cfg, [], health=[later]).alerts == 0  # already reported: the feed's state says so
     with engine.connect() as conn:
         row = conn.execute(select(t.alerts)).one()
         targets = list(conn.execute(select(t.deliveries.c.target)).scalars())

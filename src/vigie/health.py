@@ -162,7 +162,10 @@ def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed],
                         values["entries_seen"] = len(p.entries)
                 else:
                     values.update(etag=f.etag or old.etag, last_modified=f.last_modified or old.last_modified)
-                values.update(last_success_at=now, consecutive_failures=0, next_attempt_at=None, reported_down=False)
+                # reported_down is cleared by the novelty stage, in the transaction that records
+                # the "recovered" alert: until then every run says it again, so a run that dies in
+                # between loses nothing (the alert's conditional update keeps it to one).
+                values.update(last_success_at=now, consecutive_failures=0, next_attempt_at=None)
                 if old.reported_down:
                     events.append(HealthEvent(
                         source_id=src.id, kind="recovered", at=now, location=location, notify=settings.notify,
@@ -172,10 +175,9 @@ def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed],
             else:
                 failures = old.consecutive_failures + 1
                 values.update(last_error=error, last_error_at=now, consecutive_failures=failures,
-                              next_attempt_at=now + backoff_delay(failures, settings, f.retry_after),
-                              reported_down=old.reported_down)
+                              next_attempt_at=now + backoff_delay(failures, settings, f.retry_after))
                 if failures >= settings.failure_threshold and not old.reported_down:
-                    values["reported_down"] = True
+                    # Set by the novelty stage with the "down" alert (see above).
                     events.append(HealthEvent(
                         source_id=src.id, kind="down", at=now, location=location, notify=settings.notify,
                         consecutive_failures=failures, last_error=error,

@@ -497,6 +497,14 @@ def _payload(
 def _on_health(ctx: _Ctx, event: HealthEvent) -> None:
     name = ctx.source_names.get(event.source_id) or event.source_id
     down = event.kind == "down"
+    # The feed's reported state flips in the same transaction as its alert: health.record
+    # repeats an unacknowledged event on every run, and only the run that flips it records it.
+    flipped = ctx.conn.execute(
+        update(t.feeds).where(t.feeds.c.source_id == event.source_id, t.feeds.c.reported_down == (not down))
+        .values(reported_down=down).returning(t.feeds.c.source_id)
+    ).first()
+    if flipped is None:
+        return
     at = utc(getattr(event, "at", None)) or ctx.now
     title = f"Feed {'down' if down else 'recovered'}: {name}"
     # Operations routing (config.health.notify, which health.record also copies into
