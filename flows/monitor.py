@@ -98,9 +98,17 @@ def deliver_task(engine, config: Config) -> deliver.DeliveryReport:  # type: ign
 def monitor(config_path: str = "vigie.yaml") -> RunSummary:
     """One monitoring cycle over every configured source."""
     started = datetime.now(timezone.utc)
-    clock = StageClock()
     config = load_config(Path(config_path))
     engine = connect(config.store_url)
+    try:
+        return _cycle(config, engine, started)
+    finally:
+        engine.dispose()  # also when a stage failed: no pool or SQLite handle left open
+
+
+def _cycle(config: Config, engine, started: datetime) -> RunSummary:  # type: ignore[no-untyped-def]
+    """The stages in order, each a task; seconds per stage go into the summary and its artifact."""
+    clock = StageClock()
     with clock.stage("rules"):
         rule_set = load_rules_task(config)
     with clock.stage("fetch"):
@@ -122,5 +130,4 @@ def monitor(config_path: str = "vigie.yaml") -> RunSummary:
     summary = summarize_run(engine, started, sources, due, fetched, parsed, rule_set, articles, matches, report,
                             delivered, clock.as_tuple())
     create_markdown_artifact(summary.to_markdown(), key="vigie-run", description="vigie monitoring run")
-    engine.dispose()
     return summary
