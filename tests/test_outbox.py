@@ -28,6 +28,11 @@ def test_routing(tmp_path, notify, operations, expected) -> None:
     assert outbox.route(config(tmp_path, TARGETS), notify, operations=operations) == expected
 
 
+def test_tags_no_target_has_reach_everyone_rather_than_no_one(tmp_path, caplog) -> None:
+    assert outbox.route(config(tmp_path, TARGETS[:3]), ("urgnet",)) == ["mail", "slack"]  # a typo in a rule's notify
+    assert "no target has the tags ['urgnet']" in caplog.text
+
+
 def test_health_alerts_reach_someone_without_an_ops_target(tmp_path) -> None:
     assert outbox.route(config(tmp_path, TARGETS[:2]), operations=True) == ["mail", "slack"]
 

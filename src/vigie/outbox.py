@@ -20,6 +20,7 @@ only for operations (``config.health.notify``).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping, Sequence
@@ -34,6 +35,8 @@ from vigie.store import schema as t
 from vigie.store.db import reader
 
 CONSOLE_TARGET = "console"
+
+log = logging.getLogger(__name__)
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -73,7 +76,7 @@ def route(config: Config, notify: Iterable[str] = (), *, operations: bool = Fals
 
     A target without tags receives every rule's alerts: it is the catch-all (the demo's
     console, an archive). A tagged target receives the alerts of rules that name one of
-    its tags, and of rules that name none. ``operations`` alerts (feed health) go to
+    its tags, and of rules that name none. Tags that no target has reach every target. ``operations`` alerts (feed health) go to
     targets tagged with ``config.health.notify``; when no target has such a tag they go
     to every target, so a dead feed is still heard of.
     """
@@ -82,10 +85,16 @@ def route(config: Config, notify: Iterable[str] = (), *, operations: bool = Fals
     if operations:
         chosen = [tc.name for tc in targets if ops & set(tc.tags)]
         return chosen or [tc.name for tc in targets]
+    everyone = [tc.name for tc in targets if not (tc.tags and set(tc.tags) <= ops)]
     wanted = set(notify)
     if wanted:
-        return [tc.name for tc in targets if not tc.tags or wanted & set(tc.tags)]
-    return [tc.name for tc in targets if not (tc.tags and set(tc.tags) <= ops)]
+        chosen = [tc.name for tc in targets if not tc.tags or wanted & set(tc.tags)]
+        if chosen:
+            return chosen
+        # No target carries these tags (a typo, a target removed): an alert nobody gets is
+        # a lost alert, so it goes to everyone, with a warning naming the tags.
+        log.warning("no target has the tags %s; the alert goes to every target", sorted(wanted))
+    return everyone
 
 
 def record_alert(
