@@ -149,7 +149,7 @@ def test_policy_decides_what_alerts(engine, tmp_path, alert: str, expected: list
     [
         ((), ["mail", "slack"]),  # every target but the operations-only one
         (("urgent",), ["slack"]),
-        (("nobody",), []),
+        (("nobody",), ["mail", "slack"]),  # tags no target has: everyone rather than no one
     ],
 )
 def test_routing_by_tags_writes_one_delivery_per_target(engine, tmp_path, notify, expected) -> None:  # noqa: F811

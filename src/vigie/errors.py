@@ -13,8 +13,10 @@ normal results, never exceptions.
     ├── SourceError            one source (feed, file, folder) failed
     │   ├── FetchError         transport: DNS, connect, timeout, HTTP status, size cap
     │   └── ParseError         the bytes yield no entries
-    ├── StoreError             the database refused or is unreachable
-    └── DeliveryError          a notification target failed for one alert
+    └── StoreError             the database refused or is unreachable
+
+A notification target that fails is not an exception: delivery returns it as a
+value (``DeliveryReport``), with apprise's reason, and the alert stays pending.
 
 Each error renders as one line that names where it happened (a file and line,
 a feed URL, an alert and target), so it can be logged and shown as is.
@@ -75,12 +77,3 @@ class ParseError(SourceError):
 
 class StoreError(VigieError):
     """The store (SQLite or PostgreSQL) refused an operation or cannot be reached."""
-
-
-class DeliveryError(VigieError):
-    """A notification target failed for one alert; the alert stays pending."""
-
-    def __init__(self, target: str, message: str) -> None:
-        self.target = target
-        self.message = message
-        super().__init__(f"{target}: {message}")

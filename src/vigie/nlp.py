@@ -64,10 +64,6 @@ class LemmaData:
         self.to_forms.setdefault(lemma, set()).add(form)
 
 
-def _as_dict(table: Any) -> dict[Any, Any]:
-    return dict(table.items())
-
-
 def _load_tables(lang: str) -> tuple[str, Any] | None:
     """The spaCy Lookups holding lemma tables for ``lang``: the model's, else spacy-lookups-data's."""
     from spacy.lookups import Lookups, load_lookups

@@ -169,13 +169,6 @@ def _delivery(row) -> Delivery:  # type: ignore[no-untyped-def]
     )
 
 
-def recent_alerts(engine: Engine, since: datetime) -> list[Alert]:
-    """Alerts recorded at or after ``since``, oldest first (for a run summary)."""
-    with reader(engine) as conn:
-        rows = conn.execute(select(t.alerts).where(t.alerts.c.created_at >= since).order_by(t.alerts.c.id)).all()
-    return [_alert(r) for r in rows]
-
-
 def get_alert(engine: Engine, alert_id: int) -> tuple[Alert, list[Delivery]] | None:
     """One alert with its deliveries, or None."""
     with reader(engine) as conn:
@@ -372,17 +365,6 @@ def mark_failure(
     return given_up
 
 
-def release(engine: Engine, delivery_ids: Sequence[int], token: str, reason: str) -> None:
-    """Give a claim back without counting an attempt (e.g. the target is not configured any more)."""
-    d = t.deliveries
-    with engine.begin() as conn:
-        conn.execute(
-            update(d)
-            .where(d.c.id.in_(list(delivery_ids)), d.c.claimed_by == token, d.c.status == "pending")
-            .values(claimed_until=None, claimed_by=None, last_error=reason[:4000])
-        )
-
-
 def counts(engine: Engine) -> dict[str, int]:
     """Deliveries per status."""
     with reader(engine) as conn:
@@ -402,8 +384,6 @@ __all__ = [
     "mark_failure",
     "mark_sent",
     "record_alert",
-    "recent_alerts",
-    "release",
     "retry_failed",
     "route",
 ]

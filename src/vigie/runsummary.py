@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
 
@@ -42,7 +42,6 @@ class RunSummary:
     deliveries_pending: int = 0
     deliveries_failed: int = 0
     alerts: tuple[AlertRow, ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
     stage_seconds: tuple[tuple[str, float], ...] = ()  # wall time of each stage, in order
 
     @property
@@ -73,8 +72,6 @@ class RunSummary:
             lines += ["", "| " + " | ".join(n for n, _ in self.stage_seconds) + " |",
                       "|" + "---|" * len(self.stage_seconds),
                       "| " + " | ".join(f"{v:.2f} s" for _, v in self.stage_seconds) + " |"]
-        for note in self.notes:
-            lines += ["", note]
         return "\n".join(lines) + "\n"
 
 

@@ -139,23 +139,6 @@ def is_acronym(word: str) -> bool:
     return 2 <= len(word) <= 5 and word.isupper() and word.isalpha()
 
 
-def folded_tokens(text: str) -> list[str]:
-    """The folded tokens of ``text`` without offsets: the hot path of matching.
-
-    Same regex as :func:`tokenize` (so the same tokens, in the same order), but
-    ``findall`` builds no match objects; offsets are only computed, with
-    :func:`tokenize`, for the few fields where a rule fired.
-    """
-    cache = _FOLD_CACHE
-    out = []
-    for cjk, word in _TOKEN_RE.findall(text):
-        raw = word or cjk
-        if raw:
-            f = cache.get(raw)
-            out.append(f if f is not None else fold_token(raw))
-    return out
-
-
 def fold_words(text: str) -> tuple[str, ...]:
     """The folded tokens of a rule phrase (same tokenizer as articles)."""
     return tokenize(text).folded
