@@ -103,3 +103,14 @@ def test_target_mistakes(tmp_path: Path, files: dict[str, str], text: str, expec
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, text))
     assert str(info.value).replace(str(tmp_path) + "/", "").startswith(expected), str(info.value)
+
+
+def test_a_feed_url_secret_never_becomes_the_sources_id_or_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIE_TEST_FEED_KEY", "k3y-s3cret")
+    cfg = load_config(write(tmp_path, "sources:\n  - url: https://api.example.org/rss?key=${VIGIE_TEST_FEED_KEY}\n"
+                                      "  - url: https://bob:pa55word@feeds.example.org/private.xml\n"))
+    keyed, userinfo = cfg.source_objects()
+    assert keyed.location == "https://api.example.org/rss?key=k3y-s3cret"  # what is fetched
+    assert keyed.id == keyed.name == "https://api.example.org/rss?key=${VIGIE_TEST_FEED_KEY}"  # what is stored and shown
+    assert userinfo.location.endswith("bob:pa55word@feeds.example.org/private.xml")
+    assert userinfo.id == "https://bob:****@feeds.example.org/private.xml"

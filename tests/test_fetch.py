@@ -250,3 +250,12 @@ def test_the_deadline_starts_when_the_host_lets_the_request_go() -> None:
     with serve_routes({}, fallback=lambda req: Reply(body=FEED, delay=0.15)) as server:
         results = fetch_sources([feed(server.url(f"/f{i}")) for i in range(6)], {}, settings)
     assert [r.status for r in results] == ["ok"] * 6, [r.error for r in results]
+
+
+def test_an_error_names_the_source_by_its_id_not_its_secret_location() -> None:
+    with serve_routes({"/rss": Reply(status=404)}) as server:
+        secret = server.url("/rss") + "?key=k3y-s3cret"
+        src = Source(id=server.url("/rss") + "?key=${FEED_KEY}", kind=SourceKind.FEED, location=secret)
+        (got,) = fetch_sources([src], {}, FetchConfig())
+    assert got.status == "error" and got.error and "404" in got.error
+    assert "k3y-s3cret" not in got.error and "${FEED_KEY}" in got.error

@@ -34,7 +34,7 @@ def feed_report(fetched: Fetched, parsed: Parsed) -> dict[str, object]:
     status = "error" if parsed.error else fetched.status
     return {
         "source": fetched.source.id,
-        "location": fetched.new_location or fetched.source.location,
+        "location": fetched.new_location or fetched.source.id,  # the id: the location may hold a secret
         "kind": fetched.source.kind.value,
         "status": status,
         "http_status": fetched.http_status,

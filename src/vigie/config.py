@@ -41,7 +41,7 @@ class SourceConfig(_Strict):
     name: str = ""
     language: str | None = Field(default=None, description="ISO 639-1 hint; the text decides")
     full_text: bool = False
-    tags: tuple[str, ...] = ()
+    display_url: str = ""  # the URL as written when it holds ${SECRETS}: the source's id and shown name
 
     @model_validator(mode="after")
     def _one_location(self) -> "SourceConfig":
@@ -152,11 +152,13 @@ class Config(_Strict):
         for sc in self.sources:
             if sc.folder is not None:
                 out.append(Source(id=sc.folder, kind=SourceKind.FOLDER, location=sc.folder, name=sc.name or Path(sc.folder).name,
-                                  language=sc.language, full_text=sc.full_text, tags=sc.tags))
+                                  language=sc.language, full_text=sc.full_text))
             else:
                 assert sc.url is not None
-                out.append(Source(id=sc.url, kind=SourceKind.FEED, location=sc.url, name=sc.name or sc.url,
-                                  language=sc.language, full_text=sc.full_text, tags=sc.tags))
+                # The id is stored, logged and shown in alerts: never the expanded secret.
+                shown = sc.display_url or mask_userinfo(sc.url)
+                out.append(Source(id=shown, kind=SourceKind.FEED, location=sc.url, name=sc.name or shown,
+                                  language=sc.language, full_text=sc.full_text))
         return out
 
 
@@ -174,6 +176,11 @@ def _expand_env(value: Any, loc: tuple[str | int, ...], missing: list[tuple[tupl
             return os.environ[m.group(1)]
         return _ENV_REF.sub(sub, value)
     return value
+
+
+def mask_userinfo(url: str) -> str:
+    """``url`` with the password of its user-info part masked (``https://user:****@host/...``)."""
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*):[^/@\s]*@", r"\1:****@", url)
 
 
 def masked_url(url: str) -> str:
@@ -211,6 +218,10 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(shown, "expected a mapping of settings at the top level", line=1)
 
+    # A feed URL holding ${SECRETS} (an API key) is known by its written form.
+    for src in raw.get("sources") or []:
+        if isinstance(src, dict) and isinstance(src.get("url"), str) and "${" in src["url"]:
+            src.setdefault("display_url", src["url"])
     # What may be printed of each target URL: as written when its secrets are ${ENV}
     # references, else apprise's own masked form (passwords and tokens as ****).
     for target in raw.get("targets") or []:

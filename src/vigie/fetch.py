@@ -58,7 +58,14 @@ log = logging.getLogger("vigie.fetch")
 
 def fetch_sources(sources: Sequence[Source], states: Mapping[str, FeedState], settings: FetchConfig) -> list[Fetched]:
     """Fetch every source (one ``Fetched`` each, same order); never raises for one source."""
-    return run_sync(fetch_sources_async(sources, states, settings))
+    return [_hide_location(f) for f in run_sync(fetch_sources_async(sources, states, settings))]
+
+
+def _hide_location(f: Fetched) -> Fetched:
+    """An error names the source by its id: its location may hold a secret (``${API_KEY}``)."""
+    if f.error and f.source.location != f.source.id and f.source.location in f.error:
+        return replace(f, error=f.error.replace(f.source.location, f.source.id))
+    return f
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:

@@ -36,7 +36,6 @@ class Source:
     name: str = ""
     language: str | None = None  # a hint; the text decides
     full_text: bool = False  # fetch each article page and extract its main text
-    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
