@@ -39,7 +39,6 @@ from urllib.parse import urlsplit
 import ahocorasick
 
 from vigie import nlp
-from vigie.langdetect import detect_language
 from vigie.models import Article, Match, RulePolicy, Span
 from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope
 from vigie.rules.folding import is_acronym, is_cjk_or_hangul, raw_and_folded, token_spans, tokenize
@@ -354,10 +353,8 @@ class _Ctx:
 
 
 def _effective_language(article: Article) -> str:
-    lang = (article.language or "").lower()
-    if lang and lang != "und":
-        return lang.split("-")[0]
-    return detect_language(f"{article.title}\n{article.summary}\n{article.body[:1000]}")
+    """The article's language as normalize decided it; "und" (undetermined) lets every language's rules try."""
+    return (article.language or "und").lower().split("-")[0]
 
 
 def _match(m: Matcher, article: Article) -> list[Match]:
