@@ -59,6 +59,9 @@ def test_flow_alerts_once_by_mail_and_slack(prefect_harness: None, repo: Path, t
         seed_alerts = [a for a in first.alerts if "Kim Jong Un" in a.title or "Poutine" in a.title]
         assert {a.rule_id for a in seed_alerts} >= {"kim-jong-un", "kursk-north-korea", "nk-troops-russia"}
         assert first.deliveries_failed == 0
+        # The daily-digest rule waits for its window, and the summary says so.
+        digest = [a for a in first.alerts if a.rule_id == "nk-russia-watch"]
+        assert digest and all("=pending (digest due " in t for a in digest for t in a.targets)
 
         # E-mail: the analysts' target got the seed's alerts, as HTML and plain text.
         mails = smtp.messages

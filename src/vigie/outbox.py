@@ -199,10 +199,14 @@ class AlertLine:
         return "sent"
 
 
-def list_alerts(engine: Engine, *, status: str | None = None, limit: int = 50) -> list[AlertLine]:
-    """The latest alerts (newest first) with their deliveries; ``status`` filters on the summary state."""
+def list_alerts(engine: Engine, *, status: str | None = None, limit: int = 50,
+                alert_ids: Sequence[int] | None = None) -> list[AlertLine]:
+    """The latest alerts (newest first) with their deliveries; ``status`` filters on the summary state,
+    ``alert_ids`` keeps only those alerts (a run's)."""
     with reader(engine) as conn:
         q = select(t.alerts).order_by(t.alerts.c.id.desc())
+        if alert_ids is not None:
+            q = q.where(t.alerts.c.id.in_(list(alert_ids)))
         if status in ("pending", "failed", "sent"):
             ids = select(t.deliveries.c.alert_id).where(t.deliveries.c.status == status)
             q = q.where(t.alerts.c.id.in_(ids))

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from vigie import outbox
 from vigie.config import Config
 from vigie.deliver import DeliveryReport
-from vigie.models import Article, Fetched, Match, Parsed, Source
+from vigie.models import Article, Delivery, Fetched, Match, Parsed, Source
 from vigie.novelty import NoveltyReport
 from vigie.rules import RuleSet
 from vigie.runsummary import AlertRow, RunSummary, SourceLine
@@ -35,6 +35,15 @@ def _source_lines(sources: Sequence[Source], due: Sequence[Source], fetched: Seq
     return tuple(lines)
 
 
+def _delivery_state(d: Delivery, digest_due_at: datetime | None) -> str:
+    """``console=sent``; a pending one says what it waits for."""
+    if d.status == "pending" and digest_due_at is not None and d.attempts == 0:
+        return f"{d.target}=pending (digest due {digest_due_at:%Y-%m-%d %H:%M} UTC)"
+    if d.status != "sent" and d.last_error:
+        return f"{d.target}={d.status} ({d.last_error[:120]})"
+    return f"{d.target}={d.status}"
+
+
 def summarize_run(engine: Engine, started: datetime, sources: Sequence[Source], due: Sequence[Source],
                   fetched: Sequence[Fetched], parsed: Sequence[Parsed], rule_set: RuleSet,
                   articles: Sequence[Article], matches: Sequence[Match], report: NoveltyReport,
@@ -43,16 +52,10 @@ def summarize_run(engine: Engine, started: datetime, sources: Sequence[Source], 
     alert_ids = list(report.alert_ids)
     for outcome in delivered.sent + delivered.pending + delivered.failed:
         alert_ids += [a for a in outcome.alert_ids if a not in alert_ids]
-    rows = []
-    for alert_id in alert_ids:
-        found = outbox.get_alert(engine, alert_id)
-        if found is None:
-            continue
-        alert, deliveries = found
-        states = {d.status for d in deliveries}
-        status = "failed" if "failed" in states else "pending" if "pending" in states else "sent" if states else "unrouted"
-        rows.append(AlertRow(alert.id, alert.rule_id, alert.kind, alert.title,
-                             tuple(f"{d.target}={d.status}" for d in deliveries), status))
+    lines = outbox.list_alerts(engine, alert_ids=alert_ids, limit=max(len(alert_ids), 1))
+    rows = [AlertRow(ln.alert.id, ln.alert.rule_id, ln.alert.kind, ln.alert.title,
+                     tuple(_delivery_state(d, ln.digest_due_at) for d in ln.deliveries), ln.status)
+            for ln in sorted(lines, key=lambda ln: ln.alert.id)]
     return RunSummary(
         started_at=started,
         finished_at=datetime.now(timezone.utc),
