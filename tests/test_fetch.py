@@ -132,7 +132,7 @@ def test_body_over_the_cap_is_refused_even_gzipped() -> None:
         bomb_wire = server.hits("/bomb")
     assert [r.status for r in results] == ["error", "error"]
     assert all("cap" in (r.error or "") for r in results)
-    assert not bomb_wire or bomb_wire[0].body_bytes < 100_000  # what was on the wire was small: the cap is on the decoded bytes
+    assert len(bomb_wire) == 1 and bomb_wire[0].body_bytes < 100_000  # what was on the wire was small: the cap is on the decoded bytes
 
 
 def test_gzip_is_negotiated_and_decoded() -> None:
