@@ -21,9 +21,9 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from vigie import envdefaults
+from vigie.runtime import prefect_env
 
-envdefaults.apply()  # before anything imports Prefect: no telemetry
+prefect_env.apply()  # before anything imports Prefect: no telemetry
 
 from bench.support import (  # noqa: E402
     REPO, RESULTS, Stopwatch, Table, code_state, corpus_or_exit, format_table, machine_facts, save_results,

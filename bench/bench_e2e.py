@@ -164,8 +164,8 @@ def fill_store(url: str, plan: Plan, pool: list[Item], fresh: list[Item], base_u
     """Bulk-insert the plan's 100 articles per feed and the feeds' validators; returns timings."""
     from sqlalchemy import insert
 
-    from vigie import minhash
-    from vigie.normalize import article_id
+    from vigie.stories import minhash
+    from vigie.ingest.normalize import article_id
     from vigie.store import connect
     from vigie.store import schema as t
 
@@ -261,7 +261,7 @@ def child(config: str, out: str) -> None:
     # report the peak with it too.
     fr_loaded = "spacy.lang.fr" in sys.modules
     rss_run = own_peak_rss_mb()
-    from vigie import nlp
+    from vigie.rules import lemmas as nlp
 
     nlp.pipeline("fr")
     doc = {

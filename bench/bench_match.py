@@ -85,9 +85,9 @@ def load_items(limit: int = 0) -> list[Article]:
 
 def vocabulary(rng: random.Random, size: int) -> list[str]:
     """Content words of spaCy's English and French lemma tables (sorted, then a seeded sample)."""
-    from vigie import nlp
+    from vigie.rules import lemmas as nlp
 
-    from vigie.langdetect import stop_words
+    from vigie.common.stopwords import stop_words
 
     stops = frozenset().union(*stop_words().values())
     words: set[str] = set()

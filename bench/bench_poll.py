@@ -87,11 +87,11 @@ class Server:
 
 def run(n: int, server: Server, connections: int, baseline_max: int) -> list[tuple[str, ...]]:
     from vigie.config import FetchConfig
-    from vigie.fetch import fetch_sources
-    from vigie.health import FeedState
+    from vigie.ingest.fetch import fetch_sources
+    from vigie.ingest.health import FeedState
     from vigie.models import Source, SourceKind
-    from vigie.normalize import normalize
-    from vigie.parse import parse_fetched
+    from vigie.ingest.normalize import normalize
+    from vigie.ingest.parse import parse_fetched
 
     settings = FetchConfig(max_connections=connections, max_per_host=connections, timeout=60.0)
     sources = [Source(id=f"{server.base_url}/feed/{i}.xml", kind=SourceKind.FEED, location=f"{server.base_url}/feed/{i}.xml")

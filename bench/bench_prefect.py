@@ -31,11 +31,18 @@ FLOW_TASKS = 10  # task calls per flow run in flows/monitor.py
 
 def plain_cycle(config_path: str) -> Any:
     """One monitoring cycle without Prefect: the stages of flows/monitor.py called directly."""
-    from vigie import deliver, fetch, health, match, normalize, novelty, parse, rules
+    from vigie.delivery import send as deliver
+    from vigie.ingest import fetch
+    from vigie.ingest import health
+    from vigie.rules import match
+    from vigie.ingest import normalize
+    from vigie.stories import novelty
+    from vigie.ingest import parse
+    from vigie import rules
     from vigie.config import load_config
-    from vigie.runsummary import StageClock
+    from vigie.runtime.summary import StageClock
     from vigie.store import connect
-    from vigie.summarize import summarize_run
+    from vigie.runtime.summarize import summarize_run
 
     started = datetime.now(timezone.utc)
     clock = StageClock()
@@ -78,10 +85,10 @@ def child(config: str, repetitions: int, out: str) -> None:
     """Inside the child process: imports, a filling cycle, then plain and flow cycles alternated."""
     doc: dict[str, Any] = {}
     with Stopwatch() as sw:
-        import vigie.deliver  # noqa: F401  (the stages and their dependencies, spaCy included)
-        import vigie.fetch  # noqa: F401
-        import vigie.normalize  # noqa: F401
-        import vigie.novelty  # noqa: F401
+        import vigie.delivery.send  # noqa: F401  (the stages and their dependencies, spaCy included)
+        import vigie.ingest.fetch  # noqa: F401
+        import vigie.ingest.normalize  # noqa: F401
+        import vigie.stories.novelty  # noqa: F401
     doc["import_plain_s"] = sw.seconds
     with Stopwatch() as sw:
         from flows.monitor import monitor

@@ -12,20 +12,27 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from vigie import envdefaults
+from vigie.runtime import prefect_env
 
-envdefaults.apply()
+prefect_env.apply()
 
 from prefect import flow, get_run_logger, task  # noqa: E402  (telemetry off first)
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from vigie import deliver, fetch, health, match, normalize, novelty, parse, rules  # noqa: E402
+from vigie.delivery import send as deliver  # noqa: E402
+from vigie.ingest import fetch  # noqa: E402
+from vigie.ingest import health  # noqa: E402
+from vigie.rules import match  # noqa: E402
+from vigie.ingest import normalize  # noqa: E402
+from vigie.stories import novelty  # noqa: E402
+from vigie.ingest import parse  # noqa: E402
+from vigie import rules  # noqa: E402
 from vigie.config import Config, load_config  # noqa: E402
 from vigie.models import Article, Fetched, Match, Parsed, Source  # noqa: E402
-from vigie.runsummary import RunSummary, StageClock  # noqa: E402
+from vigie.runtime.summary import RunSummary, StageClock  # noqa: E402
 from vigie.store import connect  # noqa: E402
-from vigie.summarize import summarize_run  # noqa: E402
+from vigie.runtime.summarize import summarize_run  # noqa: E402
 
 # Stage inputs are engines, matchers and lists of articles: not worth hashing for
 # Prefect's cache, and a monitoring cycle must never be served from a cache.

@@ -8,7 +8,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from vigie.cli import app
+from vigie.cli.main import app
 
 runner = CliRunner()
 

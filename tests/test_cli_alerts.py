@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from support_notify import slack_endpoint
 from support_store import article, match
-from vigie import novelty
-from vigie.cli_alerts import app
+from vigie.stories import novelty
+from vigie.cli.alerts import app
 from vigie.config import load_config
-from vigie.deliver import deliver_pending
+from vigie.delivery.send import deliver_pending
 from vigie.models import RulePolicy
 from vigie.store.db import connect
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from support_http import Reply, serve_routes
-from vigie.cli import app
+from vigie.cli.main import app
 
 runner = CliRunner()
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

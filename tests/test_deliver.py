@@ -20,9 +20,10 @@ from sqlalchemy import select
 
 from support_notify import slack_endpoint, smtp_server
 from support_store import T0, article, config, engine, match, store_url  # noqa: F401 - fixtures
-from vigie import novelty, outbox
+from vigie.stories import novelty
+from vigie.delivery import outbox
 from vigie.config import TargetConfig
-from vigie.deliver import deliver_pending
+from vigie.delivery.send import deliver_pending
 from vigie.models import RulePolicy
 from vigie.store import schema as t
 from vigie.store.db import connect
@@ -212,7 +213,7 @@ sys.path.insert(0, sys.argv[3])
 from pathlib import Path
 from support_store import config
 from test_deliver import EVENTS, NOW, T0, record
-from vigie import outbox
+from vigie.delivery import outbox
 from vigie.store.db import connect
 eng = connect(sys.argv[1])
 cfg = config(Path(sys.argv[2]), [("slack", "slack://T000VIGIE/B000VIGIE/abcdefghijklmnopqrstuvwx", ())])
@@ -292,7 +293,7 @@ from pathlib import Path
 from apprise.plugins.slack import NotifySlack
 from support_store import config
 from test_deliver import NOW
-from vigie.deliver import deliver_pending
+from vigie.delivery.send import deliver_pending
 from vigie.store.db import connect
 NotifySlack.webhook_url = sys.argv[4]
 cfg = config(Path(sys.argv[2]), [("slack", "slack://T000VIGIE/B000VIGIE/abcdefghijklmnopqrstuvwx", ())])
@@ -346,6 +347,6 @@ def test_a_dead_targets_reason_never_holds_its_secrets(engine, tmp_path) -> None
     ],
 )
 def test_redact(text: str, url: str, expected: str) -> None:
-    from vigie.deliver import redact
+    from vigie.delivery.send import redact
 
     assert redact(text, url) == expected

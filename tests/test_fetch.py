@@ -12,8 +12,8 @@ import pytest
 
 from support_http import Reply, Request, serve_directory, serve_routes
 from vigie.config import FetchConfig
-from vigie.fetch import fetch_sources, local_path, parse_retry_after
-from vigie.health import FeedState
+from vigie.ingest.fetch import fetch_sources, local_path, parse_retry_after
+from vigie.ingest.health import FeedState
 from vigie.models import Fetched, Source, SourceKind
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

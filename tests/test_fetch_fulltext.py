@@ -8,9 +8,9 @@ import pytest
 
 from support_http import Reply, serve_routes
 from vigie.config import FetchConfig
-from vigie.fetch import decode_html, fetch_full_text
+from vigie.ingest.fetch import decode_html, fetch_full_text
 from vigie.models import Article, Source, SourceKind
-from vigie.textclean import extract_main_text
+from vigie.ingest.textclean import extract_main_text
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Big news</title>
 <script>track()</script><style>p { color: red }</style></head><body>

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from vigie.config import Config, HealthConfig
-from vigie.health import FeedState, all_states, backoff_delay, due, load_states, record
+from vigie.ingest.health import FeedState, all_states, backoff_delay, due, load_states, record
 from vigie.models import Entry, Fetched, Parsed, Source, SourceKind
 from vigie.store import connect
 from support_store import engine, store_url  # noqa: F401 - fixtures: SQLite, and a fresh PostgreSQL schema
@@ -45,7 +45,7 @@ CONFIG = Config(health=SETTINGS)
 
 def acknowledge(engine: Engine, events: list, now: datetime) -> None:  # type: ignore[type-arg]
     """What the flow does next: the novelty stage records the events' alerts and flips reported_down."""
-    from vigie import novelty
+    from vigie.stories import novelty
 
     novelty.record(engine, [], [], {}, CONFIG, now, events)
 
@@ -171,9 +171,9 @@ def test_a_failed_poll_between_two_good_ones_does_not_make_old_entries_new(tmp_p
     """Real server, real store: ok -> 500 -> the validators kept through the failure give a 304."""
     from support_http import Reply, serve_routes
     from vigie.config import FetchConfig
-    from vigie.fetch import fetch_sources
-    from vigie.normalize import normalize
-    from vigie.parse import parse_fetched
+    from vigie.ingest.fetch import fetch_sources
+    from vigie.ingest.normalize import normalize
+    from vigie.ingest.parse import parse_fetched
 
     body = b"""<rss version="2.0"><channel><title>t</title><item><title>Old news</title></item></channel></rss>"""
     script = [Reply(body=body, etag='"e1"'), Reply(status=500), Reply(body=body, etag='"e1"')]

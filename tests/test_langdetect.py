@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from support_rules import CORPUS
-from vigie.langdetect import detect_language
+from vigie.ingest.language import detect_language
 
 
 @pytest.mark.parametrize(
@@ -71,11 +71,11 @@ def test_stop_words_are_spacys_and_load_without_the_language_packages() -> None:
     import subprocess
     import sys
 
-    from vigie.langdetect import CYRILLIC_LANGS, LATIN_LANGS, _spacy_stop_words
+    from vigie.common.stopwords import CYRILLIC_LANGS, LATIN_LANGS, _spacy_stop_words
 
     for lang in LATIN_LANGS + CYRILLIC_LANGS:
         assert _spacy_stop_words(lang) == set(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS), lang
-    code = ("import sys; from vigie.langdetect import detect_language; "
+    code = ("import sys; from vigie.ingest.language import detect_language; "
             "assert detect_language('Les soldats sont arrivés dans la région') == 'fr'; "
             "print(sorted(m for m in sys.modules if m.startswith('spacy.lang')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout

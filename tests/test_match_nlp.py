@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vigie import nlp
+from vigie.rules import lemmas as nlp
 
 
 @pytest.mark.parametrize(

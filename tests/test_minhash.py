@@ -2,7 +2,7 @@
 
 import pytest
 
-from vigie import minhash
+from vigie.stories import minhash
 
 WIRE = ("North Korean leader Kim Jong Un has again admitted there is a food problem in the country, during a speech "
         "which brought an important five-day meeting of his Korean Worker's Party to a close.")

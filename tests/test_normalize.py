@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from vigie.models import Document, Entry, Fetched, Parsed, Source, SourceKind
-from vigie.normalize import article_id, normalize, normalize_entry, normalize_hint
-from vigie.parse import parse_fetched
-from vigie.textclean import clean, first_sentence, html_to_text, repair_mojibake
-from vigie.urls import canonical_url
+from vigie.ingest.normalize import article_id, normalize, normalize_entry, normalize_hint
+from vigie.ingest.parse import parse_fetched
+from vigie.ingest.textclean import clean, first_sentence, html_to_text, repair_mojibake
+from vigie.ingest.urls import canonical_url
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
@@ -131,7 +131,7 @@ def test_duplicate_entries_in_one_feed_give_one_article() -> None:
 @pytest.mark.skipif(not (CORPUS / "feeds").is_dir(), reason="the shared corpus (../shared/corpus) is not beside the repository")
 def test_corpus_feeds_normalize_without_markup_or_now_dates() -> None:
     from vigie.config import FetchConfig
-    from vigie.fetch import fetch_sources
+    from vigie.ingest.fetch import fetch_sources
 
     sources = [Source(id=str(p), kind=SourceKind.FEED, location=str(p)) for p in sorted((CORPUS / "feeds").glob("*.xml"))]
     total = 0

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from support_store import CORPUS, T0, article, config, engine, match, store_url  # noqa: F401 - fixtures
-from vigie import novelty
+from vigie.stories import novelty
 from vigie.models import Article, RulePolicy, Span
 from vigie.store import schema as t
 
@@ -170,7 +170,7 @@ def test_digest_rule_records_window_end(engine, tmp_path) -> None:  # noqa: F811
 
 
 def test_feed_health_events_go_to_operations_targets(engine, tmp_path) -> None:  # noqa: F811
-    from vigie.health import HealthEvent
+    from vigie.ingest.health import HealthEvent
 
     cfg = config(tmp_path, [("mail", "mailto://u:p@example.org", ()), ("ops", "json://127.0.0.1/", ("ops",))])
     event = HealthEvent(source_id=FEEDS[0], kind="down", message="https://feed-a.example/rss: HTTP 503 (3 times)", at=T0,

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from support_store import T0, config, engine, store_url  # noqa: F401 - fixtures
-from vigie import outbox
-from vigie.digest import parse_digest, window_end
+from vigie.delivery import outbox
+from vigie.delivery.digest import parse_digest, window_end
 
 TARGETS = [("mail", "mailto://u:p@example.org", ("daily",)), ("slack", "slack://A/B/C", ("urgent", "daily")),
            ("ops", "json://127.0.0.1/", ("ops",)), ("all", "json://127.0.0.2/", ())]

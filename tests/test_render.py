@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vigie.models import Alert
-from vigie.render import SLACK_LIMITS, Limits, render, template_dirs
+from vigie.delivery.render import SLACK_LIMITS, Limits, render, template_dirs
 
 T = datetime(2022, 3, 1, 8, 0, tzinfo=timezone.utc)
 

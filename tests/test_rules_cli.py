@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from support_rules import CORPUS, REPO
-from vigie.cli import app
+from vigie.cli.main import app
 from vigie.rules.schema import schema_keys, schema_text
 
 runner = CliRunner()
@@ -192,7 +192,7 @@ def test_the_published_schema_checks_files_as_editors_will(doc: dict, valid: boo
 
 def test_the_seed_file_is_valid_against_the_published_schema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    from vigie.yamlsrc import load_yaml, plain
+    from vigie.common.yamlsrc import load_yaml, plain
 
     schema = json.loads((REPO / "rules" / "schema.json").read_text(encoding="utf-8"))
     doc = plain(load_yaml(REPO / "rules" / "north-korea-russia.yaml").data)

@@ -69,7 +69,7 @@ def test_sqlite_readers_do_not_wait_for_a_writing_run(tmp_path) -> None:
     """Writers take the lock at BEGIN (IMMEDIATE); `vigie alerts` reads beside a long run (WAL)."""
     import threading
 
-    from vigie.outbox import list_alerts
+    from vigie.delivery.outbox import list_alerts
 
     eng = connect(f"sqlite:///{tmp_path / 'x.db'}")
     with eng.begin() as conn:

@@ -1,5 +1,5 @@
 """`python -m vigie` is the `vigie` command."""
 
-from vigie.cli import main
+from vigie.cli.main import main
 
 main()

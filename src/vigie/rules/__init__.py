@@ -1,7 +1,7 @@
 """The rule language and its compiler (issue 3).
 
     load_rules(paths) -> RuleSet        rules of every file; broken files reported in .errors
-    compile_rules(rule_set) -> Matcher  once per run; vigie.match.match_article uses it
+    compile_rules(rule_set) -> Matcher  once per run; vigie.rules.match.match_article uses it
 
 See README.md (rules reference) for the format and rules/schema.json for editors.
 """

@@ -11,7 +11,7 @@ How an article is matched:
    (``deploy*``, Korean names followed by particles) in one Aho-Corasick
    automaton (pyahocorasick) run over ``" tok tok tok "``. Keys are whole
    tokens, so "ball" never fires inside "football". Inflected forms were
-   expanded at compile time (:func:`vigie.nlp.inflections`) and tagged with
+   expanded at compile time (:func:`vigie.rules.lemmas.inflections`) and tagged with
    their language, so English forms only count in English articles, French
    forms in French ones.
 
@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 import ahocorasick
 
-from vigie import nlp
+from vigie.rules import lemmas as nlp
 from vigie.models import Article, Match, RulePolicy, Span
 from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope
 from vigie.rules.folding import is_acronym, is_cjk_or_hangul, raw_and_folded, token_spans, tokenize
@@ -79,7 +79,7 @@ class CompiledRule:
 
 @dataclass
 class Matcher:
-    """All rules of a run, compiled once. Use :func:`vigie.match.match_article`."""
+    """All rules of a run, compiled once. Use :func:`vigie.rules.match.match_article`."""
 
     atoms: list[Atom]
     rules: list[CompiledRule]

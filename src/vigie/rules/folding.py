@@ -22,8 +22,9 @@ matter for matching (and that spaCy's French tokenizer also makes):
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from vigie.common.text import fold
 
 # Apostrophes seen in the wild: ASCII, right single quote, modifier letter, prime, grave/acute.
 APOSTROPHES = "'\u2019\u02bc\u2032\u0060\u00b4"
@@ -47,29 +48,6 @@ _TOKEN_RE = re.compile(
     r"|([^\W_]+)",
     re.IGNORECASE,
 )
-
-# Letters that Unicode does not decompose but readers treat as their base letters.
-_SPECIAL = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ß": "ss"})
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of ``text``.
-
-    Marks are stripped only from Latin, Greek and Cyrillic letters (Koursk ==
-    Kóursk, ё == е); Hangul and kana keep theirs because there a mark changes
-    the syllable, not just its accent.
-    """
-    low = text.casefold()
-    if low.isascii():
-        return low
-    low = low.translate(_SPECIAL)
-    out = []
-    for ch in unicodedata.normalize("NFD", low):
-        if unicodedata.combining(ch) and out and ord(out[-1][0]) < 0x0530:
-            continue
-        out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
-
 
 @dataclass(frozen=True)
 class Tokens:

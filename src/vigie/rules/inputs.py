@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 from vigie.config import FetchConfig
 from vigie.models import Article, Entry
-from vigie.sources import files_under, sources_from_paths
+from vigie.ingest.sources import files_under, sources_from_paths
 
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
@@ -40,7 +40,7 @@ def _date(value: Any) -> datetime | None:
 
 def articles_from_jsonl(path: Path, now: datetime) -> Iterator[Article | InputError]:
     """One article per JSON line, normalized like a feed entry; a bad line is reported and skipped."""
-    from vigie.normalize import normalize_entry
+    from vigie.ingest.normalize import normalize_entry
 
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -69,9 +69,9 @@ def articles_from_jsonl(path: Path, now: datetime) -> Iterator[Article | InputEr
 
 
 def _through_the_stages(targets: list[str], now: datetime) -> Iterator[Article | InputError]:
-    from vigie.fetch import fetch_sources
-    from vigie.normalize import normalize
-    from vigie.parse import parse_fetched
+    from vigie.ingest.fetch import fetch_sources
+    from vigie.ingest.normalize import normalize
+    from vigie.ingest.parse import parse_fetched
 
     sources = sources_from_paths(targets, skip_suffixes=JSONL_SUFFIXES)
     for fetched in fetch_sources(sources, {}, FetchConfig()):
@@ -84,7 +84,7 @@ def _through_the_stages(targets: list[str], now: datetime) -> Iterator[Article |
 
 def read_inputs(inputs: list[str]) -> Iterator[Article | InputError]:
     """Articles of every INPUT, in order; an unreadable INPUT yields an InputError and the rest go on."""
-    from vigie.fetch import ARTICLE_SUFFIXES
+    from vigie.ingest.fetch import ARTICLE_SUFFIXES
 
     now = datetime.now(timezone.utc)
     for item in inputs:
@@ -110,10 +110,10 @@ def read_inputs(inputs: list[str]) -> Iterator[Article | InputError]:
 
 def _article_file(path: Path, now: datetime) -> Iterator[Article | InputError]:
     """One article file, read as the folder source that would hold it reads it."""
-    from vigie.fetch import ARTICLE_SUFFIXES
+    from vigie.ingest.fetch import ARTICLE_SUFFIXES
     from vigie.models import Document
-    from vigie.normalize import normalize_entry
-    from vigie.parse import parse_article_file
+    from vigie.ingest.normalize import normalize_entry
+    from vigie.ingest.parse import parse_article_file
 
     doc = Document(location=str(path), body=path.read_bytes(), content_type=ARTICLE_SUFFIXES[path.suffix.lower()],
                    modified=datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc))

@@ -19,7 +19,7 @@ from vigie.rules.expr import And, Atom, Expr, Near, Not, Or, Scope, atoms, posit
 from vigie.rules.folding import fold_words
 from vigie.rules.model import NODE_KEYS, Entity, Rule, RuleFile, Term
 from vigie.rules.query import QuerySyntaxError, parse_query
-from vigie.yamlsrc import YamlSyntaxError, load_yaml, locate, plain
+from vigie.common.yamlsrc import YamlSyntaxError, load_yaml, locate, plain
 
 RULE_SUFFIXES = (".yaml", ".yml")
 

@@ -21,7 +21,7 @@ ConfigOption = typer.Option(None, "--config", "-c", help="Take the rule paths fr
 
 def default_rule_paths(config: Optional[Path]) -> list[Path]:
     """The rule paths of the configuration when there is one, else ./rules."""
-    from vigie.cli_common import default_config_path, load_or_exit
+    from vigie.cli.common import default_config_path, load_or_exit
 
     path = config or default_config_path()
     if config is None and not path.is_file():
@@ -57,7 +57,7 @@ def test(
     all_articles: bool = typer.Option(False, "--all", help="Also list articles that matched nothing."),
 ) -> None:
     """Preview rules on articles: which rules matched, the score, and the spans that made them fire."""
-    from vigie.match import match_article
+    from vigie.rules.match import match_article
     from vigie.rules import compile_rules, load_rules
     from vigie.rules.inputs import InputError, read_inputs
 

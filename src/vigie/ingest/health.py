@@ -25,6 +25,7 @@ from typing import Literal
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from vigie.common.times import backoff, utc
 from vigie.config import HealthConfig
 from vigie.models import Fetched, Parsed, Source
 from vigie.store.schema import feeds
@@ -65,20 +66,13 @@ class HealthEvent:
     notify: tuple[str, ...] = ()  # apprise tags of the operations targets
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite gives naive datetimes back; every time vigie handles is aware UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
 def _state_of(row: Mapping[str, object]) -> FeedState:
     return FeedState(
         source_id=str(row["source_id"]), location=row["location"], etag=row["etag"],  # type: ignore[arg-type]
         last_modified=row["last_modified"], consecutive_failures=int(row["consecutive_failures"] or 0),  # type: ignore[arg-type]
-        next_attempt_at=_utc(row["next_attempt_at"]), last_fetch_at=_utc(row["last_fetch_at"]),  # type: ignore[arg-type]
-        last_success_at=_utc(row["last_success_at"]), last_error=row["last_error"],  # type: ignore[arg-type]
-        last_error_at=_utc(row["last_error_at"]), reported_down=bool(row["reported_down"]),  # type: ignore[arg-type]
+        next_attempt_at=utc(row["next_attempt_at"]), last_fetch_at=utc(row["last_fetch_at"]),  # type: ignore[arg-type]
+        last_success_at=utc(row["last_success_at"]), last_error=row["last_error"],  # type: ignore[arg-type]
+        last_error_at=utc(row["last_error_at"]), reported_down=bool(row["reported_down"]),  # type: ignore[arg-type]
         entries_seen=int(row["entries_seen"] or 0),  # type: ignore[arg-type]
     )
 
@@ -110,7 +104,7 @@ def due(sources: Sequence[Source], states: Mapping[str, FeedState], now: datetim
     out = []
     for src in sources:
         state = states.get(src.id)
-        when = _utc(state.next_attempt_at) if state else None
+        when = utc(state.next_attempt_at) if state else None
         if when is None or when <= now:
             out.append(src)
     return out
@@ -118,11 +112,8 @@ def due(sources: Sequence[Source], states: Mapping[str, FeedState], now: datetim
 
 def backoff_delay(failures: int, settings: HealthConfig, retry_after: float | None = None) -> timedelta:
     """How long to wait after ``failures`` consecutive failures (doubling, capped, >= Retry-After)."""
-    if failures <= 0:
-        return timedelta(0)
-    base = settings.backoff_base.total_seconds()
+    delay = backoff(failures, settings.backoff_base, settings.backoff_max).total_seconds()
     cap = settings.backoff_max.total_seconds()
-    delay = min(cap, base * (2 ** min(failures - 1, 30)))
     if retry_after is not None:
         # The server's own wish wins over our schedule, but a silly value must not park a feed for a year.
         delay = max(delay, min(retry_after, max(cap, 7 * 86400.0)))
@@ -140,7 +131,7 @@ def _upsert(engine: Engine):  # type: ignore[no-untyped-def]
 def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed], settings: HealthConfig,
            now: datetime) -> list[HealthEvent]:
     """Store the outcome of one poll (one transaction) and return the threshold/recovery events."""
-    now = _utc(now) or datetime.now(timezone.utc)
+    now = utc(now) or datetime.now(timezone.utc)
     parsed_by_id = {p.source.id: p for p in parsed}
     insert = _upsert(engine)
     events: list[HealthEvent] = []

@@ -8,13 +8,13 @@ from typing import Sequence
 import typer
 from sqlalchemy import Engine
 
-from vigie import outbox
+from vigie.delivery import outbox
 from vigie.config import Config
-from vigie.deliver import DeliveryReport
+from vigie.delivery.send import DeliveryReport
 from vigie.models import Article, Delivery, Fetched, Match, Parsed, Source
-from vigie.novelty import NoveltyReport
+from vigie.stories.novelty import NoveltyReport
 from vigie.rules import RuleSet
-from vigie.runsummary import AlertRow, RunSummary, SourceLine
+from vigie.runtime.summary import AlertRow, RunSummary, SourceLine
 
 
 def _source_lines(sources: Sequence[Source], due: Sequence[Source], fetched: Sequence[Fetched],

@@ -18,6 +18,8 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
+from vigie.common.text import sentence_ends
+
 # Elements whose content is never text a reader sees.
 _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math",
                    "head", "title", "select", "button", "canvas", "audio", "video", "map", "textarea"})
@@ -178,21 +180,11 @@ def clean(text: str, content_type: str = "text/html", *, single_line: bool = Fal
     return plain_to_text(text, single_line=single_line)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"“'A-ZÀ-ÖØ-ÞА-ЯЁ0-9])")
-_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "mme", "mlle", "mgr", "me", "gen", "gén", "col",
-                            "lt", "sgt", "capt", "gov", "sen", "rep", "jr", "sr", "vs", "etc", "no", "n°", "art", "av"})
-
-
 def first_sentence(text: str, limit: int = 120) -> str:
     """The first sentence of ``text``, cut at a word boundary to about ``limit`` characters."""
     text = fold_whitespace(text, single_line=True)
-    sentence = text
-    for m in _SENTENCE_END.finditer(text):
-        word = text[: m.start()].rsplit(" ", 1)[-1].rstrip(".").lower()
-        if len(word) <= 1 or word in _ABBREVIATIONS:
-            continue  # "M. Dupont", "Dr. Who", "J. Smith": not the end of a sentence
-        sentence = text[: m.start()]
-        break
+    ends = sentence_ends(text)
+    sentence = text[: ends[0]] if ends else text
     if len(sentence) <= limit:
         return sentence
     cut = sentence[: limit + 1]

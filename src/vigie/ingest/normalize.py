@@ -21,8 +21,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from vigie.models import Article, Entry, Parsed
-from vigie.textclean import clean, first_sentence, html_to_text
-from vigie.urls import canonical_url
+from vigie.ingest.textclean import clean, first_sentence, html_to_text
+from vigie.ingest.urls import canonical_url
 
 MAX_ID = 500  # ids are stored in a 600-character column; longer GUIDs are hashed
 FUTURE_SLACK = timedelta(days=1)  # a date further ahead than this is a feed's mistake
@@ -34,7 +34,7 @@ def _sha(text: str) -> str:
 
 def _language_detector() -> Callable[[str, str | None], str]:
     try:
-        from vigie.langdetect import detect_language  # built by the language engineer
+        from vigie.ingest.language import detect_language  # built by the language engineer
     except ImportError:
         return lambda _text, hint=None: hint or "und"
     return detect_language

@@ -17,7 +17,7 @@ from typing import Optional
 
 import typer
 
-from vigie.cli_common import default_config_path, load_or_exit
+from vigie.cli.common import default_config_path, load_or_exit
 from vigie.config import Config
 
 app = typer.Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
@@ -66,7 +66,7 @@ def list_(
     config: Optional[Path] = CommandConfig,
 ) -> None:
     """The latest alerts with the state of each target's delivery."""
-    from vigie.outbox import list_alerts
+    from vigie.delivery.outbox import list_alerts
 
     if status not in (None, "sent", "pending", "failed"):
         typer.secho(f"error: --status {status!r}: expected sent, pending or failed", fg=typer.colors.RED, err=True)
@@ -108,8 +108,8 @@ def show(
     config: Optional[Path] = CommandConfig,
 ) -> None:
     """One alert: why it fired, what it says, and each target's delivery with its last error."""
-    from vigie.outbox import get_alert
-    from vigie.render import render
+    from vigie.delivery.outbox import get_alert
+    from vigie.delivery.render import render
 
     cfg = _config(ctx, config)
     engine = _engine(cfg)
@@ -151,7 +151,7 @@ def retry(
     config: Optional[Path] = CommandConfig,
 ) -> None:
     """Put failed deliveries back to pending; the next run (or `vigie alerts send`) sends them."""
-    from vigie.outbox import retry_failed
+    from vigie.delivery.outbox import retry_failed
 
     cfg = _config(ctx, config)
     engine = _engine(cfg)
@@ -163,7 +163,7 @@ def retry(
 @app.command()
 def send(ctx: typer.Context, config: Optional[Path] = CommandConfig) -> None:
     """Deliver every due delivery now (immediate alerts, closed digests, retries), without fetching."""
-    from vigie.deliver import deliver_pending
+    from vigie.delivery.send import deliver_pending
 
     cfg = _config(ctx, config)
     engine = _engine(cfg)

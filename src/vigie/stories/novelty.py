@@ -16,11 +16,11 @@ announced can never disagree (a crash leaves neither, a commit leaves both):
    of the story's last article; otherwise it starts a story;
 3. developments -- an article joining a story is a development only when it brings
    something the story lacked: an entity of the rule, a figure, a name in its
-   headline, or two names in its lede (``vigie.story_text``; across languages only
+   headline, or two names in its lede (``vigie.stories.features``; across languages only
    entities and figures count, names being spelt differently); otherwise it is
    added silently and counted;
 4. alerts -- by the rule's policy (``each`` | ``new_story`` | ``developments``), an
-   alert and one delivery per routed target are written through ``vigie.outbox``,
+   alert and one delivery per routed target are written through ``vigie.delivery.outbox``,
    with the digest window end when the rule collects a digest.
 
 On PostgreSQL an advisory transaction lock makes concurrent ``record()`` calls take
@@ -39,16 +39,18 @@ from typing import Mapping, Protocol, Sequence
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from vigie import minhash
+from vigie.stories import minhash
 from vigie.config import Config
-from vigie.digest import window_end
+from vigie.delivery.digest import window_end
 from vigie.errors import StoreError
 from vigie.models import Article, Match, RulePolicy, Span
-from vigie.outbox import insert_ignore, insert_new, record_alert, route, utc
+from vigie.common.times import utc
+from vigie.delivery.outbox import record_alert, route
+from vigie.store.sql import insert_ignore, insert_new
 from vigie.store import schema as t
 from vigie.store.db import reader
 from vigie.store.retention import purge_in
-from vigie.story_text import Features, features, lede, term_words
+from vigie.stories.features import Features, features, lede, term_words
 
 log = logging.getLogger(__name__)
 

@@ -152,7 +152,7 @@ def inflections(word: str, lang: str) -> frozenset[str]:
     "troupe" -> {troupe, troupes}; "deployed" -> {deploy, deploys, deployed, deploying}.
     Only words that spaCy's data knows are expanded; an unknown word stays itself.
     """
-    from vigie.langdetect import stop_words
+    from vigie.common.stopwords import stop_words
 
     # Reversed suffix rules and shared lemmas can yield function words ("a", "ont" from avoir-like
     # paradigms, "have", "as"): they would fire everywhere and are never what the analyst meant.

@@ -74,11 +74,11 @@ def check(
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Total timeout per feed, seconds (default: the config's)."),
 ) -> None:
     """Fetch and parse feeds; print status, entries, dates, warnings and timing of each. Nothing is stored."""
-    from vigie.cli_common import default_config_path, load_or_exit
+    from vigie.cli.common import default_config_path, load_or_exit
     from vigie.config import FetchConfig
-    from vigie.fetch import fetch_sources
-    from vigie.parse import parse_fetched
-    from vigie.sources import sources_from_paths
+    from vigie.ingest.fetch import fetch_sources
+    from vigie.ingest.parse import parse_fetched
+    from vigie.ingest.sources import sources_from_paths
 
     settings = FetchConfig()
     sources: list[Source] = []

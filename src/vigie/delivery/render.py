@@ -188,7 +188,7 @@ def environment(channel: Channel, user_dirs: Sequence[Path] = ()) -> Environment
 @functools.lru_cache(maxsize=32)
 def _environment(channel: Channel, user_dirs: tuple[Path, ...]) -> Environment:
     loaders: list[Any] = [FileSystemLoader([str(d) for d in user_dirs])] if user_dirs else []
-    loaders.append(PackageLoader("vigie", "templates"))
+    loaders.append(PackageLoader("vigie.delivery", "templates"))
     env = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=channel == "email",

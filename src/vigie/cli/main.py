@@ -13,11 +13,11 @@ from pathlib import Path
 
 import typer
 
-from vigie import envdefaults
-from vigie.cli_alerts import app as alerts_app
-from vigie.cli_feeds import app as feeds_app
-from vigie.cli_rules import app as rules_app
-from vigie.cli_common import default_config_path, load_or_exit
+from vigie.runtime import prefect_env
+from vigie.cli.alerts import app as alerts_app
+from vigie.cli.feeds import app as feeds_app
+from vigie.cli.rules import app as rules_app
+from vigie.cli.common import default_config_path, load_or_exit
 from vigie.config import Config
 from vigie.errors import ConfigError, StoreError
 
@@ -42,7 +42,7 @@ ConfigOption = typer.Option(
 
 
 def _prepare_prefect(config: Config, verbose: bool) -> None:
-    envdefaults.apply(config.data_dir)
+    prefect_env.apply(config.data_dir)
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -62,7 +62,7 @@ def run(
     except (StoreError, ConfigError) as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
-    from vigie.summarize import print_summary
+    from vigie.runtime.summarize import print_summary
 
     print_summary(summary, cfg)
 
@@ -82,7 +82,7 @@ def serve(
         _serve_forever(cfg, config)
         return
     # Prefect's ephemeral mode has no scheduler: run a local server of our own.
-    from vigie.localserver import local_prefect_server
+    from vigie.runtime.local_server import local_prefect_server
 
     with local_prefect_server(cfg.data_dir) as api:
         os.environ["PREFECT_API_URL"] = api  # for the flow-run processes
@@ -134,7 +134,7 @@ def show_config(config: Path = ConfigOption) -> None:
 
 
 def main() -> None:
-    envdefaults.apply()
+    prefect_env.apply()
     try:
         app()
     except KeyboardInterrupt:

@@ -4,9 +4,9 @@ For every target with due deliveries (immediate alerts, and digests whose window
 has closed) the deliverer
 
 1. claims a message's deliveries with a conditional UPDATE and a lease
-   (``vigie.outbox.claim``): an overlapping run, or a second worker on PostgreSQL,
+   (``vigie.delivery.outbox.claim``): an overlapping run, or a second worker on PostgreSQL,
    cannot claim the same rows, and a killed run's claim expires with its lease;
-2. renders the message for the target's channel (``vigie.render``) within the
+2. renders the message for the target's channel (``vigie.delivery.render``) within the
    limits apprise gives for that service;
 3. sends it with its own ``apprise.Apprise()`` object holding that one URL, while
    ``apprise.LogCapture`` records what apprise said, so the result is this target's
@@ -35,12 +35,14 @@ from apprise import Apprise, AppriseAsset, LogCapture, NotifyFormat, NotifyType
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from vigie import console_target, outbox
+from vigie.delivery import console_target
+from vigie.delivery import outbox
 from vigie.config import Config, TargetConfig
 from vigie.errors import StoreError
 from vigie.models import Alert
-from vigie.outbox import DueDelivery, effective_targets, utc
-from vigie.render import SLACK_LIMITS, Channel, Limits, render, template_dirs
+from vigie.common.times import utc
+from vigie.delivery.outbox import DueDelivery, effective_targets
+from vigie.delivery.render import SLACK_LIMITS, Channel, Limits, render, template_dirs
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +194,7 @@ class _Sender:
 
         if isinstance(apobj[0], NotifySlack):
             # Block Kit: apprise passes the body to Slack as written, so the escaping
-            # done by vigie.render is the only one (the legacy path turns
+            # done by vigie.delivery.render is the only one (the legacy path turns
             # "&lt;!channel&gt;"-like text back into a mention).
             apobj[0].use_blocks = True
         return apobj

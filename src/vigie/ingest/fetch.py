@@ -38,9 +38,9 @@ import httpx
 
 from vigie.config import FetchConfig
 from vigie.errors import FetchError
-from vigie.health import FeedState
+from vigie.ingest.health import FeedState
 from vigie.models import Article, Document, Fetched, Source, SourceKind
-from vigie.textclean import extract_main_text
+from vigie.ingest.textclean import extract_main_text
 
 ARTICLE_SUFFIXES = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown",
                     ".html": "text/html", ".htm": "text/html"}
@@ -53,7 +53,7 @@ _ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, ap
            "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
 
 T = TypeVar("T")
-log = logging.getLogger("vigie.fetch")
+log = logging.getLogger("vigie.ingest.fetch")
 
 
 def fetch_sources(sources: Sequence[Source], states: Mapping[str, FeedState], settings: FetchConfig) -> list[Fetched]:

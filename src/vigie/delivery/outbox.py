@@ -2,7 +2,7 @@
 
 An alert is written in the same transaction as the story change that caused it,
 together with one ``deliveries`` row per target it is routed to. Sending happens
-later (``vigie.deliver``) and is allowed only to the run that *claimed* the
+later (``vigie.delivery.send``) and is allowed only to the run that *claimed* the
 delivery with a conditional UPDATE, so the database, not timing, decides who
 sends what:
 
@@ -22,46 +22,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 
 from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from vigie.config import Config, TargetConfig
 from vigie.models import Alert, Delivery
 from vigie.store import schema as t
 from vigie.store.db import reader
+from vigie.store.sql import insert_ignore, insert_new
+from vigie.common.times import backoff, utc
 
 CONSOLE_TARGET = "console"
 
 log = logging.getLogger(__name__)
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """A timezone-aware UTC datetime (SQLite gives naive ones back)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def insert_ignore(conn: Connection, table, values: Mapping[str, object] | None = None):  # type: ignore[no-untyped-def]
-    """An INSERT that does nothing on a unique conflict, for SQLite and PostgreSQL alike.
-
-    Without ``values`` the statement is for executemany: ``conn.execute(stmt, rows)``."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    return (stmt.values(values) if values is not None else stmt).on_conflict_do_nothing()
-
-
-def insert_new(conn: Connection, table, values: Mapping[str, object]) -> bool:  # type: ignore[no-untyped-def]
-    """Insert one row unless it conflicts; True when it was inserted.
-
-    RETURNING, not ``rowcount``: psycopg reports -1 for ``ON CONFLICT DO NOTHING``.
-    """
-    first_pk = list(table.primary_key.columns)[0]
-    return conn.execute(insert_ignore(conn, table, values).returning(first_pk)).first() is not None
 
 
 def effective_targets(config: Config) -> tuple[TargetConfig, ...]:
@@ -266,7 +242,7 @@ def with_current_story(engine: Engine, alerts: Sequence[Alert], source_names: Ma
     return out
 
 
-# --- claims, used by vigie.deliver -------------------------------------------------
+# --- claims, used by vigie.delivery.send -------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -335,11 +311,6 @@ def mark_sent(engine: Engine, delivery_ids: Sequence[int], token: str, now: date
             .where(d.c.id.in_(list(delivery_ids)), d.c.claimed_by == token, d.c.status == "pending")
             .values(status="sent", sent_at=now, attempts=d.c.attempts + 1, last_error=None, claimed_until=None)
         ).rowcount or 0
-
-
-def backoff(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
-    """Delay before attempt ``attempts + 1``: base, 2*base, 4*base ... capped."""
-    return min(cap, base * (2 ** max(0, attempts - 1)))
 
 
 def mark_failure(

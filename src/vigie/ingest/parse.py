@@ -31,7 +31,7 @@ import feedparser
 
 from vigie.errors import ParseError
 from vigie.models import Document, Entry, Fetched, Parsed, SourceKind
-from vigie.textclean import first_sentence, fold_whitespace, html_to_text
+from vigie.ingest.textclean import first_sentence, fold_whitespace, html_to_text
 
 JSON_FEED_PREFIX = "https://jsonfeed.org/version/"
 TITLE_LINE_MAX = 150  # a first line longer than this is a paragraph, not a title

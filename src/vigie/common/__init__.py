@@ -1,0 +1,10 @@
+"""Small jobs every stage shares, each written once.
+
+    text        fold (case, accents), sentence splitting
+    stopwords   spaCy's stop-word lists, read without importing spaCy's language packages
+    times       aware UTC datetimes, durations as people write them, exponential backoff
+    yamlsrc     YAML that remembers the line and column of every key
+
+May import: the standard library, third-party packages, and ``vigie.errors``. Nothing
+else of vigie: every other package may import this one.
+"""

@@ -1,0 +1,26 @@
+"""SQL that SQLite and PostgreSQL write differently, written once for both."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def insert_ignore(conn: Connection, table: Table, values: Mapping[str, object] | None = None) -> Any:
+    """An INSERT that does nothing on a unique conflict, for SQLite and PostgreSQL alike.
+
+    Without ``values`` the statement is for executemany: ``conn.execute(stmt, rows)``."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    return (stmt.values(values) if values is not None else stmt).on_conflict_do_nothing()
+
+
+def insert_new(conn: Connection, table: Table, values: Mapping[str, object]) -> bool:
+    """Insert one row unless it conflicts; True when it was inserted.
+
+    RETURNING, not ``rowcount``: psycopg reports -1 for ``ON CONFLICT DO NOTHING``.
+    """
+    first_pk = list(table.primary_key.columns)[0]
+    return conn.execute(insert_ignore(conn, table, values).returning(first_pk)).first() is not None
