@@ -32,7 +32,7 @@ FLOW_TASKS = 10  # task calls per flow run in flows/monitor.py
 def plain_cycle(config_path: str) -> Any:
     """One monitoring cycle without Prefect: the stages of flows/monitor.py called directly."""
     from vigie.delivery import send as deliver
-    from vigie.ingest import fetch
+    from vigie.ingest import fetch, fulltext
     from vigie.ingest import health
     from vigie.rules import match
     from vigie.ingest import normalize
@@ -63,7 +63,7 @@ def plain_cycle(config_path: str) -> Any:
     with clock.stage("full_text"):
         if any(s.full_text for s in due):  # off by default, as in the flow: no store query, no page fetched
             known = novelty.known_ids(engine, [a.id for a in articles])
-            articles = fetch.fetch_full_text(articles, due, config.fetch, skip=known)
+            articles = fulltext.fetch_full_text(articles, due, config.fetch, skip=known)
     with clock.stage("match"):
         matches = match.match_articles(rules.compile_rules(rule_set), articles) if articles else []
     with clock.stage("novelty"):

@@ -85,3 +85,17 @@ def test_config_command_masks_secrets_written_in_the_url(tmp_path: Path, url: st
     result = runner.invoke(app, ["config", "--config", str(cfg)])
     assert result.exit_code == 0, result.output
     assert "  - t: " in result.output and secret not in result.output
+
+
+def test_every_command_that_reads_the_configuration_takes_the_one_config_option() -> None:
+    from vigie.cli.common import ConfigOption
+
+    root = typer.main.get_command(app)
+    readers = [p for p in all_commands() if p not in {("rules", "schema")}]
+    for path in readers:
+        cmd = root
+        for name in path:
+            cmd = cmd.commands[name]  # type: ignore[attr-defined]
+        options = [p for p in cmd.params if "--config" in getattr(p, "opts", ())]
+        assert len(options) == 1, path
+        assert options[0].help == ConfigOption.help, path

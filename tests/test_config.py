@@ -114,3 +114,22 @@ def test_a_feed_url_secret_never_becomes_the_sources_id_or_name(tmp_path: Path, 
     assert keyed.id == keyed.name == "https://api.example.org/rss?key=${VIGIE_TEST_FEED_KEY}"  # what is stored and shown
     assert userinfo.location.endswith("bob:pa55word@feeds.example.org/private.xml")
     assert userinfo.id == "https://bob:****@feeds.example.org/private.xml"
+
+
+@pytest.mark.parametrize(
+    ("text", "interval", "cron"),
+    [
+        ("", timedelta(minutes=15), None),
+        ("schedule:\n  timezone: Europe/Paris\n", timedelta(minutes=15), None),  # only the zone: the default interval
+        ("schedule:\n  interval: 1h30m\n", timedelta(hours=1, minutes=30), None),
+        ("schedule:\n  cron: '0 7 * * *'\n  timezone: Europe/Paris\n", None, "0 7 * * *"),
+    ],
+)
+def test_schedule_becomes_a_prefect_schedule(tmp_path: Path, text: str, interval: timedelta | None, cron: str | None) -> None:
+    schedule = load_config(write(tmp_path, text)).schedule
+    assert (schedule.interval, schedule.cron) == (interval, cron)
+    trigger = schedule.trigger()
+    if cron is None:
+        assert trigger.interval == interval
+    else:
+        assert trigger.cron == cron and trigger.timezone == "Europe/Paris"

@@ -12,7 +12,9 @@ import pytest
 
 from support_http import Reply, Request, serve_directory, serve_routes
 from vigie.config import FetchConfig
-from vigie.ingest.fetch import fetch_sources, local_path, parse_retry_after
+from vigie.ingest.fetch import fetch_sources
+from vigie.ingest.http import parse_retry_after
+from vigie.ingest.local import local_path
 from vigie.ingest.health import FeedState
 from vigie.models import Fetched, Source, SourceKind
 

@@ -8,7 +8,7 @@ import pytest
 
 from support_http import Reply, serve_routes
 from vigie.config import FetchConfig
-from vigie.ingest.fetch import decode_html, fetch_full_text
+from vigie.ingest.fulltext import decode_html, fetch_full_text
 from vigie.models import Article, Source, SourceKind
 from vigie.ingest.textclean import extract_main_text
 

@@ -12,7 +12,8 @@ import pytest
 from vigie.config import FetchConfig
 from vigie.ingest.fetch import fetch_sources
 from vigie.models import Document, Fetched, Parsed, Source, SourceKind
-from vigie.ingest.parse import parse_fetched, parse_loose_date
+from vigie.ingest.loose_dates import parse_loose_date
+from vigie.ingest.parse import parse_fetched
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus (../shared/corpus) is not beside the repository")

@@ -12,7 +12,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -21,6 +21,9 @@ from vigie.common.times import parse_duration
 from vigie.errors import ConfigError
 from vigie.models import Source, SourceKind
 from vigie.common.yamlsrc import YamlSyntaxError, load_yaml, plain
+
+if TYPE_CHECKING:
+    from prefect.schedules import Schedule
 
 DEFAULT_CONFIG = "vigie.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -60,6 +63,18 @@ class TargetConfig(_Strict):
     format: Literal["auto", "text", "markdown", "html"] = "auto"
 
 
+DEFAULT_INTERVAL = timedelta(minutes=15)
+
+
+def check_timezone(value: str) -> str:
+    """``value`` when it is an IANA time zone name; ValueError saying what is expected otherwise."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Europe/Paris)") from None
+    return value
+
+
 class ScheduleConfig(_Strict):
     interval: Duration | None = None
     cron: str | None = None
@@ -67,20 +82,26 @@ class ScheduleConfig(_Strict):
 
     _parse_interval = field_validator("interval", mode="before")(lambda v: None if v is None else parse_duration(v))
 
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Europe/Paris)") from None
-        return value
+    _tz = field_validator("timezone")(lambda value: check_timezone(value))
 
-    @model_validator(mode="after")
-    def _one_kind(self) -> "ScheduleConfig":
-        if self.interval is not None and self.cron is not None:
-            raise ValueError("give 'interval' or 'cron', not both")
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _one_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if data.get("interval") is not None and data.get("cron") is not None:
+                raise ValueError("give 'interval' or 'cron', not both")
+            if data.get("interval") is None and data.get("cron") is None:
+                # A schedule that names only its time zone still runs every 15 minutes.
+                data = {**data, "interval": DEFAULT_INTERVAL}
+        return data
+
+    def trigger(self) -> "Schedule":
+        """The Prefect schedule this describes."""
+        from prefect.schedules import Cron, Interval
+
+        if self.cron is not None:
+            return Cron(self.cron, timezone=self.timezone)
+        return Interval(self.interval or DEFAULT_INTERVAL, timezone=self.timezone)
 
 
 class FetchConfig(_Strict):
@@ -127,7 +148,7 @@ class Config(_Strict):
     sources: tuple[SourceConfig, ...] = ()
     targets: tuple[TargetConfig, ...] = ()
     apprise_config: Path | None = None
-    schedule: ScheduleConfig = ScheduleConfig(interval=timedelta(minutes=15))
+    schedule: ScheduleConfig = ScheduleConfig()
     fetch: FetchConfig = FetchConfig()
     health: HealthConfig = HealthConfig()
     novelty: NoveltyConfig = NoveltyConfig()
@@ -135,7 +156,7 @@ class Config(_Strict):
     retention: Duration = timedelta(days=90)
 
     _durations = field_validator("retention", mode="before")(parse_duration)
-    _tz = field_validator("timezone")(ScheduleConfig._tz.__func__)  # type: ignore[attr-defined]
+    _tz = field_validator("timezone")(lambda value: check_timezone(value))
 
     @property
     def store_url(self) -> str:

@@ -13,28 +13,24 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from vigie.cli.common import default_config_path, load_or_exit
+from vigie.cli.common import ConfigOption, config_path, load_or_exit
 from vigie.config import Config
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
 
-ConfigOption = typer.Option(
-    default_config_path(), "--config", "-c", help="The configuration file (env VIGIE_CONFIG)."
-)
-
-
-CommandConfig = typer.Option(None, "--config", "-c", help="The configuration file (overrides the one given before the command).")
-
-
 def _config(ctx: typer.Context, override: Optional[Path]) -> Config:
-    return load_or_exit(override or (ctx.obj or {}).get("config") or default_config_path())
+    # Given after the sub-command, or before it (vigie alerts --config X list).
+    return load_or_exit(config_path(override or (ctx.obj or {}).get("config")))
 
 
-def _engine(config: Config):  # type: ignore[no-untyped-def]
+def _engine(config: Config) -> Engine:
     from vigie.errors import StoreError
     from vigie.store.db import connect
 
@@ -50,7 +46,7 @@ def _when(value: datetime | None) -> str:
 
 
 @app.callback()
-def main(ctx: typer.Context, config: Path = ConfigOption) -> None:
+def main(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
     """What was sent, pending or failed, and why (plain `vigie alerts` lists the latest)."""
     ctx.obj = {"config": config}
     if ctx.invoked_subcommand is None:
@@ -63,7 +59,7 @@ def list_(
     status: Optional[str] = typer.Option(None, "--status", "-s", help="Only alerts whose deliveries are: sent, pending or failed."),
     limit: int = typer.Option(30, "--limit", "-n", help="How many alerts, newest first."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per alert."),
-    config: Optional[Path] = CommandConfig,
+    config: Optional[Path] = ConfigOption,
 ) -> None:
     """The latest alerts with the state of each target's delivery."""
     from vigie.delivery.outbox import list_alerts
@@ -105,7 +101,7 @@ def show(
     ctx: typer.Context,
     alert_id: int = typer.Argument(..., help="The alert number (see `vigie alerts list`)."),
     as_json: bool = typer.Option(False, "--json", help="The alert and its deliveries as JSON."),
-    config: Optional[Path] = CommandConfig,
+    config: Optional[Path] = ConfigOption,
 ) -> None:
     """One alert: why it fired, what it says, and each target's delivery with its last error."""
     from vigie.delivery.outbox import get_alert
@@ -148,7 +144,7 @@ def show(
 def retry(
     ctx: typer.Context,
     alert_id: Optional[int] = typer.Argument(None, help="Only this alert's failed deliveries (default: all failed)."),
-    config: Optional[Path] = CommandConfig,
+    config: Optional[Path] = ConfigOption,
 ) -> None:
     """Put failed deliveries back to pending; the next run (or `vigie alerts send`) sends them."""
     from vigie.delivery.outbox import retry_failed
@@ -161,7 +157,7 @@ def retry(
 
 
 @app.command()
-def send(ctx: typer.Context, config: Optional[Path] = CommandConfig) -> None:
+def send(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
     """Deliver every due delivery now (immediate alerts, closed digests, retries), without fetching."""
     from vigie.delivery.send import deliver_pending
 

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from vigie.config import DEFAULT_CONFIG, Config, load_config
 from vigie.errors import ConfigError
+
+
+# The one --config option of every command (given before or after a sub-command name).
+ConfigOption: Any = typer.Option(
+    None, "--config", "-c", help="The configuration file (default: $VIGIE_CONFIG, else ./vigie.yaml).", show_default=False
+)
+
+
+def config_path(given: Path | None) -> Path:
+    """The configuration file a command uses: ``--config``, else ``default_config_path()``."""
+    return given if given is not None else default_config_path()
 
 
 def default_config_path() -> Path:

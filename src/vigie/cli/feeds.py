@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from vigie.cli.common import ConfigOption
 from vigie.models import Fetched, Parsed, Source
 
 app = typer.Typer(help="Check feeds: fetch and parse without storing or alerting.", no_args_is_help=True)
@@ -27,54 +29,77 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def feed_report(fetched: Fetched, parsed: Parsed) -> dict[str, object]:
-    """What ``feeds check`` says about one feed, as plain data (the JSON line)."""
+@dataclass(frozen=True)
+class FeedReport:
+    """What ``feeds check`` says about one feed; ``as_json`` is its JSON line."""
+
+    source: str
+    location: str
+    kind: str
+    status: str  # ok | not_modified | error
+    http_status: int | None
+    title: str | None
+    entries: int
+    first_date: datetime | None
+    last_date: datetime | None
+    undated: int
+    warnings: tuple[str, ...]
+    error: str | None
+    elapsed: float
+
+    def as_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data.update(first_date=_iso(self.first_date), last_date=_iso(self.last_date), warnings=list(self.warnings),
+                    elapsed=round(self.elapsed, 4))
+        return data
+
+    def as_text(self) -> str:
+        dates = ""
+        if self.first_date and self.last_date:
+            first, last = self.first_date.date().isoformat(), self.last_date.date().isoformat()
+            dates = first if first == last else f"{first}..{last}"
+        if self.undated:
+            dates = (dates + " " if dates else "") + f"({self.undated} undated)"
+        lines = [f"{self.status:<12} {self.entries:>4} entries  {dates:<24} {self.elapsed:6.2f}s  {self.location}"]
+        if self.error:
+            lines.append(f"    error: {self.error}")
+        lines += [f"    warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def feed_report(fetched: Fetched, parsed: Parsed) -> FeedReport:
+    """What ``feeds check`` says about one fetched and parsed feed."""
     dates = [e.published or e.updated for e in parsed.entries]
     known = [d for d in dates if d is not None]
-    status = "error" if parsed.error else fetched.status
-    return {
-        "source": fetched.source.id,
-        "location": fetched.new_location or fetched.source.id,  # the id: the location may hold a secret
-        "kind": fetched.source.kind.value,
-        "status": status,
-        "http_status": fetched.http_status,
-        "title": parsed.feed_title,
-        "entries": len(parsed.entries),
-        "first_date": _iso(min(known)) if known else None,
-        "last_date": _iso(max(known)) if known else None,
-        "undated": len(dates) - len(known),
-        "warnings": list(parsed.warnings),
-        "error": parsed.error,
-        "elapsed": round(fetched.elapsed, 4),
-    }
-
-
-def _line(report: dict[str, object]) -> str:
-    status = str(report["status"])
-    dates = ""
-    if report["first_date"]:
-        first, last = str(report["first_date"])[:10], str(report["last_date"])[:10]
-        dates = first if first == last else f"{first}..{last}"
-    if report["undated"]:
-        dates = (dates + " " if dates else "") + f"({report['undated']} undated)"
-    head = f"{status:<12} {report['entries']:>4} entries  {dates:<24} {float(report['elapsed']):6.2f}s  {report['location']}"  # type: ignore[arg-type]
-    lines = [head]
-    if report["error"]:
-        lines.append(f"    error: {report['error']}")
-    for w in report["warnings"]:  # type: ignore[union-attr]
-        lines.append(f"    warning: {w}")
-    return "\n".join(lines)
+    return FeedReport(
+        source=fetched.source.id,
+        location=fetched.new_location or fetched.source.id,  # the id: the location may hold a secret
+        kind=fetched.source.kind.value,
+        status="error" if parsed.error else fetched.status,
+        http_status=fetched.http_status,
+        title=parsed.feed_title,
+        entries=len(parsed.entries),
+        first_date=min(known) if known else None,
+        last_date=max(known) if known else None,
+        undated=len(dates) - len(known),
+        warnings=tuple(parsed.warnings),
+        error=parsed.error,
+        elapsed=fetched.elapsed,
+    )
 
 
 @app.command("check")
 def check(
     targets: Optional[list[str]] = typer.Argument(None, help="Feed URLs, feed files, or directories of feed files."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="vigie.yaml whose sources to check (default: ./vigie.yaml when no target is named)."),
+    config: Optional[Path] = ConfigOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON object per feed per line."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Total timeout per feed, seconds (default: the config's)."),
 ) -> None:
-    """Fetch and parse feeds; print status, entries, dates, warnings and timing of each. Nothing is stored."""
-    from vigie.cli.common import default_config_path, load_or_exit
+    """Fetch and parse feeds; print status, entries, dates, warnings and timing of each. Nothing is stored.
+
+    The configuration's sources are checked when no target is named, or when --config is given.
+    """
+    from vigie.cli.common import config_path, load_or_exit
     from vigie.config import FetchConfig
     from vigie.ingest.fetch import fetch_sources
     from vigie.ingest.parse import parse_fetched
@@ -83,7 +108,7 @@ def check(
     settings = FetchConfig()
     sources: list[Source] = []
     if config is not None or not targets:
-        cfg = load_or_exit(config or default_config_path())
+        cfg = load_or_exit(config_path(config))
         settings = cfg.fetch
         sources.extend(cfg.source_objects())
     sources.extend(sources_from_paths(targets or []))
@@ -99,10 +124,10 @@ def check(
     for f in fetched:
         report = feed_report(f, parse_fetched(f))
         totals["feeds"] += 1
-        totals[str(report["status"])] += 1
-        totals["entries"] += int(report["entries"])  # type: ignore[call-overload]
-        totals["warnings"] += len(report["warnings"])  # type: ignore[arg-type]
-        typer.echo(json.dumps(report, ensure_ascii=False) if as_json else _line(report))
+        totals[report.status] += 1
+        totals["entries"] += report.entries
+        totals["warnings"] += len(report.warnings)
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False) if as_json else report.as_text())
     seconds = time.perf_counter() - started
     summary = (f"{totals['feeds']} feeds: {totals['ok']} ok, {totals['not_modified']} not modified, "
                f"{totals['error']} errors; {totals['entries']} entries, {totals['warnings']} warnings; {seconds:.2f} s")

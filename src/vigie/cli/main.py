@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -17,7 +18,7 @@ from vigie.runtime import prefect_env
 from vigie.cli.alerts import app as alerts_app
 from vigie.cli.feeds import app as feeds_app
 from vigie.cli.rules import app as rules_app
-from vigie.cli.common import default_config_path, load_or_exit
+from vigie.cli.common import ConfigOption, config_path, load_or_exit
 from vigie.config import Config
 from vigie.errors import ConfigError, StoreError
 
@@ -32,15 +33,6 @@ app.add_typer(rules_app, name="rules", help="Check rule files and preview what t
 app.add_typer(feeds_app, name="feeds", help="Fetch and parse feeds without storing or alerting.")
 app.add_typer(alerts_app, name="alerts", help="What was sent, pending or failed, and why.")
 
-ConfigOption = typer.Option(
-    default_config_path(),
-    "--config",
-    "-c",
-    help="The configuration file (env VIGIE_CONFIG).",
-    show_default=True,
-)
-
-
 def _prepare_prefect(config: Config, verbose: bool) -> None:
     prefect_env.apply(config.data_dir)
     if not verbose:
@@ -49,10 +41,11 @@ def _prepare_prefect(config: Config, verbose: bool) -> None:
 
 @app.command()
 def run(
-    config: Path = ConfigOption,
+    config: Optional[Path] = ConfigOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
 ) -> None:
     """Run one monitoring cycle as a Prefect flow run, then print a summary and the alerts."""
+    config = config_path(config)
     cfg = load_or_exit(config)
     _prepare_prefect(cfg, verbose)
     from flows.monitor import monitor  # imported late: Prefect start-up is slow
@@ -69,13 +62,14 @@ def run(
 
 @app.command()
 def serve(
-    config: Path = ConfigOption,
+    config: Optional[Path] = ConfigOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
 ) -> None:
     """Run the monitoring cycle on the configured schedule (Prefect ``flow.serve``) until stopped.
 
     Stopping does not pause the schedule: a restart picks it up where it was.
     """
+    config = config_path(config)
     cfg = load_or_exit(config)
     _prepare_prefect(cfg, verbose)
     if os.environ.get("PREFECT_API_URL"):
@@ -94,17 +88,14 @@ def serve(
 
 
 def _serve_forever(cfg: Config, config: Path) -> None:
-    from prefect.schedules import Cron, Interval
-
     from flows.monitor import monitor
 
     sched = cfg.schedule
-    schedule = Cron(sched.cron, timezone=sched.timezone) if sched.cron else Interval(sched.interval, timezone=sched.timezone)
     typer.echo(f"vigie: serving {cfg.path} every {sched.cron or sched.interval} ({sched.timezone}); Ctrl-C to stop")
     try:
         monitor.serve(
             name="vigie",
-            schedules=[schedule],
+            schedules=[sched.trigger()],
             parameters={"config_path": str(config.resolve())},
             pause_on_shutdown=False,  # a restart must not leave the schedule paused
             limit=1,  # a slow cycle delays the next one instead of piling runs up
@@ -115,8 +106,9 @@ def _serve_forever(cfg: Config, config: Path) -> None:
 
 
 @app.command("config")
-def show_config(config: Path = ConfigOption) -> None:
+def show_config(config: Optional[Path] = ConfigOption) -> None:
     """Validate the configuration file and print it, secrets hidden."""
+    config = config_path(config)
     cfg = load_or_exit(config)
     from vigie.store.db import engine_url_for_display
 

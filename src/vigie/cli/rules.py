@@ -13,17 +13,18 @@ from typing import List, Optional
 
 import typer
 
+from vigie.cli.common import ConfigOption
+
 app = typer.Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
 
 DEFAULT_RULES = [Path("rules")]
-ConfigOption = typer.Option(None, "--config", "-c", help="Take the rule paths from this vigie.yaml (default: VIGIE_CONFIG or ./vigie.yaml when it exists, else rules/).")
 
 
 def default_rule_paths(config: Optional[Path]) -> list[Path]:
-    """The rule paths of the configuration when there is one, else ./rules."""
-    from vigie.cli.common import default_config_path, load_or_exit
+    """The rule paths of the configuration (``--config``, else the default one when it exists), else ./rules."""
+    from vigie.cli.common import config_path, load_or_exit
 
-    path = config or default_config_path()
+    path = config_path(config)
     if config is None and not path.is_file():
         return DEFAULT_RULES
     return list(load_or_exit(path).rules)

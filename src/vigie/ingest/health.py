@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, RowMapping, select
 
 from vigie.common.times import backoff, utc
 from vigie.config import HealthConfig
 from vigie.models import Fetched, Parsed, Source
 from vigie.store.schema import feeds
+from vigie.store.sql import upsert
 
 
 @dataclass(frozen=True)
@@ -66,18 +66,17 @@ class HealthEvent:
     notify: tuple[str, ...] = ()  # apprise tags of the operations targets
 
 
-def _state_of(row: Mapping[str, object]) -> FeedState:
+def _state_of(row: RowMapping) -> FeedState:
     return FeedState(
-        source_id=str(row["source_id"]), location=row["location"], etag=row["etag"],  # type: ignore[arg-type]
-        last_modified=row["last_modified"], consecutive_failures=int(row["consecutive_failures"] or 0),  # type: ignore[arg-type]
-        next_attempt_at=utc(row["next_attempt_at"]), last_fetch_at=utc(row["last_fetch_at"]),  # type: ignore[arg-type]
-        last_success_at=utc(row["last_success_at"]), last_error=row["last_error"],  # type: ignore[arg-type]
-        last_error_at=utc(row["last_error_at"]), reported_down=bool(row["reported_down"]),  # type: ignore[arg-type]
-        entries_seen=int(row["entries_seen"] or 0),  # type: ignore[arg-type]
+        source_id=row["source_id"], location=row["location"], etag=row["etag"], last_modified=row["last_modified"],
+        consecutive_failures=int(row["consecutive_failures"] or 0), next_attempt_at=utc(row["next_attempt_at"]),
+        last_fetch_at=utc(row["last_fetch_at"]), last_success_at=utc(row["last_success_at"]),
+        last_error=row["last_error"], last_error_at=utc(row["last_error_at"]), reported_down=bool(row["reported_down"]),
+        entries_seen=int(row["entries_seen"] or 0),
     )
 
 
-def _load(conn, ids: Sequence[str]) -> dict[str, FeedState]:  # type: ignore[no-untyped-def]
+def _load(conn: Connection, ids: Sequence[str]) -> dict[str, FeedState]:
     out: dict[str, FeedState] = {}
     ids = list(dict.fromkeys(ids))
     for i in range(0, len(ids), 500):  # stay far below any driver's bound-parameter limit
@@ -97,6 +96,21 @@ def all_states(engine: Engine) -> list[FeedState]:
     """Every stored feed state, by source id (for ``vigie feeds`` reports)."""
     with engine.connect() as conn:
         return [_state_of(r) for r in conn.execute(select(feeds).order_by(feeds.c.source_id)).mappings()]
+
+
+@dataclass(frozen=True)
+class DueSources:
+    """The configured sources, those due for a fetch now, and what the store knows of each."""
+
+    sources: tuple[Source, ...]
+    due: tuple[Source, ...]
+    states: Mapping[str, FeedState]
+
+
+def select_due(engine: Engine, sources: Sequence[Source], now: datetime) -> DueSources:
+    """Which of ``sources`` to fetch at ``now`` (see ``due``), with their stored states."""
+    states = load_states(engine, sources)
+    return DueSources(tuple(sources), tuple(due(sources, states, now)), states)
 
 
 def due(sources: Sequence[Source], states: Mapping[str, FeedState], now: datetime) -> list[Source]:
@@ -120,20 +134,11 @@ def backoff_delay(failures: int, settings: HealthConfig, retry_after: float | No
     return timedelta(seconds=delay)
 
 
-def _upsert(engine: Engine):  # type: ignore[no-untyped-def]
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert
-    if engine.dialect.name == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"feed health needs SQLite or PostgreSQL, not {engine.dialect.name}")
-
-
 def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed], settings: HealthConfig,
            now: datetime) -> list[HealthEvent]:
     """Store the outcome of one poll (one transaction) and return the threshold/recovery events."""
     now = utc(now) or datetime.now(timezone.utc)
     parsed_by_id = {p.source.id: p for p in parsed}
-    insert = _upsert(engine)
     events: list[HealthEvent] = []
     with engine.begin() as conn:
         old_states = _load(conn, [f.source.id for f in fetched])
@@ -174,7 +179,7 @@ def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed],
                         consecutive_failures=failures, last_error=error,
                         message=f"feed {src.name or src.id} failed {failures} times in a row: {error}",
                     ))
-            stmt = insert(feeds).values(**{"reported_down": False, "consecutive_failures": 0, "entries_seen": 0,
+            stmt = upsert(conn, feeds).values(**{"reported_down": False, "consecutive_failures": 0, "entries_seen": 0,
                                            **values})
             update = {k: stmt.excluded[k] for k in values if k != "source_id"}
             conn.execute(stmt.on_conflict_do_update(index_elements=[feeds.c.source_id], set_=update))

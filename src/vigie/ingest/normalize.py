@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from vigie.models import Article, Entry, Parsed
+from vigie.ingest.language import detect_language
 from vigie.ingest.textclean import clean, first_sentence, html_to_text
 from vigie.ingest.urls import canonical_url
 
@@ -30,14 +31,6 @@ FUTURE_SLACK = timedelta(days=1)  # a date further ahead than this is a feed's m
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _language_detector() -> Callable[[str, str | None], str]:
-    try:
-        from vigie.ingest.language import detect_language  # built by the language engineer
-    except ImportError:
-        return lambda _text, hint=None: hint or "und"
-    return detect_language
 
 
 def normalize_hint(language: str | None) -> str | None:
@@ -64,7 +57,7 @@ def article_id(source_id: str, guid: str | None, url: str | None, title: str, te
 
 def normalize_entry(entry: Entry, now: datetime, detect: Callable[[str, str | None], str] | None = None) -> Article:
     """One clean article from one raw entry."""
-    detect = detect or _language_detector()
+    detect = detect or detect_language
     summary = clean(entry.summary, entry.content_type)
     body = clean(entry.content, entry.content_type)
     if body and body == summary:
@@ -100,7 +93,7 @@ def normalize_entry(entry: Entry, now: datetime, detect: Callable[[str, str | No
 
 def normalize(parsed: Parsed, now: datetime) -> list[Article]:
     """Clean articles of one parsed source, first occurrence of each identity only."""
-    detect = _language_detector()
+    detect = detect_language
     seen: set[str] = set()
     out: list[Article] = []
     for entry in parsed.entries:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from vigie.ingest.fetch import ARTICLE_SUFFIXES  # suffix -> content type of article files
+from vigie.ingest.local import ARTICLE_SUFFIXES  # suffix -> content type of article files
 from vigie.models import Source, SourceKind
 
 

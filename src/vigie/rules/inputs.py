@@ -84,7 +84,7 @@ def _through_the_stages(targets: list[str], now: datetime) -> Iterator[Article |
 
 def read_inputs(inputs: list[str]) -> Iterator[Article | InputError]:
     """Articles of every INPUT, in order; an unreadable INPUT yields an InputError and the rest go on."""
-    from vigie.ingest.fetch import ARTICLE_SUFFIXES
+    from vigie.ingest.local import ARTICLE_SUFFIXES
 
     now = datetime.now(timezone.utc)
     for item in inputs:
@@ -110,10 +110,10 @@ def read_inputs(inputs: list[str]) -> Iterator[Article | InputError]:
 
 def _article_file(path: Path, now: datetime) -> Iterator[Article | InputError]:
     """One article file, read as the folder source that would hold it reads it."""
-    from vigie.ingest.fetch import ARTICLE_SUFFIXES
+    from vigie.ingest.local import ARTICLE_SUFFIXES
     from vigie.models import Document
     from vigie.ingest.normalize import normalize_entry
-    from vigie.ingest.parse import parse_article_file
+    from vigie.ingest.article_file import parse_article_file
 
     doc = Document(location=str(path), body=path.read_bytes(), content_type=ARTICLE_SUFFIXES[path.suffix.lower()],
                    modified=datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc))

@@ -8,12 +8,16 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
+def upsert(conn: Connection, table: Table) -> Any:
+    """An INSERT of ``table`` that can take ``.on_conflict_do_update``/``_nothing``, in the connection's dialect."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def insert_ignore(conn: Connection, table: Table, values: Mapping[str, object] | None = None) -> Any:
     """An INSERT that does nothing on a unique conflict, for SQLite and PostgreSQL alike.
 
     Without ``values`` the statement is for executemany: ``conn.execute(stmt, rows)``."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
+    stmt = upsert(conn, table)
     return (stmt.values(values) if values is not None else stmt).on_conflict_do_nothing()
 
 

@@ -1,0 +1,115 @@
+"""RSS 0.9x, RSS 1.0 (RDF), RSS 2.0, Atom and CDF documents, read by feedparser.
+
+feedparser reads the bytes with the response headers, so a declared charset counts. Not
+well-formed but readable XML still gives its entries, with the parser's complaint as a
+warning. Its strict parser refuses external entities, and expat (2.4+) stops
+entity-expansion bombs; the loose fallback leaves entities unexpanded.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import feedparser
+
+from vigie.errors import ParseError
+from vigie.ingest import loose_dates
+from vigie.ingest.textclean import fold_whitespace, html_to_text
+from vigie.models import Document, Entry
+
+loose_dates.register()
+
+
+@dataclass(frozen=True)
+class FeedDocument:
+    """What one feed document gave: its entries, the parser's warnings, the feed's title."""
+
+    entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = ()
+    title: str | None = None
+
+
+def utc_from_struct(value: Any) -> datetime | None:
+    """feedparser's ``*_parsed`` values are UTC struct_times."""
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+    except (OverflowError, ValueError, TypeError, OSError):
+        return None
+
+
+def _pick_content(e: Mapping[str, Any]) -> tuple[str, str]:
+    """(value, type) of the full content: the HTML one when the entry has several."""
+    contents = e.get("content") or []
+    if not contents:
+        return "", "text/html"
+    best = next((c for c in contents if "html" in (c.get("type") or "")), contents[0])
+    return best.get("value") or "", best.get("type") or "text/html"
+
+
+def _authors(e: Mapping[str, Any]) -> tuple[str, ...]:
+    names = [a.get("name") or a.get("email") or "" for a in e.get("authors") or [] if isinstance(a, Mapping)]
+    if not any(names) and e.get("author"):
+        names = [e["author"]]
+    return tuple(dict.fromkeys(fold_whitespace(html_to_text(n), single_line=True) for n in names if n))
+
+
+def _tags(e: Mapping[str, Any]) -> tuple[str, ...]:
+    terms = [t.get("term") or t.get("label") or "" for t in e.get("tags") or [] if isinstance(t, Mapping)]
+    return tuple(dict.fromkeys(fold_whitespace(html_to_text(t), single_line=True) for t in terms if t and t.strip()))
+
+
+def _warning(location: str, exc: object) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{location}: {exc.__class__.__name__}: {text}".rstrip(": ")
+
+
+def parse_xml_feed(doc: Document, source_id: str, language: str | None = None) -> FeedDocument:
+    """Entries of an RSS, Atom or RDF document (feedparser); ParseError when it is not a feed."""
+    headers = {k.lower(): v for k, v in doc.headers.items()}
+    if doc.content_type and "content-type" not in headers:
+        headers["content-type"] = doc.content_type
+    d = feedparser.parse(doc.body, response_headers=headers)
+    warnings = [_warning(doc.location, d.get("bozo_exception"))] if d.get("bozo") else []
+    feed = d.get("feed") or {}
+    # Nothing recognised at all (an HTML page, an empty body, JSON sent as XML): an error for
+    # this feed. A recognised feed with no items is fine: "no entries" is a value.
+    if not d.entries and not d.get("version") and (d.get("bozo") or not feed):
+        why = f" ({warnings[0].split(': ', 1)[1]})" if warnings else ""
+        raise ParseError(doc.location, f"not a feed: no RSS, Atom, RDF or JSON Feed entries found{why}")
+    declared = language or feed.get("language") or None
+    feed_base = headers.get("content-location") or doc.location
+    entries = []
+    for e in d.entries:
+        title_detail = e.get("title_detail") or {}
+        summary_detail = e.get("summary_detail") or {}
+        content, content_type = _pick_content(e)
+        if not content and isinstance(e.get("full-text"), str):
+            content = e["full-text"]  # ukr.net feeds carry the whole article in a non-standard <full-text>
+        summary = e.get("summary") or ""
+        if content and summary and content.strip() == summary.strip():
+            content = ""  # feedparser copies one into the other: keep the summary and the full content apart
+        entries.append(Entry(
+            source_id=source_id,
+            guid=(e.get("id") or "").strip() or None,
+            link=(e.get("link") or "").strip() or None,
+            title=e.get("title") or "",
+            summary=summary,
+            content=content,
+            published=utc_from_struct(e.get("published_parsed")),
+            # dict.get: feedparser's own get() falls back from "updated" to "published", and an
+            # RSS item with only a pubDate has not been updated.
+            updated=utc_from_struct(dict.get(e, "updated_parsed")),
+            authors=_authors(e),
+            tags=_tags(e),
+            language=language or title_detail.get("language") or summary_detail.get("language") or declared,
+            base_url=summary_detail.get("base") or title_detail.get("base") or feed_base,
+            content_type=summary_detail.get("type") or content_type or "text/html",
+        ))
+    title = feed.get("title")
+    return FeedDocument(tuple(entries), tuple(warnings), html_to_text(title, single_line=True) if title else None)
