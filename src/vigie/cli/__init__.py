@@ -1,0 +1,11 @@
+"""The ``vigie`` command line, one module per command group.
+
+    main     the typer app: run, serve, config, and the groups below
+    common   what every command shares: the one ``--config`` option, loading the configuration
+    rules    vigie rules check | test | schema
+    feeds    vigie feeds check
+    alerts   vigie alerts list | show | retry | send
+
+Heavy imports (spaCy, Prefect) happen inside the commands so that ``vigie --help`` answers
+at once. May import every package; nothing imports it but ``vigie.__main__``.
+"""

@@ -1,0 +1,9 @@
+"""How vigie runs: on top of the stages, beside the command line and ``flows/``.
+
+    prefect_env   telemetry off and Prefect's state under ``data_dir``, before Prefect is imported
+    local_server  a local Prefect server for ``vigie serve`` (the ephemeral mode has no scheduler)
+    summary       ``RunSummary`` and ``StageClock``: what one run did, as data
+    summarize     a run's stage outputs turned into its summary, and printed for people
+
+May import every stage; no stage imports it.
+"""
