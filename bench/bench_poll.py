@@ -16,7 +16,7 @@ and prints, per row: seconds (wall clock; CPU seconds of this process, which a s
 does not inflate; fetch / parse / normalize), requests per second, bytes of
 body moved (as the server counted them) and entries. One local host stands for many
 publishers here, so the per-host bound is raised to the overall bound (--connections).
-Targets (issue 4): 1,000 unchanged feeds in under 5 s; 1,000 changed feeds of 50 entries
+Targets: 1,000 unchanged feeds in under 5 s; 1,000 changed feeds of 50 entries
 in under 60 s including parsing.
 """
 

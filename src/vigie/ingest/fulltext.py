@@ -30,13 +30,13 @@ def fetch_full_text(articles: Sequence[Article], sources: Sequence[Source], sett
     a page that fails or has no prose leaves the article as it was. Identity never changes.
     """
     wanted = {s.id for s in sources if s.full_text}
-    todo = [i for i, a in enumerate(articles)
+    todo = [(i, a.url) for i, a in enumerate(articles)
             if a.source_id in wanted and a.url and is_remote(a.url) and a.id not in skip]
     if not todo:
         return list(articles)
-    pages = run_sync(_fetch_pages([articles[i].url for i in todo], settings))  # type: ignore[misc]
+    pages = run_sync(_fetch_pages([url for _, url in todo], settings))
     out = list(articles)
-    for i, page in zip(todo, pages):
+    for (i, _url), page in zip(todo, pages):
         if page is None:
             continue
         text = extract_main_text(page)

@@ -2,9 +2,9 @@
 
 Dispatch, by document:
 
-- a folder source's file (``.txt``, ``.md``, ``.html``) is one article (see ``parse_article_file``);
-- JSON (by content type or first byte) is read as JSON Feed 1.0/1.1, which feedparser 6 does not read;
-- everything else goes to feedparser with the response headers, so a declared charset counts:
+- a folder source's file (``.txt``, ``.md``, ``.html``) is one article (``article_file``);
+- JSON (by content type or first byte) is read as JSON Feed 1.0/1.1 (``feed_json``);
+- everything else goes to feedparser (``feed_xml``) with the response headers, so a declared charset counts:
   RSS 0.9x/1.0 (RDF)/2.0, Atom 0.3/1.0, CDF. Not well-formed but readable XML still gives its
   entries, with the parser's complaint as a warning.
 
