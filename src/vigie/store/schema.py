@@ -1,4 +1,8 @@
-"""Tables of the store (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+"""Tables of the store (SQLAlchemy Core), shared by SQLite and PostgreSQL: the head schema.
+
+The queries use these; ``vigie.store.migrations`` builds them, step by step, in every
+store. A change here goes with a new migration that makes it (tests/test_migrations.py
+checks that a migrated store is exactly this).
 
 Constraints carry the guarantees, not timing: an article id is a primary key,
 an alert has a unique ``dedupe_key``, a delivery is unique per (alert, target),
@@ -27,6 +31,7 @@ metadata = MetaData()
 
 TS = DateTime(timezone=True)
 
+# The migration runner's ledger (vigie.store.migrations.runner creates it).
 schema_migrations = Table(
     "schema_migrations",
     metadata,
