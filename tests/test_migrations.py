@@ -105,6 +105,13 @@ def fill_at_first_migration(conn: Connection) -> None:
     conn.execute(insert(v1.deliveries).values(alert_id=alert_id, target="ops", status="sent", attempts=1, sent_at=T0))
 
 
+def article_id_indexes(engine: Engine) -> set[tuple[str, str]]:
+    """(table, index) for every index that starts with article_id without being a primary key."""
+    insp = inspect(engine)
+    return {(name, str(ix["name"])) for name in insp.get_table_names() for ix in insp.get_indexes(name)
+            if ix["column_names"][:1] == ["article_id"]}
+
+
 def rows(conn: Connection, table: Table, columns: list[str] | None = None) -> list[dict[str, Any]]:
     """Every row of ``table`` (only ``columns`` when given), in primary-key order."""
     chosen = [table.c[name] for name in columns] if columns is not None else list(table.c)
@@ -125,9 +132,12 @@ def test_a_store_at_the_first_migration_upgrades_to_head_with_its_rows(new_store
     with store.connect() as conn:
         before = {table.name: rows(conn, table) for table in v1.metadata.sorted_tables}
     assert all(before.values())
+    assert article_id_indexes(store) == set()
 
     assert apply_migrations(store) == ALL[1:]
 
+    assert article_id_indexes(store) == {("story_articles", "ix_story_articles_article_id"),
+                                         ("minhash_bands", "ix_minhash_bands_article_id")}
     assert shape(store) == head_shape(engines(new_store_url()))
     with store.connect() as conn:
         # Read back through the head tables, the ones the queries use, limited to the columns 0001 had.

@@ -84,6 +84,7 @@ minhash_bands = Table(
     metadata,
     Column("bucket", String(64), primary_key=True),  # "<band>:<hash of the band's rows>"
     Column("article_id", String(600), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_minhash_bands_article_id", "article_id"),  # retention, and the foreign-key check when an article goes
 )
 
 # The same article seen in several sources (syndication).
@@ -137,6 +138,7 @@ story_articles = Table(
     Column("article_id", String(600), primary_key=True),
     Column("added_at", TS, nullable=False),
     Column("development", Boolean, nullable=False, default=False),
+    Index("ix_story_articles_article_id", "article_id"),  # novelty's "which story holds this article", retention
 )
 
 alerts = Table(
