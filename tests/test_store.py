@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from support_store import T0, engine, store_url  # noqa: F401 - fixtures
 from vigie.store import schema as t
-from vigie.store.db import apply_migrations, connect, table_names
+from vigie.store.db import connect, table_names
+from vigie.store.migrations import MIGRATIONS, apply_migrations
 from vigie.store.retention import purge
 
 
@@ -18,7 +19,7 @@ def test_migrations_create_every_table_once(store_url: str) -> None:  # noqa: F8
         assert {"articles", "stories", "alerts", "deliveries", "minhash_bands", "feeds"} <= set(table_names(eng))
         assert apply_migrations(eng) == []  # already applied: nothing to do
         with eng.connect() as conn:
-            assert list(conn.execute(select(t.schema_migrations.c.name)).scalars()) == ["0001_initial"]
+            assert sorted(conn.execute(select(t.schema_migrations.c.name)).scalars()) == [m.name for m in MIGRATIONS]
     finally:
         eng.dispose()
 

@@ -1,29 +1,19 @@
-"""Engine creation and named, transactional migrations."""
+"""Engine creation: SQLite connection settings, and the schema brought up to date on connect."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from vigie.errors import StoreError
-from vigie.store import schema
+from vigie.store.migrations import apply_migrations
 
 
-def _initial(conn: Connection) -> None:
-    schema.metadata.create_all(conn)
-
-
-# Append only: a migration that ran somewhere is never edited, a new one is added.
-MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
-    ("0001_initial", _initial),
-]
-
-
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets a reader (vigie alerts) run beside a writing run; busy_timeout waits
     # for the other writer instead of failing at once.
@@ -79,23 +69,6 @@ def engine_url_for_display(url: str) -> str:
         return "?"
 
 
-def apply_migrations(engine: Engine) -> list[str]:
-    """Apply the migrations not yet recorded, each in its own transaction; return their names."""
-    applied: list[str] = []
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            # Two workers starting at once: one migrates, the other waits.
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7146)")
-        schema.schema_migrations.create(conn, checkfirst=True)
-        done = set(conn.execute(select(schema.schema_migrations.c.name)).scalars())
-        for name, step in MIGRATIONS:
-            if name in done:
-                continue
-            step(conn)
-            conn.execute(schema.schema_migrations.insert().values(name=name, applied_at=datetime.now(timezone.utc)))
-            applied.append(name)
-    return applied
-
-
 def table_names(engine: Engine) -> list[str]:
+    """The store's tables, sorted."""
     return sorted(inspect(engine).get_table_names())

@@ -1,4 +1,8 @@
-"""Tables of the store (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+"""Tables of the store (SQLAlchemy Core), shared by SQLite and PostgreSQL: the head schema.
+
+The queries use these; ``vigie.store.migrations`` builds them, step by step, in every
+store. A change here goes with a new migration that makes it (tests/test_migrations.py
+checks that a migrated store is exactly this).
 
 Constraints carry the guarantees, not timing: an article id is a primary key,
 an alert has a unique ``dedupe_key``, a delivery is unique per (alert, target),
@@ -27,6 +31,7 @@ metadata = MetaData()
 
 TS = DateTime(timezone=True)
 
+# The migration runner's ledger (vigie.store.migrations.runner creates it).
 schema_migrations = Table(
     "schema_migrations",
     metadata,
@@ -79,6 +84,7 @@ minhash_bands = Table(
     metadata,
     Column("bucket", String(64), primary_key=True),  # "<band>:<hash of the band's rows>"
     Column("article_id", String(600), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_minhash_bands_article_id", "article_id"),  # retention, and the foreign-key check when an article goes
 )
 
 # The same article seen in several sources (syndication).
@@ -132,6 +138,7 @@ story_articles = Table(
     Column("article_id", String(600), primary_key=True),
     Column("added_at", TS, nullable=False),
     Column("development", Boolean, nullable=False, default=False),
+    Index("ix_story_articles_article_id", "article_id"),  # novelty's "which story holds this article", retention
 )
 
 alerts = Table(
