@@ -13,13 +13,13 @@ from typing import Any, Sequence
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
-from vigie.errors import RuleError
+from vigie.errors import QuerySyntaxError, RuleError, YamlSyntaxError
 from vigie.models import RulePolicy
 from vigie.rules.expr import And, Atom, Expr, Near, Not, Or, Scope, atoms, positional
 from vigie.rules.folding import fold_words
 from vigie.rules.model import NODE_KEYS, Entity, Rule, RuleFile, Term
-from vigie.rules.query import QuerySyntaxError, parse_query
-from vigie.common.yamlsrc import YamlSyntaxError, load_yaml, locate, plain
+from vigie.rules.query import parse_query
+from vigie.common.yamlsrc import load_yaml, locate, plain
 
 RULE_SUFFIXES = (".yaml", ".yml")
 
@@ -326,6 +326,8 @@ class _Resolver:
 _PLACEHOLDER = Atom("text", "", ("?",), inflect=False)
 
 
+# Private control flow, not a fault: raised by _Resolver.query's reference resolver and caught by
+# _Resolver.query itself, so it never leaves this module and stays outside the VigieError tree.
 class _Reported(Exception):
     """An error already recorded; unwinds the query parser."""
 

@@ -24,20 +24,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from vigie.errors import QuerySyntaxError
 from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope, positional
 from vigie.rules.folding import fold_words
 
 FIELDS = ("title", "summary", "body")
 FILTERS = ("site", "source", "lang")
-
-
-class QuerySyntaxError(ValueError):
-    """A query string is wrong at ``offset`` (0-based character index)."""
-
-    def __init__(self, offset: int, message: str) -> None:
-        self.offset = offset
-        self.message = message
-        super().__init__(f"at character {offset + 1}: {message}")
 
 
 @dataclass(frozen=True)
