@@ -79,8 +79,7 @@ class QuerySyntaxError(VigieError):
     """A query string is wrong at ``offset`` (0-based character index)."""
 
     def __init__(self, offset: int, message: str) -> None:
-        self.offset = offset
-        self.message = message
+        self.offset, self.message = offset, message
         super().__init__(f"at character {offset + 1}: {message}")
 
 
