@@ -7,6 +7,7 @@ See README.md (rules reference) for the format and rules/schema.json for editors
 """
 
 from vigie.rules.compile import Matcher, compile_rules
+from vigie.rules.digest import DigestSpec, parse_digest
 from vigie.rules.loader import LoadedRule, RuleSet, load_rules, load_text
 
-__all__ = ["LoadedRule", "Matcher", "RuleSet", "compile_rules", "load_rules", "load_text"]
+__all__ = ["DigestSpec", "LoadedRule", "Matcher", "RuleSet", "compile_rules", "load_rules", "load_text", "parse_digest"]
