@@ -8,8 +8,7 @@ from pathlib import Path
 
 from vigie.errors import RuleError
 from vigie.models import Article, Match
-from vigie.rules import compile_rules, load_text
-from vigie.rules.compile import Matcher
+from vigie.rules import Matcher, compile_rules, load_text
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 REPO = Path(__file__).resolve().parents[1]

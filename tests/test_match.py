@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from support_rules import CORPUS, REPO, article, fired, matcher, one, query_matcher
-from vigie.rules.match import match_article, match_articles
-from vigie.rules import compile_rules, load_rules
+from vigie.rules import compile_rules, load_rules, match_article, match_articles
 
 
 # ---- query operators, one row per behaviour ---------------------------------------------------

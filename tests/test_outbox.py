@@ -1,14 +1,13 @@
-"""Outbox rules as tables: routing by tags, digest windows, backoff, claims on a real store."""
+"""Outbox rules as tables: routing by tags, backoff, claims on a real store."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from support_store import T0, config, engine, store_url  # noqa: F401 - fixtures
 from vigie.delivery import outbox
-from vigie.delivery.digest import parse_digest, window_end
 
 TARGETS = [("mail", "mailto://u:p@example.org", ("daily",)), ("slack", "slack://A/B/C", ("urgent", "daily")),
            ("ops", "json://127.0.0.1/", ("ops",)), ("all", "json://127.0.0.2/", ())]
@@ -39,32 +38,6 @@ def test_health_alerts_reach_someone_without_an_ops_target(tmp_path) -> None:
 
 def test_no_target_means_the_console(tmp_path) -> None:
     assert outbox.route(config(tmp_path)) == ["console"]
-
-
-PARIS = "Europe/Paris"
-
-
-@pytest.mark.parametrize(
-    ("spec", "created", "tz", "due"),
-    [
-        ("immediate", datetime(2022, 3, 1, 10, 0), "UTC", None),
-        ("hourly", datetime(2022, 3, 1, 10, 20), "UTC", datetime(2022, 3, 1, 11, 0)),
-        ("daily at 08:00", datetime(2022, 3, 1, 6, 59), PARIS, datetime(2022, 3, 1, 7, 0)),  # 07:59 Paris: today 08:00
-        ("daily at 08:00", datetime(2022, 3, 1, 7, 0), PARIS, datetime(2022, 3, 2, 7, 0)),  # 08:00 Paris: tomorrow
-        ("daily at 08:00", datetime(2022, 3, 26, 12, 0), PARIS, datetime(2022, 3, 27, 6, 0)),  # DST starts: 08:00 CEST
-        ("Daily  at 7:30", datetime(2022, 3, 1, 8, 0), "UTC", datetime(2022, 3, 2, 7, 30)),
-    ],
-)
-def test_digest_window_end(spec, created, tz, due) -> None:
-    utc = timezone.utc
-    expected = due.replace(tzinfo=utc) if due else None
-    assert window_end(spec, created.replace(tzinfo=utc), tz) == expected
-
-
-@pytest.mark.parametrize("spec", ["weekly", "daily at 25:00", "every hour"])
-def test_bad_digest_specs_say_what_is_accepted(spec) -> None:
-    with pytest.raises(ValueError, match="immediate|no such time"):
-        parse_digest(spec)
 
 
 @pytest.mark.parametrize(("attempts", "delay"), [(1, 1), (2, 2), (3, 4), (6, 32), (8, 120), (20, 120)])

@@ -9,7 +9,8 @@ import pytest
 
 from support_rules import CORPUS
 from vigie.models import Article
-from vigie.rules.inputs import InputError, read_inputs
+from vigie.errors import InputError
+from vigie.rules.inputs import read_inputs
 
 
 def test_folder_of_files_of_every_kind(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from vigie.rules.expr import And, Atom, Filter, Near, Not, Or, Scope
-from vigie.rules.query import QuerySyntaxError, parse_query
+from vigie.errors import QuerySyntaxError
+from vigie.rules.query import parse_query
 
 
 def w(text: str) -> Atom:

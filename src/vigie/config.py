@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from vigie.common.times import parse_duration
-from vigie.errors import ConfigError
+from vigie.errors import ConfigError, YamlSyntaxError
 from vigie.models import Source, SourceKind
-from vigie.common.yamlsrc import YamlSyntaxError, load_yaml, plain
+from vigie.common.yamlsrc import load_yaml, plain
 
 if TYPE_CHECKING:
     from prefect.schedules import Schedule

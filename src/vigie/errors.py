@@ -10,10 +10,24 @@ normal results, never exceptions.
     VigieError
     ├── ConfigError            vigie.yaml: unknown key, wrong value, missing ${ENV}
     ├── RuleError              a rule file: file:line:col: message
+    ├── YamlSyntaxError        a YAML file does not parse: file:line:col (the loaders
+    │                          report it as a ConfigError or a RuleError)
+    ├── QuerySyntaxError       a rule's query string is wrong at a character offset
+    │                          (the rule loader reports it as a RuleError)
+    ├── InputError             one INPUT of ``vigie rules test`` cannot be read
+    │                          (yielded in place of its articles, not raised)
     ├── SourceError            one source (feed, file, folder) failed
     │   ├── FetchError         transport: DNS, connect, timeout, HTTP status, size cap
     │   └── ParseError         the bytes yield no entries
-    └── StoreError             the database refused or is unreachable
+    ├── StoreError             the database refused or is unreachable
+    └── LocalServerError       the local Prefect server of ``vigie serve`` did not start
+
+Every class of the tree is defined here; the modules that raise them import them
+from here.
+
+Validators of the YAML models (vigie.yaml, rule files) raise ``ValueError``, as
+pydantic expects of them; the loaders turn what pydantic collects into one
+``ConfigError`` or into ``RuleError`` values.
 
 A notification target that fails is not an exception: delivery returns it as a
 value (``DeliveryReport``), with apprise's reason, and the alert stays pending.
@@ -53,6 +67,26 @@ class RuleError(VigieError):
         super().__init__(f"{path}:{line}:{col}: {message}")
 
 
+class YamlSyntaxError(VigieError):
+    """A YAML file does not parse, at ``path:line:col`` (1-based)."""
+
+    def __init__(self, path: str, line: int, col: int, message: str) -> None:
+        self.path, self.line, self.col, self.message = path, line, col, message
+        super().__init__(f"{path}:{line}:{col}: {message}")
+
+
+class QuerySyntaxError(VigieError):
+    """A query string is wrong at ``offset`` (0-based character index)."""
+
+    def __init__(self, offset: int, message: str) -> None:
+        self.offset, self.message = offset, message
+        super().__init__(f"at character {offset + 1}: {message}")
+
+
+class InputError(VigieError):
+    """One INPUT of ``vigie rules test`` cannot be read; names it."""
+
+
 class SourceError(VigieError):
     """One source failed; the others are not affected."""
 
@@ -77,3 +111,7 @@ class ParseError(SourceError):
 
 class StoreError(VigieError):
     """The store (SQLite or PostgreSQL) refused an operation or cannot be reached."""
+
+
+class LocalServerError(VigieError):
+    """The local Prefect server of ``vigie serve`` did not start or did not answer."""

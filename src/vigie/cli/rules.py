@@ -58,9 +58,9 @@ def test(
     all_articles: bool = typer.Option(False, "--all", help="Also list articles that matched nothing."),
 ) -> None:
     """Preview rules on articles: which rules matched, the score, and the spans that made them fire."""
-    from vigie.rules.match import match_article
-    from vigie.rules import compile_rules, load_rules
-    from vigie.rules.inputs import InputError, read_inputs
+    from vigie.rules import compile_rules, load_rules, match_article
+    from vigie.errors import InputError
+    from vigie.rules.inputs import read_inputs
 
     rule_set = load_rules(rules or default_rule_paths(config))
     for err in rule_set.errors:

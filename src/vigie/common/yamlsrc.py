@@ -16,6 +16,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from vigie.errors import YamlSyntaxError
+
 
 @dataclass(frozen=True)
 class YamlDocument:
@@ -25,12 +27,6 @@ class YamlDocument:
     def locate(self, loc: Sequence[str | int]) -> tuple[int, int]:
         """1-based (line, col) of the deepest node of ``loc`` that exists."""
         return locate(self.data, loc)
-
-
-class YamlSyntaxError(Exception):
-    def __init__(self, path: str, line: int, col: int, message: str) -> None:
-        self.path, self.line, self.col, self.message = path, line, col, message
-        super().__init__(f"{path}:{line}:{col}: {message}")
 
 
 def load_yaml(path: str | Path, text: str | None = None) -> YamlDocument:

@@ -1,10 +1,8 @@
 """Digest windows: when an alert recorded now is due for delivery.
 
-A rule's ``digest`` setting (``vigie.models.RulePolicy.digest``) is one of::
-
-    immediate            deliver on the next run
-    hourly               collect until the next full hour, then send one message
-    daily at HH:MM       collect until the next HH:MM in the configured time zone
+A rule's ``digest`` setting (``vigie.models.RulePolicy.digest``) follows the grammar of
+:mod:`vigie.rules.digest` (``immediate``, ``hourly``, ``daily at HH:MM``), checked when
+the rule file is loaded.
 
 The window end is computed when the alert is recorded and stored with it
 (``alerts.digest_due_at``), so every alert of one window carries the same due time
@@ -13,34 +11,10 @@ and the deliverer groups them by (rule, due time) into one message.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-_DAILY = re.compile(r"^daily(?:\s+at\s+(\d{1,2}):(\d{2}))?$")
-
-
-@dataclass(frozen=True)
-class DigestSpec:
-    kind: str  # "immediate" | "hourly" | "daily"
-    at: time | None = None  # for "daily"
-
-
-def parse_digest(spec: str) -> DigestSpec:
-    """Parse a digest setting; ValueError names the accepted forms."""
-    text = " ".join(str(spec).strip().lower().split())
-    if text in ("", "immediate", "now"):
-        return DigestSpec("immediate")
-    if text == "hourly":
-        return DigestSpec("hourly")
-    m = _DAILY.match(text)
-    if m:
-        hour, minute = (int(m.group(1)), int(m.group(2))) if m.group(1) else (8, 0)
-        if hour > 23 or minute > 59:
-            raise ValueError(f"digest {spec!r}: no such time of day")
-        return DigestSpec("daily", time(hour, minute))
-    raise ValueError(f"digest {spec!r}: expected 'immediate', 'hourly' or 'daily at HH:MM'")
+from vigie.rules import DigestSpec, parse_digest
 
 
 def window_end(spec: str | DigestSpec, created: datetime, tz: str = "UTC") -> datetime | None:

@@ -18,14 +18,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from vigie.config import FetchConfig
+from vigie.errors import InputError
 from vigie.models import Article, Entry
 from vigie.ingest.sources import files_under, sources_from_paths
 
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-
-
-class InputError(Exception):
-    """One INPUT cannot be read; names it."""
 
 
 def _date(value: Any) -> datetime | None:

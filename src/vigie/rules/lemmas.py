@@ -113,35 +113,37 @@ def lemma_data(lang: str) -> LemmaData | None:
 
 def lemmas_of(word: str, lang: str) -> set[str]:
     """Possible lemmas of one lower-case word (itself included), without part-of-speech context."""
+    return _one_step(word, lang, to_lemmas=True)
+
+
+def forms_of_lemma(lemma: str, lang: str) -> set[str]:
+    """Inflected forms of ``lemma`` (itself included): inverted exceptions/lookup, then reversed suffix rules."""
+    return _one_step(lemma, lang, to_lemmas=False)
+
+
+def _one_step(word: str, lang: str, *, to_lemmas: bool) -> set[str]:
+    """``word`` and its lemmas (``to_lemmas``) or its forms, by the tables then by the suffix rules.
+
+    A suffix rule (form_suffix, lemma_suffix) read forwards turns a form into a lemma, kept only when
+    the rule's part of speech knows that lemma; read backwards it turns a lemma the part of speech
+    knows into a form.
+    """
     word = word.lower()
     out = {word}
     data = lemma_data(lang)
     if data is None:
         return out
-    out |= data.to_lemmas.get(word, set())
+    out |= (data.to_lemmas if to_lemmas else data.to_forms).get(word, set())
     for rules, known in data.rules:
-        for form_suffix, lemma_suffix in rules:
-            if form_suffix and word.endswith(form_suffix):
-                cand = word[: len(word) - len(form_suffix)] + lemma_suffix
-                if cand in known:
-                    out.add(cand)
-    return out
-
-
-def forms_of_lemma(lemma: str, lang: str) -> set[str]:
-    """Inflected forms of ``lemma`` (itself included): inverted exceptions/lookup, then reversed suffix rules."""
-    lemma = lemma.lower()
-    out = {lemma}
-    data = lemma_data(lang)
-    if data is None:
-        return out
-    out |= data.to_forms.get(lemma, set())
-    for rules, known in data.rules:
-        if lemma not in known:
+        if not to_lemmas and word not in known:
             continue
         for form_suffix, lemma_suffix in rules:
-            if lemma.endswith(lemma_suffix):
-                out.add(lemma[: len(lemma) - len(lemma_suffix)] + form_suffix)
+            old, new = (form_suffix, lemma_suffix) if to_lemmas else (lemma_suffix, form_suffix)
+            if not word.endswith(old) or (to_lemmas and not old):
+                continue  # an empty form suffix would make every word a candidate lemma
+            candidate = word[: len(word) - len(old)] + new
+            if not to_lemmas or candidate in known:
+                out.add(candidate)
     return out
 
 

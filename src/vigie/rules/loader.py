@@ -13,13 +13,13 @@ from typing import Any, Sequence
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
-from vigie.errors import RuleError
+from vigie.errors import QuerySyntaxError, RuleError, YamlSyntaxError
 from vigie.models import RulePolicy
 from vigie.rules.expr import And, Atom, Expr, Near, Not, Or, Scope, atoms, positional
 from vigie.rules.folding import fold_words
 from vigie.rules.model import NODE_KEYS, Entity, Rule, RuleFile, Term
-from vigie.rules.query import QuerySyntaxError, parse_query
-from vigie.common.yamlsrc import YamlSyntaxError, load_yaml, locate, plain
+from vigie.rules.query import parse_query
+from vigie.common.yamlsrc import load_yaml, locate, plain
 
 RULE_SUFFIXES = (".yaml", ".yml")
 
@@ -183,7 +183,8 @@ def _message(err: Any, keys: list[Any], loc: tuple[Any, ...]) -> str:
 class _Resolver:
     """Turns the validated model into expressions, resolving entity/term ids; collects located errors."""
 
-    def __init__(self, path: str, data: CommentedMap, model: RuleFile, lines: list[str]) -> None:
+    def __init__(self, path: str, data: dict[Any, Any], model: RuleFile, lines: list[str]) -> None:
+        # ``data`` is the round-trip YAML mapping (a CommentedMap): it knows where each key sits.
         self.path, self.data, self.model, self.lines = path, data, model, lines
         self.errors: list[RuleError] = []
         self.entity_atoms = {k: _entity_atom(k, e) for k, e in model.entities.items()}
@@ -213,8 +214,8 @@ class _Resolver:
 
     def run(self) -> tuple[list[tuple[LoadedRule, tuple[int, int]]], list[RuleError]]:
         for kind, table in (("entities", self.model.entities), ("terms", self.model.terms)):
-            for key, item in table.items():
-                phrases = item.variants if isinstance(item, Entity) else item.words
+            for key, entry in table.items():
+                phrases = entry.variants if isinstance(entry, Entity) else entry.words
                 for i, p in enumerate(phrases):
                     if not fold_words(p.rstrip("*")):
                         self.err([kind, key, "variants" if kind == "entities" else "words", i], f"{p!r} has no letters or digits to match")
@@ -326,6 +327,8 @@ class _Resolver:
 _PLACEHOLDER = Atom("text", "", ("?",), inflect=False)
 
 
+# Private control flow, not a fault: raised by _Resolver.query's reference resolver and caught by
+# _Resolver.query itself, so it never leaves this module and stays outside the VigieError tree.
 class _Reported(Exception):
     """An error already recorded; unwinds the query parser."""
 

@@ -3,24 +3,316 @@
 Compile the rules once per run with :func:`vigie.rules.compile_rules`, then call
 :func:`match_article` per article or :func:`match_articles` on a batch. "No
 match" is an empty list, not an exception.
+
+How an article is matched, at a cost that grows with the article, not the rules:
+
+1. each field (title, summary, body) is tokenized and folded once
+   (:mod:`vigie.rules.folding`);
+2. the one phrase index of all rules (:mod:`vigie.rules.phrases`) finds every
+   phrase occurrence in it; a form tagged with languages counts only in
+   articles of those languages, an acronym only when written in capitals;
+3. only the rules "triggered" by an atom that was found are looked at, and
+   cheap necessary conditions (required atoms, "one of" clauses, the best
+   score a weighted rule could still reach), chosen by
+   :mod:`vigie.rules.compile`, are checked before the full evaluation of the
+   rule's compiled expression.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+import itertools
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any, Iterable
+from urllib.parse import urlsplit
 
-from vigie.models import Article, Match
-from vigie.rules.compile import Matcher
+from vigie.models import Article, Match, MatchField, RulePolicy, Span
+from vigie.rules.expr import Atom
+from vigie.rules.folding import raw_and_folded, token_spans
+from vigie.rules.loader import LoadedRule
+from vigie.rules.phrases import PhraseIndex
+
+ALL_FIELDS: tuple[MatchField, ...] = ("title", "summary", "body")
+
+# Compiled expressions are tuples (fast to walk): (tag, ...)
+#   ("a", atom_index)  ("and", items)  ("or", items)  ("not", item)
+#   ("near", items, distance, ordered)  ("scope", frozenset(fields), item)  ("f", kind, value)
+CExpr = tuple[Any, ...]
+Hit = tuple[MatchField, int, int]  # field, first token, last token
+# Per rule, the cheap necessary conditions: (required atoms, clauses, weight needs, threshold)
+Checks = tuple[frozenset[int], tuple[frozenset[int], ...], tuple[tuple[frozenset[int], float], ...], float]
 
 
-def match_article(matcher: Matcher, article: Article) -> list[Match]:
-    """Every rule of ``matcher`` that fires on ``article``, with the spans that made it fire."""
-    return matcher.match(article)
+@dataclass(frozen=True)
+class CompiledRule:
+    loaded: LoadedRule
+    expr: CExpr | None
+    weights: tuple[tuple[CExpr, float], ...]
+    threshold: float
+    fields: frozenset[str]
+    languages: frozenset[str]
+    sources: tuple[str, ...]
+    exclude_sources: tuple[str, ...]
+    # Cheap necessary conditions, checked before the full evaluation: each clause is a set of atoms
+    # at least one of which must be found; each weighted item counts only if its required atoms were.
+    required: frozenset[int] = frozenset()  # the one-atom clauses: atoms that must all be found
+    clauses: tuple[frozenset[int], ...] = ()  # the other clauses
+    weight_needs: tuple[tuple[frozenset[int], float], ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.loaded.id
+
+
+@dataclass
+class Matcher:
+    """All rules of a run, compiled once by :func:`vigie.rules.compile_rules`."""
+
+    atoms: list[Atom]
+    rules: list[CompiledRule]
+    index: PhraseIndex
+    triggers: dict[int, tuple[int, ...]]  # atom index -> rules to evaluate when it is found
+    always: tuple[int, ...]  # rules that can match without any atom (rare: NOT-only parts)
+    policies: dict[str, RulePolicy] = field(default_factory=dict)
+    checks: list[Checks] = field(default_factory=list)  # per rule, as plain tuples for the hot loop
+
+    def __post_init__(self) -> None:
+        self.checks = [(cr.required, cr.clauses, cr.weight_needs, cr.threshold) for cr in self.rules]
+
+    @property
+    def n_patterns(self) -> int:
+        return self.index.size
+
+    def match(self, article: Article) -> list[Match]:
+        return match_article(self, article)
+
+
+@dataclass
+class _Ctx:
+    article: Article
+    lang: str
+    hits: dict[int, list[Hit]]
+
+
+def _effective_language(article: Article) -> str:
+    """The article's language as normalize decided it; "und" (undetermined) lets every language's rules try."""
+    return (article.language or "und").lower().split("-")[0]
+
+
+def match_article(m: Matcher, article: Article) -> list[Match]:
+    """Every rule of ``m`` that fires on ``article``, with the spans that made it fire."""
+    if not m.index.size and not m.always:
+        return []
+    lang = _effective_language(article)
+    hits = _find_atoms(m.index, article, lang)
+    if not hits and not m.always:
+        return []
+    candidates: set[int] = set(m.always)
+    triggers = m.triggers
+    for idx in hits:
+        rs = triggers.get(idx)
+        if rs:
+            candidates.update(rs)
+    found_atoms = set(hits)
+    ctx = _Ctx(article, lang, hits)
+    tokens: dict[str, list[tuple[int, int]]] = {}  # field -> token offsets, computed when a span needs them
+    out: list[Match] = []
+    rules = m.rules
+    checks = m.checks
+    for ri in sorted(candidates):
+        required, clauses, weight_needs, threshold = checks[ri]
+        if not required <= found_atoms:
+            continue  # a word the rule cannot do without is absent
+        if clauses and not all(not c.isdisjoint(found_atoms) for c in clauses):
+            continue  # every alternative of a needed part is absent
+        if weight_needs and sum(w for need, w in weight_needs if need <= found_atoms) < threshold:
+            continue  # even every weighted item that could still hold would not reach the threshold
+        cr = rules[ri]
+        result = _eval_rule(cr, ctx)
+        if result is None:
+            continue
+        score, raw_spans = result
+        spans = _spans(m, article, tokens, raw_spans)
+        names: list[str] = []
+        for s in spans:
+            if s.term not in names:
+                names.append(s.term)
+        r = cr.loaded.rule
+        out.append(Match(rule_id=r.id, article_id=article.id, score=score, spans=spans,
+                         severity=r.severity, notify=r.notify, terms=tuple(names)))
+    return out
 
 
 def match_articles(matcher: Matcher, articles: Iterable[Article]) -> list[Match]:
     """:func:`match_article` over a batch, in article order."""
     out: list[Match] = []
     for article in articles:
-        out.extend(matcher.match(article))
+        out.extend(match_article(matcher, article))
     return out
+
+
+def _find_atoms(index: PhraseIndex, article: Article, lang: str) -> dict[int, list[Hit]]:
+    """Where each atom occurs in the article: atom index -> hits."""
+    any_lang = lang == "und"
+    hits: dict[int, list[Hit]] = {}
+    for fname in ALL_FIELDS:
+        text = article.field_text(fname)
+        if not text:
+            continue
+        raws, folded = raw_and_folded(text)
+        if not folded:
+            continue
+        for last, (n_words, plain, checked) in index.find(folded):
+            hit = (fname, last - n_words + 1, last)
+            for idx in plain:
+                got = hits.get(idx)
+                if got is None:
+                    hits[idx] = [hit]
+                else:
+                    got.append(hit)
+            for idx, langs, caps in checked:
+                if langs is None or any_lang or lang in langs:
+                    if caps and not all(raws[hit[1] + c].isupper() for c in caps):
+                        continue  # an acronym variant found in lower case ("un", "us")
+                    hits.setdefault(idx, []).append(hit)
+    return hits
+
+
+def _source_ok(cr: CompiledRule, article: Article) -> bool:
+    if cr.sources and not any(_source_matches(p, article) for p in cr.sources):
+        return False
+    return not any(_source_matches(p, article) for p in cr.exclude_sources)
+
+
+def _source_matches(pattern: str, article: Article) -> bool:
+    """``site:host`` matches the article URL's host; anything else is a glob over the source id,
+    and a bare host name (``lemonde.fr``) also matches the URL's host."""
+    if pattern.startswith("site:"):
+        return _site_matches(pattern[5:], article)
+    if fnmatchcase(article.source_id, pattern):
+        return True
+    looks_like_host = "." in pattern and not any(c in pattern for c in "/*?[:")
+    return looks_like_host and _site_matches(pattern, article)
+
+
+def _site_matches(host: str, article: Article) -> bool:
+    host = host.lower().strip().removeprefix("www.")
+    if not article.url or not host:
+        return False
+    got = (urlsplit(article.url).hostname or "").lower()
+    return got == host or got.endswith("." + host) or got == "www." + host
+
+
+def _eval_rule(cr: CompiledRule, ctx: _Ctx) -> tuple[float, list[tuple[int, Hit]]] | None:
+    if cr.languages and ctx.lang not in cr.languages:
+        return None
+    if (cr.sources or cr.exclude_sources) and not _source_ok(cr, ctx.article):
+        return None
+    spans: list[tuple[int, Hit]] = []
+    if cr.expr is not None:
+        ok, found = _eval(cr.expr, ctx, cr.fields)
+        if not ok:
+            return None
+        spans.extend(found)
+    if cr.weights:
+        score = 0.0
+        for e, w in cr.weights:
+            ok, found = _eval(e, ctx, cr.fields)
+            if ok:
+                score += w
+                if w > 0:
+                    spans.extend(found)
+        if score < cr.threshold:
+            return None
+    else:
+        score = float(len({a for a, _ in spans})) or 1.0
+    return score, spans
+
+
+def _eval(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple[int, Hit]]]:
+    tag = e[0]
+    if tag == "a":
+        got = [(e[1], h) for h in ctx.hits.get(e[1], ()) if h[0] in fields]
+        return bool(got), got
+    if tag == "and":
+        acc: list[tuple[int, Hit]] = []
+        for item in e[1]:
+            ok, found = _eval(item, ctx, fields)
+            if not ok:
+                return False, []
+            acc.extend(found)
+        return True, acc
+    if tag == "or":
+        acc = []
+        any_ok = False
+        for item in e[1]:
+            ok, found = _eval(item, ctx, fields)
+            if ok:
+                any_ok = True
+                acc.extend(found)
+        return any_ok, acc
+    if tag == "not":
+        ok, _ = _eval(e[1], ctx, fields)
+        return not ok, []
+    if tag == "scope":
+        return _eval(e[2], ctx, fields & e[1])
+    if tag == "near":
+        return _eval_near(e, ctx, fields)
+    return _eval_filter(e[1], e[2], ctx), []
+
+
+def _eval_filter(kind: str, value: str, ctx: _Ctx) -> bool:
+    if kind == "lang":
+        return ctx.lang == value
+    if kind == "site":
+        return _site_matches(value, ctx.article)
+    return fnmatchcase(ctx.article.source_id, value)
+
+
+_NEAR_MAX_POSITIONS = 64  # per operand; keeps a pathological article from blowing up the product
+
+
+def _eval_near(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple[int, Hit]]]:
+    _, items, distance, ordered = e
+    per_item: list[list[tuple[int, Hit]]] = []
+    for item in items:
+        ok, found = _eval(item, ctx, fields)
+        if not ok:
+            return False, []
+        per_item.append(found)
+    for fname in ALL_FIELDS:
+        options = [sorted((x for x in found if x[1][0] == fname), key=lambda x: x[1][1])[:_NEAR_MAX_POSITIONS] for found in per_item]
+        if any(not o for o in options):
+            continue
+        for combo in itertools.product(*options):
+            seq = list(combo) if ordered else sorted(combo, key=lambda x: (x[1][1], x[1][2]))
+            good = True
+            for a, b in zip(seq, seq[1:]):
+                gap = b[1][1] - a[1][2] - 1  # words strictly between
+                if gap < 0 or gap > distance:
+                    good = False
+                    break
+            if good:
+                return True, list(combo)
+    return False, []
+
+
+def _spans(m: Matcher, article: Article, tokens: dict[str, list[tuple[int, int]]],
+           raw: list[tuple[int, Hit]]) -> tuple[Span, ...]:
+    seen: set[tuple[str, int, int, str]] = set()
+    out: list[Span] = []
+    for idx, (fname, first, last) in raw:
+        toks = tokens.get(fname)
+        if toks is None:
+            toks = tokens[fname] = token_spans(article.field_text(fname))
+        start, end = toks[first][0], toks[last][1]
+        name = m.atoms[idx].name
+        key = (fname, start, end, name)
+        if key in seen:
+            continue
+        seen.add(key)
+        text = article.field_text(fname)
+        out.append(Span(field=fname, start=start, end=end, text=text[start:end], term=name))
+    order = {f: i for i, f in enumerate(ALL_FIELDS)}
+    out.sort(key=lambda s: (order[s.field], s.start, s.end))
+    return tuple(out)

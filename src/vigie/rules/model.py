@@ -18,11 +18,12 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
+from vigie.rules.digest import parse_digest
+
 FieldName = Literal["title", "summary", "body"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 EntityKind = Literal["person", "place", "organisation", "group", "event", "product", "thing", "other"]
 MatchMode = Literal["inflect", "exact"]
-_DIGEST = re.compile(r"^(immediate|hourly|daily at ([01]\d|2[0-3]):[0-5]\d)$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -195,8 +196,7 @@ class Rule(_Strict):
     @field_validator("digest")
     @classmethod
     def _digest(cls, value: str) -> str:
-        if not _DIGEST.match(value):
-            raise ValueError(f"invalid digest {value!r}: use immediate, hourly or 'daily at HH:MM'")
+        parse_digest(value)
         return value
 
     @field_validator("query")

@@ -24,20 +24,13 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope, positional
+from vigie.errors import QuerySyntaxError
+from vigie.rules.expr import And, Atom, Expr, Filter, FilterKind, Near, Not, Or, Scope, positional
 from vigie.rules.folding import fold_words
 
 FIELDS = ("title", "summary", "body")
-FILTERS = ("site", "source", "lang")
-
-
-class QuerySyntaxError(ValueError):
-    """A query string is wrong at ``offset`` (0-based character index)."""
-
-    def __init__(self, offset: int, message: str) -> None:
-        self.offset = offset
-        self.message = message
-        super().__init__(f"at character {offset + 1}: {message}")
+FILTERS: tuple[FilterKind, ...] = ("site", "source", "lang")
+_FILTER_KINDS: dict[str, FilterKind] = {kind: kind for kind in FILTERS}
 
 
 @dataclass(frozen=True)
@@ -200,11 +193,12 @@ class _Parser:
                 return self.resolve(kind, tok.value[1:], tok.pos)
             return self.text_atom(tok.value, tok.pos, exact=False)
         if tok.kind == "PREFIX":
-            if tok.value in FILTERS:
+            filter_kind = _FILTER_KINDS.get(tok.value)
+            if filter_kind is not None:
                 val = self.take()
                 if val.kind not in ("WORD", "PHRASE"):
                     raise QuerySyntaxError(tok.pos, f"{tok.value}: needs a value")
-                return Filter(tok.value, val.value.lower() if tok.value != "source" else val.value)  # type: ignore[arg-type]
+                return Filter(filter_kind, val.value.lower() if filter_kind != "source" else val.value)
             return Scope((tok.value,), self.primary(tok.value + ":"))
         # Something is missing where an item was expected: say what.
         if tok.kind == "END":

@@ -20,7 +20,7 @@ from typing import Iterator
 
 import httpx
 
-from vigie.errors import VigieError
+from vigie.errors import LocalServerError
 
 
 def free_port(preferred: int) -> int:
@@ -32,7 +32,7 @@ def free_port(preferred: int) -> int:
             except OSError:
                 continue
             return sock.getsockname()[1]
-    raise VigieError("no free port on 127.0.0.1 for the local Prefect server")
+    raise LocalServerError("no free port on 127.0.0.1 for the local Prefect server")
 
 
 @contextlib.contextmanager
@@ -53,14 +53,14 @@ def local_prefect_server(data_dir: Path, *, port: int = 4200, startup_timeout: f
         deadline = time.monotonic() + startup_timeout
         while True:
             if proc.poll() is not None:
-                raise VigieError(f"the local Prefect server exited with status {proc.returncode}; see {home / 'server.log'}")
+                raise LocalServerError(f"the local Prefect server exited with status {proc.returncode}; see {home / 'server.log'}")
             try:
                 if httpx.get(f"{api}/health", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise VigieError(f"the local Prefect server did not answer within {startup_timeout:.0f} s; see {home / 'server.log'}")
+                raise LocalServerError(f"the local Prefect server did not answer within {startup_timeout:.0f} s; see {home / 'server.log'}")
             time.sleep(0.5)
         yield api
     finally:
