@@ -5,7 +5,22 @@
     match_articles(matcher, articles) -> [Match]    the rules that fired (match_article: one article)
     parse_digest(spec) -> DigestSpec                a rule's digest setting
 
-See README.md (rules reference) for the format and rules/schema.json for editors.
+Modules, in the order a rule goes through them:
+
+    model     the rule file format (pydantic), one source of its JSON Schema (schema)
+    digest    the one grammar of a rule's ``digest`` setting
+    query     query strings (``"a phrase" NEAR/5 word*``) to expressions (expr)
+    loader    files to checked rules, every problem as ``file:line:col: message``
+    folding   the tokenizer articles and rules share (on ``vigie.common.text.fold``)
+    lemmas    inflected forms from spaCy's lemma tables, computed at compile time
+    phrases   every rule's phrases in one index, searched once per field
+    compile   rules to one ``Matcher``: atoms, triggers, compiled expressions
+    match     the match stage: pure, no I/O; which rules fire on an article, with spans
+    inputs    articles for ``vigie rules test`` (files, feeds, JSON lines), through ingest
+
+May import: ``vigie.common``, ``vigie.models``, ``vigie.errors``, ``vigie.config`` and
+``vigie.ingest`` (``inputs`` only, to read test articles as a run would). See README.md
+(rule reference) for the format and rules/schema.json for editors.
 """
 
 from vigie.rules.compile import compile_rules
