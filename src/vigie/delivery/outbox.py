@@ -13,64 +13,22 @@ sends what:
   claimed_until < now)``: of two overlapping runs exactly one gets each row, and a
   claim left by a killed run expires with its lease.
 
-Routing uses apprise-style tags: an alert with notify tags goes to the targets
-carrying one of them; an alert without goes to every target except those tagged
-only for operations (``config.health.notify``).
+Which targets an alert goes to is ``vigie.delivery.routing``'s job.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
-from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, func, or_, select, update
 
-from vigie.config import Config, TargetConfig
 from vigie.models import Alert, Delivery
 from vigie.store import schema as t
 from vigie.store.db import reader
 from vigie.store.sql import insert_ignore, insert_new
 from vigie.common.times import backoff, utc
-
-CONSOLE_TARGET = "console"
-
-log = logging.getLogger(__name__)
-
-
-def effective_targets(config: Config) -> tuple[TargetConfig, ...]:
-    """The configured targets; with none, the embedded console target (``vigie://``) so nothing is lost."""
-    if config.targets:
-        return config.targets
-    return (TargetConfig(name=CONSOLE_TARGET, url=SecretStr("vigie://"), display_url="vigie://"),)
-
-
-def route(config: Config, notify: Iterable[str] = (), *, operations: bool = False) -> list[str]:
-    """Names of the targets an alert goes to.
-
-    A target without tags receives every rule's alerts: it is the catch-all (the demo's
-    console, an archive). A tagged target receives the alerts of rules that name one of
-    its tags, and of rules that name none. Tags that no target has reach every target. ``operations`` alerts (feed health) go to
-    targets tagged with ``config.health.notify``; when no target has such a tag they go
-    to every target, so a dead feed is still heard of.
-    """
-    targets = effective_targets(config)
-    ops = set(config.health.notify)
-    if operations:
-        chosen = [tc.name for tc in targets if ops & set(tc.tags)]
-        return chosen or [tc.name for tc in targets]
-    everyone = [tc.name for tc in targets if not (tc.tags and set(tc.tags) <= ops)]
-    wanted = set(notify)
-    if wanted:
-        chosen = [tc.name for tc in targets if not tc.tags or wanted & set(tc.tags)]
-        if chosen:
-            return chosen
-        # No target carries these tags (a typo, a target removed): an alert nobody gets is
-        # a lost alert, so it goes to everyone, with a warning naming the tags.
-        log.warning("no target has the tags %s; the alert goes to every target", sorted(wanted))
-    return everyone
 
 
 def record_alert(
@@ -353,12 +311,10 @@ __all__ = [
     "claim",
     "counts",
     "due_deliveries",
-    "effective_targets",
     "get_alert",
     "list_alerts",
     "mark_failure",
     "mark_sent",
     "record_alert",
     "retry_failed",
-    "route",
 ]

@@ -41,7 +41,8 @@ from vigie.config import Config, TargetConfig
 from vigie.errors import StoreError
 from vigie.models import Alert
 from vigie.common.times import utc
-from vigie.delivery.outbox import DueDelivery, effective_targets
+from vigie.delivery.outbox import DueDelivery
+from vigie.delivery.routing import effective_targets
 from vigie.delivery.render import SLACK_LIMITS, Channel, Limits, render, template_dirs
 
 log = logging.getLogger(__name__)

@@ -45,7 +45,8 @@ from vigie.delivery.digest import window_end
 from vigie.errors import StoreError
 from vigie.models import Article, Match, RulePolicy, Span
 from vigie.common.times import utc
-from vigie.delivery.outbox import record_alert, route
+from vigie.delivery.outbox import record_alert
+from vigie.delivery.routing import route
 from vigie.store.sql import insert_ignore, insert_new
 from vigie.store import schema as t
 from vigie.store.db import reader
