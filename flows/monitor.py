@@ -25,7 +25,8 @@ from vigie.ingest import fetch  # noqa: E402
 from vigie.ingest import health  # noqa: E402
 from vigie.rules import match  # noqa: E402
 from vigie.ingest import normalize  # noqa: E402
-from vigie.stories import novelty  # noqa: E402
+from vigie.delivery import record as recording  # noqa: E402
+from vigie.stories import identity  # noqa: E402
 from vigie.ingest import parse  # noqa: E402
 from vigie import rules  # noqa: E402
 from vigie.config import Config, load_config  # noqa: E402
@@ -79,7 +80,7 @@ def normalize_task(parsed: list[Parsed], now: datetime) -> list[Article]:
 def full_text_task(engine, articles: list[Article], sources: list[Source], config: Config) -> list[Article]:  # type: ignore[no-untyped-def]
     if not any(s.full_text for s in sources):  # off by default: no store query, no page fetched
         return articles
-    known = novelty.known_ids(engine, [a.id for a in articles])
+    known = identity.known_ids(engine, [a.id for a in articles])
     return fetch.fetch_full_text(articles, sources, config.fetch, skip=known)
 
 
@@ -92,8 +93,8 @@ def match_task(rule_set: rules.RuleSet, articles: list[Article]) -> list[Match]:
 
 @task(name="novelty", retries=2, retry_delay_seconds=5, **_TASK)
 def novelty_task(engine, articles: list[Article], matches: list[Match], rule_set: rules.RuleSet,  # type: ignore[no-untyped-def]
-                 config: Config, now: datetime, health_events: list) -> novelty.NoveltyReport:
-    return novelty.record(engine, articles, matches, rule_set.policies(), config, now, health_events)
+                 config: Config, now: datetime, health_events: list) -> recording.NoveltyReport:
+    return recording.record(engine, articles, matches, rule_set.policies(), config, now, health_events)
 
 
 @task(name="deliver", retries=2, retry_delay_seconds=30, **_TASK)

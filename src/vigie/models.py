@@ -151,6 +151,23 @@ class Match:
         return self.terms
 
 
+@dataclass(frozen=True)
+class WhatIsNew:
+    """What an article brought to its story: entities of the rule, names, figures (folded)."""
+
+    terms: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.names or self.facts)
+
+    def to_json(self) -> dict[str, list[str]]:
+        """Only the kinds that have something: ``{"facts": ["30"]}``."""
+        pairs = (("terms", self.terms), ("names", self.names), ("facts", self.facts))
+        return {key: list(values) for key, values in pairs if values}
+
+
 AlertKind = Literal["each", "new_story", "development", "digest", "feed_health"]
 
 
