@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from support_store import CORPUS, T0, article, config, engine, match, store_url  # noqa: F401 - fixtures
-from vigie.delivery.payload import snippets
 from vigie.delivery.record import record
 from vigie.stories.identity import known_ids
-from vigie.models import Article, RulePolicy, Span
+from vigie.models import RulePolicy
 from vigie.store import schema as t
 
 KJU = {"Kim Jong Un": r"Kim Jong[- ]Un", "Kursk": r"K[o]?ursk"}
@@ -191,17 +190,6 @@ def test_feed_health_events_go_to_operations_targets(engine, tmp_path) -> None: 
     assert targets == ["ops"]
 
 
-def test_snippets_highlight_matched_spans_in_context() -> None:
-    m = match(FIRST, "kju", KJU)
-    assert m is not None
-    snips = snippets(FIRST, m.spans)
-    # The summary shows the name in context; the title is the headline already, so no title window repeats it.
-    assert [s["field"] for s in snips] == ["summary"]
-    hits = [seg[0] for seg in snips[0]["segments"] if seg[1]]
-    assert hits[0] == "Kim Jong Un"
-    assert "".join(seg[0] for seg in snips[0]["segments"]) in FIRST.summary
-
-
 def _corpus_items(pattern: str):  # type: ignore[no-untyped-def]
     path = CORPUS / "articles" / "en_rss_items_2022_geopolitics.jsonl"
     if not path.exists():
@@ -272,20 +260,6 @@ def test_concurrent_record_of_the_same_batch_alerts_once(store_url, tmp_path) ->
     assert kinds(engines[0]) == ["new_story", "development"]
     for e in engines:
         e.dispose()
-
-
-def test_snippets_show_every_matched_term_before_repeating_one() -> None:
-    """The seed article says Kim Jong Un early and Koursk far below: both show in context."""
-    body = ("Le leader nord-coréen Kim Jong Un a écrit à Moscou. " + "Texte sans rapport. " * 40
-            + "Des troupes ont été envoyées dans la région de Koursk.")
-    art = Article(id="sha:1", source_id="inbox", url=None, title="Message de Kim Jong Un", summary="", body=body,
-                  language="fr", published=T0)
-    spans = (Span("title", 14, 25, "Kim Jong Un", "Kim Jong Un"), Span("body", 22, 33, "Kim Jong Un", "Kim Jong Un"),
-             Span("body", body.index("Koursk"), body.index("Koursk") + 6, "Koursk", "Kursk"))
-    snips = snippets(art, spans)
-    shown = [seg[0] for s in snips for seg in s["segments"] if seg[1]]
-    assert shown == ["Kim Jong Un", "Koursk"]  # each term once; the title's repeat of the name gives no window
-    assert [s["field"] for s in snips] == ["body", "body"]
 
 
 def test_known_ids_are_the_stored_ones(engine, tmp_path) -> None:  # noqa: F811

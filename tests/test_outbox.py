@@ -10,6 +10,7 @@ from support_store import T0, config, engine, store_url  # noqa: F401 - fixtures
 from vigie.common.times import backoff
 from vigie.delivery import outbox
 from vigie.delivery.routing import route
+from vigie.models import AlertPayload
 from vigie.delivery.digest import parse_digest, window_end
 
 TARGETS = [("mail", "mailto://u:p@example.org", ("daily",)), ("slack", "slack://A/B/C", ("urgent", "daily")),
@@ -76,9 +77,9 @@ def test_backoff_grows_and_is_capped(attempts, delay) -> None:
 
 def test_claims_are_exclusive_and_expire(engine) -> None:  # noqa: F811
     with engine.begin() as conn:
-        aid = outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload={},
+        aid = outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload=AlertPayload(),
                                   created_at=T0, targets=["mail", "slack", "mail"])
-        assert outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload={},
+        assert outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload=AlertPayload(),
                                    created_at=T0, targets=["mail"]) is None
     due = outbox.due_deliveries(engine, T0)
     ids = [d.delivery.id for d in due]

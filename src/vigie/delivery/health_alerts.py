@@ -19,6 +19,7 @@ from vigie.config import Config
 from vigie.delivery.outbox import record_alert
 from vigie.delivery.routing import route
 from vigie.ingest.health import HealthEvent
+from vigie.models import AlertPayload
 from vigie.store import schema as t
 
 HEALTH_RULE = "_feed_health"
@@ -52,10 +53,10 @@ def record_health_alert(
         rule_id=HEALTH_RULE,
         kind="feed_health",
         title=title,
-        payload={"kind": "feed_health", "rule_id": HEALTH_RULE, "rule_name": "feed health", "headline": title,
-                 "source": name, "source_id": event.source_id, "state": event.kind, "message": event.message,
-                 "consecutive_failures": event.consecutive_failures, "last_error": event.last_error,
-                 "severity": severity, "published": at.isoformat(), "url": None},
+        payload=AlertPayload(kind="feed_health", rule_id=HEALTH_RULE, rule_name="feed health", headline=title,
+                             source=name, source_id=event.source_id, state=event.kind, message=event.message,
+                             consecutive_failures=event.consecutive_failures, last_error=event.last_error,
+                             severity=severity, published=at, url=None),
         created_at=now,
         # Operations routing (config.health.notify); never an empty list, so a dead feed is always heard of.
         targets=route(config, operations=True),

@@ -18,13 +18,13 @@ Which targets an alert goes to is ``vigie.delivery.routing``'s job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, func, or_, select, update
 
-from vigie.models import Alert, Delivery
+from vigie.models import Alert, AlertKind, AlertPayload, Delivery
 from vigie.store import schema as t
 from vigie.store.db import reader
 from vigie.store.sql import insert_ignore, insert_new
@@ -36,9 +36,9 @@ def record_alert(
     *,
     dedupe_key: str,
     rule_id: str,
-    kind: str,
+    kind: AlertKind,
     title: str,
-    payload: Mapping[str, object],
+    payload: AlertPayload,
     created_at: datetime,
     targets: Sequence[str],
     severity: str = "info",
@@ -63,7 +63,7 @@ def record_alert(
                 story_id=story_id,
                 article_id=article_id,
                 title=title,
-                payload=dict(payload),
+                payload=payload.to_json(),
                 created_at=created_at,
                 digest_due_at=digest_due_at,
             ),
@@ -77,20 +77,21 @@ def record_alert(
     return alert_id
 
 
-def _alert(row) -> Alert:  # type: ignore[no-untyped-def]
+def _alert(row: Row[Any], alert_id: int) -> Alert:
+    """The Alert of a row holding the alert's columns (``alert_id``: that row's alert id)."""
     return Alert(
-        id=row.id,
+        id=alert_id,
         rule_id=row.rule_id,
         kind=row.kind,
         title=row.title,
-        created_at=utc(row.created_at),  # type: ignore[arg-type]
+        created_at=utc(row.created_at),
         article_id=row.article_id,
         story_id=row.story_id,
-        payload=row.payload or {},
+        payload=AlertPayload.from_json(row.payload),
     )
 
 
-def _delivery(row) -> Delivery:  # type: ignore[no-untyped-def]
+def _delivery(row: Row[Any]) -> Delivery:
     return Delivery(
         id=row.id,
         alert_id=row.alert_id,
@@ -101,16 +102,6 @@ def _delivery(row) -> Delivery:  # type: ignore[no-untyped-def]
         next_attempt_at=utc(row.next_attempt_at),
         sent_at=utc(row.sent_at),
     )
-
-
-def get_alert(engine: Engine, alert_id: int) -> tuple[Alert, list[Delivery]] | None:
-    """One alert with its deliveries, or None."""
-    with reader(engine) as conn:
-        row = conn.execute(select(t.alerts).where(t.alerts.c.id == alert_id)).first()
-        if row is None:
-            return None
-        dels = conn.execute(select(t.deliveries).where(t.deliveries.c.alert_id == alert_id).order_by(t.deliveries.c.target)).all()
-    return _alert(row), [_delivery(d) for d in dels]
 
 
 @dataclass(frozen=True)
@@ -133,6 +124,16 @@ class AlertLine:
         return "sent"
 
 
+def get_alert(engine: Engine, alert_id: int) -> AlertLine | None:
+    """One alert with its deliveries, or None."""
+    with reader(engine) as conn:
+        row = conn.execute(select(t.alerts).where(t.alerts.c.id == alert_id)).first()
+        if row is None:
+            return None
+        dels = conn.execute(select(t.deliveries).where(t.deliveries.c.alert_id == alert_id).order_by(t.deliveries.c.target)).all()
+    return AlertLine(_alert(row, row.id), tuple(_delivery(d) for d in dels), utc(row.digest_due_at))
+
+
 def list_alerts(engine: Engine, *, status: str | None = None, limit: int = 50,
                 alert_ids: Sequence[int] | None = None) -> list[AlertLine]:
     """The latest alerts (newest first) with their deliveries; ``status`` filters on the summary state,
@@ -142,15 +143,14 @@ def list_alerts(engine: Engine, *, status: str | None = None, limit: int = 50,
         if alert_ids is not None:
             q = q.where(t.alerts.c.id.in_(list(alert_ids)))
         if status in ("pending", "failed", "sent"):
-            ids = select(t.deliveries.c.alert_id).where(t.deliveries.c.status == status)
-            q = q.where(t.alerts.c.id.in_(ids))
+            q = q.where(t.alerts.c.id.in_(select(t.deliveries.c.alert_id).where(t.deliveries.c.status == status)))
         rows = conn.execute(q.limit(limit)).all()
         ids = [r.id for r in rows]
         dels: dict[int, list[Delivery]] = {i: [] for i in ids}
         if ids:
             for d in conn.execute(select(t.deliveries).where(t.deliveries.c.alert_id.in_(ids)).order_by(t.deliveries.c.target)):
                 dels[d.alert_id].append(_delivery(d))
-    lines = [AlertLine(_alert(r), tuple(dels[r.id]), utc(r.digest_due_at)) for r in rows]
+    lines = [AlertLine(_alert(r, r.id), tuple(dels[r.id]), utc(r.digest_due_at)) for r in rows]
     if status in ("pending", "failed", "sent"):
         lines = [ln for ln in lines if ln.status == status]
     return lines
@@ -189,14 +189,14 @@ def with_current_story(engine: Engine, alerts: Sequence[Alert], source_names: Ma
             sources.setdefault(r.article_id, set()).add(source_names.get(r.source_id) or r.source_id)
     out = []
     for a in alerts:
-        payload = dict(a.payload or {})
-        st = stories.get(a.story_id)  # type: ignore[arg-type]
+        payload = a.payload
+        st = stories.get(a.story_id) if a.story_id is not None else None
         if st is not None:
-            payload["story_articles"] = max(int(payload.get("story_articles") or 1), st.article_count)
-            payload["story_sources"] = max(int(payload.get("story_sources") or 1), st.source_count)
-        if a.article_id in sources:
-            payload["sources"] = sorted(set(payload.get("sources") or []) | sources[a.article_id])  # type: ignore[arg-type]
-        out.append(Alert(a.id, a.rule_id, a.kind, a.title, a.created_at, a.article_id, a.story_id, payload))
+            payload = replace(payload, story_articles=max(payload.story_articles or 1, st.article_count),
+                              story_sources=max(payload.story_sources or 1, st.source_count))
+        if a.article_id is not None and a.article_id in sources:
+            payload = replace(payload, sources=tuple(sorted(set(payload.sources) | sources[a.article_id])))
+        out.append(replace(a, payload=payload))
     return out
 
 
@@ -229,12 +229,7 @@ def due_deliveries(engine: Engine, now: datetime) -> list[DueDelivery]:
     )
     with reader(engine) as conn:
         rows = conn.execute(q).all()
-    out = []
-    for r in rows:
-        alert = Alert(id=r.alert_id, rule_id=r.rule_id, kind=r.kind, title=r.title, created_at=utc(r.created_at),  # type: ignore[arg-type]
-                      article_id=r.article_id, story_id=r.story_id, payload=r.payload or {})
-        out.append(DueDelivery(_delivery(r), alert, utc(r.digest_due_at)))
-    return out
+    return [DueDelivery(_delivery(r), _alert(r, r.alert_id), utc(r.digest_due_at)) for r in rows]
 
 
 def claim(engine: Engine, delivery_ids: Sequence[int], token: str, now: datetime, lease: timedelta) -> set[int]:

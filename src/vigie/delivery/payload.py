@@ -10,40 +10,40 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from vigie.common.times import utc
-from vigie.models import Article, Span
+from vigie.models import AlertPayload, Article, Snippet, Span
 from vigie.stories.batch import StoryAlert
 from vigie.stories.features import lede
 
 
-def story_payload(alert: StoryAlert, source_names: Mapping[str, str]) -> dict[str, object]:
+def story_payload(alert: StoryAlert, source_names: Mapping[str, str]) -> AlertPayload:
     """The payload of an alert the stories stage decided on."""
     art, m = alert.article, alert.match
     source = source_names.get(art.source_id) or art.source_id
-    return {
-        "rule_id": m.rule_id,
-        "rule_name": alert.policy.name or m.rule_id,
-        "severity": alert.severity,
-        "kind": alert.kind,
-        "headline": art.title,
-        "url": art.url,
-        "source": source,
-        "sources": sorted({source_names.get(s) or s for s in alert.sources} | {source}),
-        "published": utc(art.published).isoformat(),
-        "language": art.language,
-        "extract": lede(art, 500),
-        "terms": list(alert.terms),
-        "snippets": snippets(art, m.spans),
-        "new": alert.new.to_json(),
-        "story_id": alert.story_id,
-        "story_title": alert.story_title,
-        "story_articles": alert.story.articles,
-        "story_sources": alert.story.sources,
-        "score": m.score,
-    }
+    return AlertPayload(
+        rule_id=m.rule_id,
+        rule_name=alert.policy.name or m.rule_id,
+        severity=alert.severity,
+        kind=alert.kind,
+        headline=art.title,
+        url=art.url,
+        source=source,
+        sources=tuple(sorted({source_names.get(s) or s for s in alert.sources} | {source})),
+        published=utc(art.published),
+        language=art.language,
+        extract=lede(art, 500),
+        terms=alert.terms,
+        snippets=snippets(art, m.spans),
+        new=alert.new,
+        story_id=alert.story_id,
+        story_title=alert.story_title,
+        story_articles=alert.story.articles,
+        story_sources=alert.story.sources,
+        score=m.score,
+    )
 
 
-def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: int = 3) -> list[dict[str, object]]:
-    """Up to ``limit`` extracts around the matched spans, as segments [text, is_match].
+def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: int = 3) -> tuple[Snippet, ...]:
+    """Up to ``limit`` extracts around the matched spans, as segments (text, is_match).
 
     Windows are chosen so that every matched term shows in context before any term
     shows twice: the reader sees why the rule fired (Kim Jong Un *and* Koursk), not
@@ -66,7 +66,7 @@ def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: i
     resolved = sorted(set(resolved))
     fields = {rank: name for name, rank in order.items()}
     covered: set[str] = set()
-    out: list[dict[str, object]] = []
+    out: list[Snippet] = []
     for rank, first, _end, term in resolved:
         if term in covered or len(out) >= limit:
             continue
@@ -83,17 +83,17 @@ def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: i
         if hi < len(text):
             sp = text.rfind(" ", last, hi)
             hi = sp if sp >= 0 else hi
-        segs: list[list[object]] = []
+        segs: list[tuple[str, bool]] = []
         pos = lo
         for s0, e0 in sorted(set(ranges)):
             if s0 < pos or e0 > hi:
                 continue
             if s0 > pos:
-                segs.append([text[pos:s0], False])
-            segs.append([text[s0:e0], True])
+                segs.append((text[pos:s0], False))
+            segs.append((text[s0:e0], True))
             pos = e0
         if pos < hi:
-            segs.append([text[pos:hi], False])
-        out.append({"field": fieldname, "segments": segs, "cut_before": lo > 0, "cut_after": hi < len(text)})
-    return out
+            segs.append((text[pos:hi], False))
+        out.append(Snippet(fieldname, tuple(segs), cut_before=lo > 0, cut_after=hi < len(text)))
+    return tuple(out)
 
