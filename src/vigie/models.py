@@ -162,9 +162,6 @@ class WhatIsNew:
     names: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
 
-    def __bool__(self) -> bool:
-        return bool(self.terms or self.names or self.facts)
-
     def to_json(self) -> dict[str, list[str]]:
         """Only the kinds that have something: ``{"facts": ["30"]}``."""
         pairs = (("terms", self.terms), ("names", self.names), ("facts", self.facts))
@@ -193,8 +190,8 @@ class Snippet:
     def from_json(cls, data: object) -> Snippet:
         got = data if isinstance(data, Mapping) else {}
         raw = got.get("segments")
-        segments = tuple((str(seg[0]), bool(seg[1])) for seg in raw if isinstance(seg, (list, tuple)) and len(seg) == 2) \
-            if isinstance(raw, (list, tuple)) else ()
+        pairs = raw if isinstance(raw, (list, tuple)) else ()
+        segments = tuple((str(p[0]), bool(p[1])) for p in pairs if isinstance(p, (list, tuple)) and len(p) == 2)
         return cls(str(got.get("field") or ""), segments, bool(got.get("cut_before")), bool(got.get("cut_after")))
 
 

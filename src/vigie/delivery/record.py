@@ -15,7 +15,7 @@ two stories for one event; the unique keys make a replayed batch record nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Mapping, Sequence
 
@@ -33,7 +33,7 @@ from vigie.errors import StoreError
 from vigie.ingest.health import HealthEvent
 from vigie.models import Article, Match, RulePolicy
 from vigie.store.retention import purge_in
-from vigie.stories.batch import StoryAlert, record_batch
+from vigie.stories.batch import BatchCounts, StoryAlert, record_batch
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +41,9 @@ _PG_NOVELTY_LOCK = 7147
 
 
 @dataclass(frozen=True)
-class NoveltyReport:
-    """What one ``record()`` call did."""
+class NoveltyReport(BatchCounts):
+    """What one ``record()`` call did: to articles and stories, and the alerts it recorded."""
 
-    new_articles: int = 0
-    already_seen: int = 0  # same id from the same source: a re-fetch
-    duplicates: int = 0  # same id or canonical URL, from another source
-    near_duplicates: int = 0  # same text, lightly edited or syndicated
-    new_stories: int = 0
-    developments: int = 0
-    silent: int = 0  # joined a story without an alert
     alerts: int = 0
     alert_ids: tuple[int, ...] = ()
     purged_articles: int = 0  # forgotten by retention (config.retention)
@@ -85,18 +78,8 @@ def record(
                 alert_ids += _ids(record_health_alert(conn, event, config, now, names))
     except SQLAlchemyError as exc:
         raise StoreError(f"novelty: recording {len(articles)} articles failed: {exc.__class__.__name__}: {exc}") from exc
-    return NoveltyReport(
-        new_articles=batch.new_articles,
-        already_seen=batch.already_seen,
-        duplicates=batch.duplicates,
-        near_duplicates=batch.near_duplicates,
-        new_stories=batch.new_stories,
-        developments=batch.developments,
-        silent=batch.silent,
-        alerts=len(alert_ids),
-        alert_ids=tuple(alert_ids),
-        purged_articles=purged.articles,
-    )
+    return NoveltyReport(**asdict(batch.counts), alerts=len(alert_ids), alert_ids=tuple(alert_ids),
+                         purged_articles=purged.articles)
 
 
 def _take_turns(conn: Connection) -> None:

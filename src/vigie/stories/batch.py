@@ -72,8 +72,8 @@ class StoryAlert:
 
 
 @dataclass(frozen=True)
-class BatchResult:
-    """What recording one batch did, and the alerts it calls for (in order)."""
+class BatchCounts:
+    """What recording one batch did to articles and stories."""
 
     new_articles: int = 0
     already_seen: int = 0  # same id from the same source: a re-fetch
@@ -82,7 +82,12 @@ class BatchResult:
     new_stories: int = 0
     developments: int = 0
     silent: int = 0  # joined a story without an alert
-    alerts: tuple[StoryAlert, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    counts: BatchCounts
+    alerts: tuple[StoryAlert, ...]  # in the order they were decided
 
 
 def record_batch(
@@ -115,11 +120,11 @@ def record_batch(
             alert = _on_match(conn, art, found.canonical, m, policy, settings, now, counts)
             if alert is not None:
                 alerts.append(alert)
-    return BatchResult(
-        new_articles=counts["new"], already_seen=counts["seen"], duplicates=counts["exact"],
-        near_duplicates=counts["near"], new_stories=counts["new_story"], developments=counts["development"],
-        silent=counts["silent"], alerts=tuple(alerts),
+    done = BatchCounts(
+        new_articles=counts["new"], already_seen=counts["seen"], duplicates=counts["exact"], near_duplicates=counts["near"],
+        new_stories=counts["new_story"], developments=counts["development"], silent=counts["silent"],
     )
+    return BatchResult(done, tuple(alerts))
 
 
 def matched_terms(m: Match) -> tuple[str, ...]:
