@@ -265,3 +265,16 @@ def test_concurrent_record_of_the_same_batch_alerts_once(store_url, tmp_path) ->
 def test_known_ids_are_the_stored_ones(engine, tmp_path) -> None:  # noqa: F811
     record(engine, [FIRST], [], {}, config(tmp_path), T0)
     assert known_ids(engine, [FIRST.id, "sha:never-seen"]) == {FIRST.id}
+
+
+def test_a_failure_while_recording_alerts_leaves_no_story_change_either(engine, tmp_path) -> None:  # noqa: F811
+    """Alerts are written after the stories in the same transaction: when writing them fails, nothing stays."""
+    from vigie.errors import StoreError
+
+    with engine.begin() as conn:  # a real failure at the last step: the deliveries table is gone
+        conn.exec_driver_sql("DROP TABLE deliveries")
+    with pytest.raises(StoreError, match="novelty: recording 3 articles failed"):
+        run(engine, config(tmp_path), [FIRST, *SYNDICATED])
+    with engine.connect() as conn:
+        for table in (t.articles, t.article_sources, t.matches, t.stories, t.story_articles, t.alerts):
+            assert conn.execute(select(table)).all() == [], table.name

@@ -8,6 +8,7 @@ sources -> fetch -> parse -> normalize -> match -> novelty -> outbox -> deliver
     Article     one clean article: text, language, UTC dates, canonical URL, identity
     Match       one rule that fired on one article, with the spans that made it fire
     Alert       one thing to tell people, recorded before it is sent
+    AlertPayload  what an alert shows, stored with it as JSON so it outlives the article
     Delivery    one alert to one target, marked sent only from that target's result
 
 All are frozen: a stage returns new objects, it never edits the ones it got.
