@@ -36,7 +36,8 @@ def plain_cycle(config_path: str) -> Any:
     from vigie.ingest import health
     from vigie.rules import match
     from vigie.ingest import normalize
-    from vigie.stories import novelty
+    from vigie.delivery import record as recording
+    from vigie.stories import identity
     from vigie.ingest import parse
     from vigie import rules
     from vigie.config import load_config
@@ -62,12 +63,12 @@ def plain_cycle(config_path: str) -> Any:
         articles = [a for p in parsed for a in normalize.normalize(p, started)]
     with clock.stage("full_text"):
         if any(s.full_text for s in due):  # off by default, as in the flow: no store query, no page fetched
-            known = novelty.known_ids(engine, [a.id for a in articles])
+            known = identity.known_ids(engine, [a.id for a in articles])
             articles = fulltext.fetch_full_text(articles, due, config.fetch, skip=known)
     with clock.stage("match"):
         matches = match.match_articles(rules.compile_rules(rule_set), articles) if articles else []
     with clock.stage("novelty"):
-        report = novelty.record(engine, articles, matches, rule_set.policies(), config, started, health_events)
+        report = recording.record(engine, articles, matches, rule_set.policies(), config, started, health_events)
     with clock.stage("deliver"):
         delivered = deliver.deliver_pending(engine, config, datetime.now(timezone.utc))
     summary = summarize_run(engine, started, sources, due, fetched, parsed, rule_set, articles, matches, report,
@@ -88,7 +89,7 @@ def child(config: str, repetitions: int, out: str) -> None:
         import vigie.delivery.send  # noqa: F401  (the stages and their dependencies, spaCy included)
         import vigie.ingest.fetch  # noqa: F401
         import vigie.ingest.normalize  # noqa: F401
-        import vigie.stories.novelty  # noqa: F401
+        import vigie.delivery.record  # noqa: F401
     doc["import_plain_s"] = sw.seconds
     with Stopwatch() as sw:
         from flows.monitor import monitor

@@ -27,7 +27,8 @@ from vigie.ingest import fetch, fulltext  # noqa: E402
 from vigie.ingest import health  # noqa: E402
 from vigie.rules import match  # noqa: E402
 from vigie.ingest import normalize  # noqa: E402
-from vigie.stories import novelty  # noqa: E402
+from vigie.delivery import record as recording  # noqa: E402
+from vigie.stories import identity  # noqa: E402
 from vigie.ingest import parse  # noqa: E402
 from vigie import rules  # noqa: E402
 from vigie.config import Config, load_config  # noqa: E402
@@ -79,7 +80,7 @@ def normalize_task(parsed: list[Parsed], now: datetime) -> list[Article]:
 def full_text_task(engine: Engine, articles: list[Article], sources: Sequence[Source], config: Config) -> list[Article]:
     if not any(s.full_text for s in sources):  # off by default: no store query, no page fetched
         return articles
-    known = novelty.known_ids(engine, [a.id for a in articles])
+    known = identity.known_ids(engine, [a.id for a in articles])
     return fulltext.fetch_full_text(articles, sources, config.fetch, skip=known)
 
 
@@ -92,8 +93,8 @@ def match_task(rule_set: rules.RuleSet, articles: list[Article]) -> list[Match]:
 
 @task(name="novelty", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def novelty_task(engine: Engine, articles: list[Article], matches: list[Match], rule_set: rules.RuleSet,
-                 config: Config, now: datetime, health_events: list[health.HealthEvent]) -> novelty.NoveltyReport:
-    return novelty.record(engine, articles, matches, rule_set.policies(), config, now, health_events)
+                 config: Config, now: datetime, health_events: list[health.HealthEvent]) -> recording.NoveltyReport:
+    return recording.record(engine, articles, matches, rule_set.policies(), config, now, health_events)
 
 
 @task(name="deliver", retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from support_notify import slack_endpoint
 from support_store import article, match
-from vigie.stories import novelty
+from vigie.delivery.record import record
 from vigie.cli.alerts import app
 from vigie.config import load_config
 from vigie.delivery.send import deliver_pending
@@ -38,7 +38,7 @@ def _setup(tmp_path: Path, slack_url: str) -> Path:
         article("guid:2", "Kim Jong Un oversees missile test", "Pyongyang said the launch of the solid-fuel missile was a success."),
     ]
     ms = [m for a in arts if (m := match(a, "kju", {"Kim Jong Un": "Kim Jong Un"}))]
-    novelty.record(eng, arts, ms, {"kju": RulePolicy("kju", name="Kim Jong Un")}, cfg, datetime.now(timezone.utc) - timedelta(minutes=5))
+    record(eng, arts, ms, {"kju": RulePolicy("kju", name="Kim Jong Un")}, cfg, datetime.now(timezone.utc) - timedelta(minutes=5))
     eng.dispose()
     return cfg_path
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from support_notify import slack_endpoint, smtp_server
 from support_store import T0, article, config, engine, match, store_url  # noqa: F401 - fixtures
-from vigie.stories import novelty
+from vigie.delivery.record import record as record_batch
 from vigie.delivery import outbox
 from vigie.config import TargetConfig
 from vigie.delivery.send import deliver_pending
@@ -45,7 +45,7 @@ EVENTS = [
 def record(eng, cfg, arts, *, policy: RulePolicy | None = None, now: datetime = T0):  # type: ignore[no-untyped-def]
     policy = policy or RulePolicy("watch", name="Watch list")
     ms = [m for a in arts if (m := match(a, policy.rule_id, TERMS)) is not None]
-    return novelty.record(eng, arts, ms, {policy.rule_id: policy}, cfg, now)
+    return record_batch(eng, arts, ms, {policy.rule_id: policy}, cfg, now)
 
 
 def statuses(eng) -> list[tuple[int, str, str, int]]:  # type: ignore[no-untyped-def]
@@ -226,11 +226,16 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
+def _child_env(tests_dir: str) -> dict[str, str]:
+    """The environment of a child run: the tests folder on the path, before the vigie this run imports."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (tests_dir, os.environ.get("PYTHONPATH"))))}
+
+
 @pytest.mark.parametrize("moment", ["recorded", "claimed"])
 def test_a_killed_run_loses_nothing(store_url, tmp_path, moment: str) -> None:  # noqa: F811
     tests_dir = str(Path(__file__).resolve().parent)
     proc = subprocess.run([sys.executable, "-c", _KILLED_RUN, store_url, str(tmp_path), tests_dir, moment],
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": tests_dir})
+                          capture_output=True, text=True, timeout=120, env=_child_env(tests_dir))
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert "recorded" in proc.stdout
     eng = connect(store_url)
@@ -312,7 +317,7 @@ def test_two_worker_processes_send_each_alert_once(store_url, tmp_path) -> None:
         cfg = config(tmp_path, [("slack", slack.apprise_url(), ())])
         assert record(eng, cfg, arts, policy=RulePolicy("watch", alert="each")).alerts == 12
         procs = [subprocess.Popen([sys.executable, "-c", _WORKER, store_url, str(tmp_path), tests_dir, f"{slack.base_url}/services"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": tests_dir})
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env(tests_dir))
                  for _ in range(3)]
         outs = [p.communicate(timeout=120) for p in procs]
         assert all(p.returncode == 0 for p in procs), [o[1][-500:] for o in outs]

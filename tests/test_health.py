@@ -45,9 +45,9 @@ CONFIG = Config(health=SETTINGS)
 
 def acknowledge(engine: Engine, events: list, now: datetime) -> None:  # type: ignore[type-arg]
     """What the flow does next: the novelty stage records the events' alerts and flips reported_down."""
-    from vigie.stories import novelty
+    from vigie.delivery.record import record as record_batch
 
-    novelty.record(engine, [], [], {}, CONFIG, now, events)
+    record_batch(engine, [], [], {}, CONFIG, now, events)
 
 
 def poll(engine: Engine, outcome: tuple[Fetched, Parsed], now: datetime, *, ack: bool = True) -> list:  # type: ignore[type-arg]

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from support_store import CORPUS, T0, article, config, engine, match, store_url  # noqa: F401 - fixtures
-from vigie.stories import novelty
-from vigie.models import Article, RulePolicy, Span
+from vigie.delivery.record import record
+from vigie.stories.identity import known_ids
+from vigie.models import RulePolicy
 from vigie.store import schema as t
 
 KJU = {"Kim Jong Un": r"Kim Jong[- ]Un", "Kursk": r"K[o]?ursk"}
@@ -58,7 +59,7 @@ FRENCH = article(
 def run(engine, cfg, arts, *, policy: RulePolicy | None = None, now=None, health=()):  # noqa: F811
     policy = policy or RulePolicy("kju", name="Kim Jong Un")
     ms = [m for a in arts if (m := match(a, policy.rule_id, KJU)) is not None]
-    return novelty.record(engine, arts, ms, {policy.rule_id: policy}, cfg, now or T0 + timedelta(days=1), health)
+    return record(engine, arts, ms, {policy.rule_id: policy}, cfg, now or T0 + timedelta(days=1), health)
 
 
 def kinds(engine) -> list[str]:  # noqa: F811
@@ -189,17 +190,6 @@ def test_feed_health_events_go_to_operations_targets(engine, tmp_path) -> None: 
     assert targets == ["ops"]
 
 
-def test_snippets_highlight_matched_spans_in_context() -> None:
-    m = match(FIRST, "kju", KJU)
-    assert m is not None
-    snips = novelty.snippets(FIRST, m.spans)
-    # The summary shows the name in context; the title is the headline already, so no title window repeats it.
-    assert [s["field"] for s in snips] == ["summary"]
-    hits = [seg[0] for seg in snips[0]["segments"] if seg[1]]
-    assert hits[0] == "Kim Jong Un"
-    assert "".join(seg[0] for seg in snips[0]["segments"]) in FIRST.summary
-
-
 def _corpus_items(pattern: str):  # type: ignore[no-untyped-def]
     path = CORPUS / "articles" / "en_rss_items_2022_geopolitics.jsonl"
     if not path.exists():
@@ -223,8 +213,8 @@ def test_corpus_one_event_many_outlets(engine, tmp_path) -> None:  # noqa: F811
                             published=datetime.fromisoformat(it["date_published"]).astimezone(timezone.utc)))
     policy = RulePolicy("zpp")
     ms = [m for a in arts if (m := match(a, "zpp", {"Zaporizhzhia": "Zaporizhzhia"})) is not None]
-    rep = novelty.record(engine, arts, ms, {"zpp": policy}, config(tmp_path), datetime(2023, 1, 1, tzinfo=timezone.utc))
-    again = novelty.record(engine, arts, ms, {"zpp": policy}, config(tmp_path), datetime(2023, 1, 2, tzinfo=timezone.utc))
+    rep = record(engine, arts, ms, {"zpp": policy}, config(tmp_path), datetime(2023, 1, 1, tzinfo=timezone.utc))
+    again = record(engine, arts, ms, {"zpp": policy}, config(tmp_path), datetime(2023, 1, 2, tzinfo=timezone.utc))
     assert rep.new_articles + rep.near_duplicates + rep.duplicates == len(arts)
     assert rep.alerts == rep.new_stories + rep.developments < len(ms)
     assert rep.silent > 0
@@ -272,20 +262,19 @@ def test_concurrent_record_of_the_same_batch_alerts_once(store_url, tmp_path) ->
         e.dispose()
 
 
-def test_snippets_show_every_matched_term_before_repeating_one() -> None:
-    """The seed article says Kim Jong Un early and Koursk far below: both show in context."""
-    body = ("Le leader nord-coréen Kim Jong Un a écrit à Moscou. " + "Texte sans rapport. " * 40
-            + "Des troupes ont été envoyées dans la région de Koursk.")
-    art = Article(id="sha:1", source_id="inbox", url=None, title="Message de Kim Jong Un", summary="", body=body,
-                  language="fr", published=T0)
-    spans = (Span("title", 14, 25, "Kim Jong Un", "Kim Jong Un"), Span("body", 22, 33, "Kim Jong Un", "Kim Jong Un"),
-             Span("body", body.index("Koursk"), body.index("Koursk") + 6, "Koursk", "Kursk"))
-    snips = novelty.snippets(art, spans)
-    shown = [seg[0] for s in snips for seg in s["segments"] if seg[1]]
-    assert shown == ["Kim Jong Un", "Koursk"]  # each term once; the title's repeat of the name gives no window
-    assert [s["field"] for s in snips] == ["body", "body"]
-
-
 def test_known_ids_are_the_stored_ones(engine, tmp_path) -> None:  # noqa: F811
-    novelty.record(engine, [FIRST], [], {}, config(tmp_path), T0)
-    assert novelty.known_ids(engine, [FIRST.id, "sha:never-seen"]) == {FIRST.id}
+    record(engine, [FIRST], [], {}, config(tmp_path), T0)
+    assert known_ids(engine, [FIRST.id, "sha:never-seen"]) == {FIRST.id}
+
+
+def test_a_failure_while_recording_alerts_leaves_no_story_change_either(engine, tmp_path) -> None:  # noqa: F811
+    """Alerts are written after the stories in the same transaction: when writing them fails, nothing stays."""
+    from vigie.errors import StoreError
+
+    with engine.begin() as conn:  # a real failure at the last step: the deliveries table is gone
+        conn.exec_driver_sql("DROP TABLE deliveries")
+    with pytest.raises(StoreError, match="novelty: recording 3 articles failed"):
+        run(engine, config(tmp_path), [FIRST, *SYNDICATED])
+    with engine.connect() as conn:
+        for table in (t.articles, t.article_sources, t.matches, t.stories, t.story_articles, t.alerts):
+            assert conn.execute(select(table)).all() == [], table.name

@@ -7,7 +7,10 @@ from datetime import timedelta
 import pytest
 
 from support_store import T0, config, engine, store_url  # noqa: F401 - fixtures
+from vigie.common.times import backoff
 from vigie.delivery import outbox
+from vigie.delivery.routing import route
+from vigie.models import AlertPayload
 
 TARGETS = [("mail", "mailto://u:p@example.org", ("daily",)), ("slack", "slack://A/B/C", ("urgent", "daily")),
            ("ops", "json://127.0.0.1/", ("ops",)), ("all", "json://127.0.0.2/", ())]
@@ -24,32 +27,32 @@ TARGETS = [("mail", "mailto://u:p@example.org", ("daily",)), ("slack", "slack://
     ],
 )
 def test_routing(tmp_path, notify, operations, expected) -> None:
-    assert outbox.route(config(tmp_path, TARGETS), notify, operations=operations) == expected
+    assert route(config(tmp_path, TARGETS), notify, operations=operations) == expected
 
 
 def test_tags_no_target_has_reach_everyone_rather_than_no_one(tmp_path, caplog) -> None:
-    assert outbox.route(config(tmp_path, TARGETS[:3]), ("urgnet",)) == ["mail", "slack"]  # a typo in a rule's notify
+    assert route(config(tmp_path, TARGETS[:3]), ("urgnet",)) == ["mail", "slack"]  # a typo in a rule's notify
     assert "no target has the tags ['urgnet']" in caplog.text
 
 
 def test_health_alerts_reach_someone_without_an_ops_target(tmp_path) -> None:
-    assert outbox.route(config(tmp_path, TARGETS[:2]), operations=True) == ["mail", "slack"]
+    assert route(config(tmp_path, TARGETS[:2]), operations=True) == ["mail", "slack"]
 
 
 def test_no_target_means_the_console(tmp_path) -> None:
-    assert outbox.route(config(tmp_path)) == ["console"]
+    assert route(config(tmp_path)) == ["console"]
 
 
 @pytest.mark.parametrize(("attempts", "delay"), [(1, 1), (2, 2), (3, 4), (6, 32), (8, 120), (20, 120)])
 def test_backoff_grows_and_is_capped(attempts, delay) -> None:
-    assert outbox.backoff(attempts, timedelta(minutes=1), timedelta(hours=2)) == timedelta(minutes=delay)
+    assert backoff(attempts, timedelta(minutes=1), timedelta(hours=2)) == timedelta(minutes=delay)
 
 
 def test_claims_are_exclusive_and_expire(engine) -> None:  # noqa: F811
     with engine.begin() as conn:
-        aid = outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload={},
+        aid = outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload=AlertPayload(),
                                   created_at=T0, targets=["mail", "slack", "mail"])
-        assert outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload={},
+        assert outbox.record_alert(conn, dedupe_key="k", rule_id="r", kind="new_story", title="t", payload=AlertPayload(),
                                    created_at=T0, targets=["mail"]) is None
     due = outbox.due_deliveries(engine, T0)
     ids = [d.delivery.id for d in due]

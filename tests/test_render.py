@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from vigie.models import Alert
+from vigie.models import Alert, AlertPayload
 from vigie.delivery.render import SLACK_LIMITS, Limits, render, template_dirs
 
 T = datetime(2022, 3, 1, 8, 0, tzinfo=timezone.utc)
 
 
 def alert(i: int = 1, kind: str = "new_story", **payload: object) -> Alert:
+    """An alert whose payload is read from JSON, as the outbox stores it."""
     base: dict[str, object] = {
         "rule_name": "Kim Jong Un", "kind": kind, "headline": "Kim Jong Un sends message to Putin",
         "url": "https://news.example/a?x=1&y=2", "source": "CNN", "sources": ["CNN", "BBC"],
@@ -26,7 +27,8 @@ def alert(i: int = 1, kind: str = "new_story", **payload: object) -> Alert:
         "story_id": i, "story_title": "Kim Jong Un sends message to Putin", "story_articles": 3, "story_sources": 2,
     }
     base.update(payload)
-    return Alert(id=i, rule_id="kju", kind=kind, title=str(base["headline"]), created_at=T, article_id=f"a{i}", story_id=i, payload=base)
+    return Alert(id=i, rule_id="kju", kind=kind, title=str(base["headline"]), created_at=T, article_id=f"a{i}", story_id=i,
+                 payload=AlertPayload.from_json(base))
 
 
 @pytest.mark.parametrize(

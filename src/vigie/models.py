@@ -8,6 +8,7 @@ sources -> fetch -> parse -> normalize -> match -> novelty -> outbox -> deliver
     Article     one clean article: text, language, UTC dates, canonical URL, identity
     Match       one rule that fired on one article, with the spans that made it fire
     Alert       one thing to tell people, recorded before it is sent
+    AlertPayload  what an alert shows, stored with it as JSON so it outlives the article
     Delivery    one alert to one target, marked sent only from that target's result
 
 All are frozen: a stage returns new objects, it never edits the ones it got.
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Literal, Mapping
+from typing import Literal, Mapping, TypeVar, get_args
 
 
 class SourceKind(str, Enum):
@@ -155,6 +156,164 @@ AlertKind = Literal["each", "new_story", "development", "digest", "feed_health"]
 
 
 @dataclass(frozen=True)
+class WhatIsNew:
+    """What an article brought to its story: entities of the rule, names, figures (folded)."""
+
+    terms: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, list[str]]:
+        """Only the kinds that have something: ``{"facts": ["30"]}``."""
+        pairs = (("terms", self.terms), ("names", self.names), ("facts", self.facts))
+        return {key: list(values) for key, values in pairs if values}
+
+    @classmethod
+    def from_json(cls, data: object) -> WhatIsNew:
+        got = data if isinstance(data, Mapping) else {}
+        return cls(_texts(got.get("terms")), _texts(got.get("names")), _texts(got.get("facts")))
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """An extract of an article around matched words, as segments (text, is_match)."""
+
+    field: str  # the article field it comes from: title, summary or body
+    segments: tuple[tuple[str, bool], ...]
+    cut_before: bool = False  # the field's text goes on before the extract
+    cut_after: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {"field": self.field, "segments": [[text, hit] for text, hit in self.segments],
+                "cut_before": self.cut_before, "cut_after": self.cut_after}
+
+    @classmethod
+    def from_json(cls, data: object) -> Snippet:
+        got = data if isinstance(data, Mapping) else {}
+        raw = got.get("segments")
+        pairs = raw if isinstance(raw, (list, tuple)) else ()
+        segments = tuple((str(p[0]), bool(p[1])) for p in pairs if isinstance(p, (list, tuple)) and len(p) == 2)
+        return cls(str(got.get("field") or ""), segments, bool(got.get("cut_before")), bool(got.get("cut_after")))
+
+
+# The keys stored in alerts.payload, in their order, by kind of alert.
+_STORY_KEYS = ("rule_id", "rule_name", "severity", "kind", "headline", "url", "source", "sources", "published", "language",
+               "extract", "terms", "snippets", "new", "story_id", "story_title", "story_articles", "story_sources", "score")
+_HEALTH_KEYS = ("kind", "rule_id", "rule_name", "headline", "source", "source_id", "state", "message", "consecutive_failures",
+                "last_error", "severity", "published", "url")
+
+
+@dataclass(frozen=True)
+class AlertPayload:
+    """What an alert shows, copied into it when recorded so it stays readable after retention.
+
+    Stored as JSON (``alerts.payload``): ``to_json`` writes the keys of its kind of
+    alert, ``from_json`` reads what any version wrote (a missing key takes its default).
+    """
+
+    rule_id: str = ""
+    rule_name: str = ""
+    severity: str = "info"
+    kind: AlertKind | None = None
+    headline: str = ""
+    url: str | None = None
+    source: str = ""  # the name of the source the alert's article came from
+    sources: tuple[str, ...] = ()  # every source of the article, copies included
+    published: datetime | None = None
+    # a story alert's
+    language: str | None = None
+    extract: str = ""  # the lede
+    terms: tuple[str, ...] = ()  # the rule's entities found
+    snippets: tuple[Snippet, ...] = ()
+    new: WhatIsNew = field(default_factory=WhatIsNew)  # what a development brought
+    story_id: int | None = None
+    story_title: str = ""
+    story_articles: int | None = None
+    story_sources: int | None = None
+    score: float | None = None
+    # a feed-health alert's
+    source_id: str | None = None
+    state: str | None = None  # "down" | "recovered"
+    message: str | None = None
+    consecutive_failures: int | None = None
+    last_error: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON object stored in ``alerts.payload`` and shown by ``vigie alerts show --json``."""
+        values: dict[str, object] = {
+            "rule_id": self.rule_id, "rule_name": self.rule_name, "severity": self.severity, "kind": self.kind,
+            "headline": self.headline, "url": self.url, "source": self.source, "sources": list(self.sources),
+            "published": self.published.isoformat() if self.published is not None else None,
+            "language": self.language, "extract": self.extract, "terms": list(self.terms),
+            "snippets": [s.to_json() for s in self.snippets], "new": self.new.to_json(), "story_id": self.story_id,
+            "story_title": self.story_title, "story_articles": self.story_articles, "story_sources": self.story_sources,
+            "score": self.score, "source_id": self.source_id, "state": self.state, "message": self.message,
+            "consecutive_failures": self.consecutive_failures, "last_error": self.last_error,
+        }
+        return {key: values[key] for key in (_HEALTH_KEYS if self.kind == "feed_health" else _STORY_KEYS)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object] | None) -> AlertPayload:
+        """The payload stored by this or an older version; keys it does not have take their defaults."""
+        got: Mapping[str, object] = data or {}
+        snippets = got.get("snippets")
+        return cls(
+            rule_id=_text(got.get("rule_id")), rule_name=_text(got.get("rule_name")),
+            severity=_text(got.get("severity"), "info"), kind=_kind(got.get("kind")),
+            headline=_text(got.get("headline")), url=_maybe_text(got.get("url")), source=_text(got.get("source")),
+            sources=_texts(got.get("sources")), published=_time(got.get("published")),
+            language=_maybe_text(got.get("language")), extract=_text(got.get("extract")), terms=_texts(got.get("terms")),
+            snippets=tuple(Snippet.from_json(x) for x in snippets) if isinstance(snippets, (list, tuple)) else (),
+            new=WhatIsNew.from_json(got.get("new")), story_id=_number(got.get("story_id"), int),
+            story_title=_text(got.get("story_title")), story_articles=_number(got.get("story_articles"), int),
+            story_sources=_number(got.get("story_sources"), int), score=_number(got.get("score"), float),
+            source_id=_maybe_text(got.get("source_id")), state=_maybe_text(got.get("state")),
+            message=_maybe_text(got.get("message")), consecutive_failures=_number(got.get("consecutive_failures"), int),
+            last_error=_maybe_text(got.get("last_error")),
+        )
+
+
+def _kind(value: object) -> AlertKind | None:
+    for kind in get_args(AlertKind):
+        if value == kind:
+            return kind
+    return None
+
+
+def _text(value: object, default: str = "") -> str:
+    return default if value is None else str(value)
+
+
+def _maybe_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    return tuple(str(x) for x in value) if isinstance(value, (list, tuple)) else ()
+
+
+_N = TypeVar("_N", int, float)
+
+
+def _number(value: object, kind: type[_N]) -> _N | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+def _time(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
 class Alert:
     """One thing to tell people. Recorded in the outbox before any delivery."""
 
@@ -165,7 +324,7 @@ class Alert:
     created_at: datetime
     article_id: str | None = None
     story_id: int | None = None
-    payload: Mapping[str, object] = field(default_factory=dict)  # what the templates render
+    payload: AlertPayload = field(default_factory=AlertPayload)  # what the templates render
 
 
 DeliveryStatus = Literal["pending", "sent", "failed"]

@@ -114,11 +114,11 @@ def show(
     if found is None:
         typer.secho(f"error: no alert #{alert_id}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
-    alert, deliveries = found
+    alert, deliveries = found.alert, found.deliveries
     if as_json:
         typer.echo(json.dumps({"id": alert.id, "kind": alert.kind, "rule_id": alert.rule_id, "title": alert.title,
                                "created_at": alert.created_at.isoformat(), "story_id": alert.story_id,
-                               "article_id": alert.article_id, "payload": dict(alert.payload),
+                               "article_id": alert.article_id, "payload": alert.payload.to_json(),
                                "deliveries": [{"target": d.target, "status": d.status, "attempts": d.attempts,
                                                "last_error": d.last_error, "sent_at": d.sent_at.isoformat() if d.sent_at else None,
                                                "next_attempt_at": d.next_attempt_at.isoformat() if d.next_attempt_at else None}

@@ -13,64 +13,22 @@ sends what:
   claimed_until < now)``: of two overlapping runs exactly one gets each row, and a
   claim left by a killed run expires with its lease.
 
-Routing uses apprise-style tags: an alert with notify tags goes to the targets
-carrying one of them; an alert without goes to every target except those tagged
-only for operations (``config.health.notify``).
+Which targets an alert goes to is ``vigie.delivery.routing``'s job.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from pydantic import SecretStr
-from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, func, or_, select, update
 
-from vigie.config import Config, TargetConfig
-from vigie.models import Alert, Delivery
+from vigie.models import Alert, AlertKind, AlertPayload, Delivery
 from vigie.store import schema as t
 from vigie.store.db import reader
 from vigie.store.sql import insert_ignore, insert_new
 from vigie.common.times import backoff, utc
-
-CONSOLE_TARGET = "console"
-
-log = logging.getLogger(__name__)
-
-
-def effective_targets(config: Config) -> tuple[TargetConfig, ...]:
-    """The configured targets; with none, the embedded console target (``vigie://``) so nothing is lost."""
-    if config.targets:
-        return config.targets
-    return (TargetConfig(name=CONSOLE_TARGET, url=SecretStr("vigie://"), display_url="vigie://"),)
-
-
-def route(config: Config, notify: Iterable[str] = (), *, operations: bool = False) -> list[str]:
-    """Names of the targets an alert goes to.
-
-    A target without tags receives every rule's alerts: it is the catch-all (the demo's
-    console, an archive). A tagged target receives the alerts of rules that name one of
-    its tags, and of rules that name none. Tags that no target has reach every target. ``operations`` alerts (feed health) go to
-    targets tagged with ``config.health.notify``; when no target has such a tag they go
-    to every target, so a dead feed is still heard of.
-    """
-    targets = effective_targets(config)
-    ops = set(config.health.notify)
-    if operations:
-        chosen = [tc.name for tc in targets if ops & set(tc.tags)]
-        return chosen or [tc.name for tc in targets]
-    everyone = [tc.name for tc in targets if not (tc.tags and set(tc.tags) <= ops)]
-    wanted = set(notify)
-    if wanted:
-        chosen = [tc.name for tc in targets if not tc.tags or wanted & set(tc.tags)]
-        if chosen:
-            return chosen
-        # No target carries these tags (a typo, a target removed): an alert nobody gets is
-        # a lost alert, so it goes to everyone, with a warning naming the tags.
-        log.warning("no target has the tags %s; the alert goes to every target", sorted(wanted))
-    return everyone
 
 
 def record_alert(
@@ -78,9 +36,9 @@ def record_alert(
     *,
     dedupe_key: str,
     rule_id: str,
-    kind: str,
+    kind: AlertKind,
     title: str,
-    payload: Mapping[str, object],
+    payload: AlertPayload,
     created_at: datetime,
     targets: Sequence[str],
     severity: str = "info",
@@ -105,7 +63,7 @@ def record_alert(
                 story_id=story_id,
                 article_id=article_id,
                 title=title,
-                payload=dict(payload),
+                payload=payload.to_json(),
                 created_at=created_at,
                 digest_due_at=digest_due_at,
             ),
@@ -119,20 +77,21 @@ def record_alert(
     return alert_id
 
 
-def _alert(row) -> Alert:  # type: ignore[no-untyped-def]
+def _alert(row: Row[Any], alert_id: int) -> Alert:
+    """The Alert of a row holding the alert's columns (``alert_id``: that row's alert id)."""
     return Alert(
-        id=row.id,
+        id=alert_id,
         rule_id=row.rule_id,
         kind=row.kind,
         title=row.title,
-        created_at=utc(row.created_at),  # type: ignore[arg-type]
+        created_at=utc(row.created_at),
         article_id=row.article_id,
         story_id=row.story_id,
-        payload=row.payload or {},
+        payload=AlertPayload.from_json(row.payload),
     )
 
 
-def _delivery(row) -> Delivery:  # type: ignore[no-untyped-def]
+def _delivery(row: Row[Any]) -> Delivery:
     return Delivery(
         id=row.id,
         alert_id=row.alert_id,
@@ -143,16 +102,6 @@ def _delivery(row) -> Delivery:  # type: ignore[no-untyped-def]
         next_attempt_at=utc(row.next_attempt_at),
         sent_at=utc(row.sent_at),
     )
-
-
-def get_alert(engine: Engine, alert_id: int) -> tuple[Alert, list[Delivery]] | None:
-    """One alert with its deliveries, or None."""
-    with reader(engine) as conn:
-        row = conn.execute(select(t.alerts).where(t.alerts.c.id == alert_id)).first()
-        if row is None:
-            return None
-        dels = conn.execute(select(t.deliveries).where(t.deliveries.c.alert_id == alert_id).order_by(t.deliveries.c.target)).all()
-    return _alert(row), [_delivery(d) for d in dels]
 
 
 @dataclass(frozen=True)
@@ -175,6 +124,16 @@ class AlertLine:
         return "sent"
 
 
+def get_alert(engine: Engine, alert_id: int) -> AlertLine | None:
+    """One alert with its deliveries, or None."""
+    with reader(engine) as conn:
+        row = conn.execute(select(t.alerts).where(t.alerts.c.id == alert_id)).first()
+        if row is None:
+            return None
+        dels = conn.execute(select(t.deliveries).where(t.deliveries.c.alert_id == alert_id).order_by(t.deliveries.c.target)).all()
+    return AlertLine(_alert(row, row.id), tuple(_delivery(d) for d in dels), utc(row.digest_due_at))
+
+
 def list_alerts(engine: Engine, *, status: str | None = None, limit: int = 50,
                 alert_ids: Sequence[int] | None = None) -> list[AlertLine]:
     """The latest alerts (newest first) with their deliveries; ``status`` filters on the summary state,
@@ -184,15 +143,14 @@ def list_alerts(engine: Engine, *, status: str | None = None, limit: int = 50,
         if alert_ids is not None:
             q = q.where(t.alerts.c.id.in_(list(alert_ids)))
         if status in ("pending", "failed", "sent"):
-            ids = select(t.deliveries.c.alert_id).where(t.deliveries.c.status == status)
-            q = q.where(t.alerts.c.id.in_(ids))
+            q = q.where(t.alerts.c.id.in_(select(t.deliveries.c.alert_id).where(t.deliveries.c.status == status)))
         rows = conn.execute(q.limit(limit)).all()
         ids = [r.id for r in rows]
         dels: dict[int, list[Delivery]] = {i: [] for i in ids}
         if ids:
             for d in conn.execute(select(t.deliveries).where(t.deliveries.c.alert_id.in_(ids)).order_by(t.deliveries.c.target)):
                 dels[d.alert_id].append(_delivery(d))
-    lines = [AlertLine(_alert(r), tuple(dels[r.id]), utc(r.digest_due_at)) for r in rows]
+    lines = [AlertLine(_alert(r, r.id), tuple(dels[r.id]), utc(r.digest_due_at)) for r in rows]
     if status in ("pending", "failed", "sent"):
         lines = [ln for ln in lines if ln.status == status]
     return lines
@@ -231,14 +189,14 @@ def with_current_story(engine: Engine, alerts: Sequence[Alert], source_names: Ma
             sources.setdefault(r.article_id, set()).add(source_names.get(r.source_id) or r.source_id)
     out = []
     for a in alerts:
-        payload = dict(a.payload or {})
-        st = stories.get(a.story_id)  # type: ignore[arg-type]
+        payload = a.payload
+        st = stories.get(a.story_id) if a.story_id is not None else None
         if st is not None:
-            payload["story_articles"] = max(int(payload.get("story_articles") or 1), st.article_count)
-            payload["story_sources"] = max(int(payload.get("story_sources") or 1), st.source_count)
-        if a.article_id in sources:
-            payload["sources"] = sorted(set(payload.get("sources") or []) | sources[a.article_id])  # type: ignore[arg-type]
-        out.append(Alert(a.id, a.rule_id, a.kind, a.title, a.created_at, a.article_id, a.story_id, payload))
+            payload = replace(payload, story_articles=max(payload.story_articles or 1, st.article_count),
+                              story_sources=max(payload.story_sources or 1, st.source_count))
+        if a.article_id is not None and a.article_id in sources:
+            payload = replace(payload, sources=tuple(sorted(set(payload.sources) | sources[a.article_id])))
+        out.append(replace(a, payload=payload))
     return out
 
 
@@ -271,12 +229,7 @@ def due_deliveries(engine: Engine, now: datetime) -> list[DueDelivery]:
     )
     with reader(engine) as conn:
         rows = conn.execute(q).all()
-    out = []
-    for r in rows:
-        alert = Alert(id=r.alert_id, rule_id=r.rule_id, kind=r.kind, title=r.title, created_at=utc(r.created_at),  # type: ignore[arg-type]
-                      article_id=r.article_id, story_id=r.story_id, payload=r.payload or {})
-        out.append(DueDelivery(_delivery(r), alert, utc(r.digest_due_at)))
-    return out
+    return [DueDelivery(_delivery(r), _alert(r, r.alert_id), utc(r.digest_due_at)) for r in rows]
 
 
 def claim(engine: Engine, delivery_ids: Sequence[int], token: str, now: datetime, lease: timedelta) -> set[int]:
@@ -353,12 +306,10 @@ __all__ = [
     "claim",
     "counts",
     "due_deliveries",
-    "effective_targets",
     "get_alert",
     "list_alerts",
     "mark_failure",
     "mark_sent",
     "record_alert",
     "retry_failed",
-    "route",
 ]

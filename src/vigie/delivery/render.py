@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, Callable, Literal, Sequence
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -207,51 +207,46 @@ def _environment(channel: Channel, user_dirs: tuple[Path, ...]) -> Environment:
 # --- rendering -------------------------------------------------------------------
 
 
-def _local(iso: Any, tz: str) -> str:
-    try:
-        value = datetime.fromisoformat(str(iso))
-    except (TypeError, ValueError):
-        return ""
+def _local(value: datetime, tz: str) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _item(alert: Alert, tz: str, extract: int, snippets: int) -> dict[str, Any]:
-    p: Mapping[str, Any] = alert.payload or {}
-    text = str(p.get("extract") or "")
+    """What the templates see of one alert (user templates rely on these names)."""
+    p = alert.payload
+    text = p.extract
     if len(text) > extract:
         cut = text.rfind(" ", 0, extract)
         text = (text[: cut if cut > extract // 2 else extract]).rstrip() + "…" if extract > 0 else ""
-    new = p.get("new") or {}
-    snips = list(p.get("snippets") or [])
     # The headline is shown anyway: a title snippet only when the text has none.
-    snips = [x for x in snips if x.get("field") != "title"] or snips
-    if any(x.get("field") == "summary" and not x.get("cut_before") for x in snips[:snippets]):
+    snips = [x for x in p.snippets if x.field != "title"] or list(p.snippets)
+    if any(x.field == "summary" and not x.cut_before for x in snips[:snippets]):
         text = ""  # the snippet already shows the lede, highlighted
     return {
         "id": alert.id,
         "kind": alert.kind,
         "rule_id": alert.rule_id,
-        "rule_name": p.get("rule_name") or alert.rule_id,
-        "severity": p.get("severity", "info"),
-        "headline": _one_line(p.get("headline") or alert.title),
-        "url": p.get("url"),
-        "source": p.get("source") or "",
-        "sources": list(p.get("sources") or []),
-        "when": _local(p.get("published") or alert.created_at.isoformat(), tz),
+        "rule_name": p.rule_name or alert.rule_id,
+        "severity": p.severity,
+        "headline": _one_line(p.headline or alert.title),
+        "url": p.url,
+        "source": p.source,
+        "sources": list(p.sources),
+        "when": _local(p.published or alert.created_at, tz),
         "extract": text,
-        "terms": list(p.get("terms") or []),
-        "snippets": snips[:snippets],
-        "new_terms": list(new.get("terms") or []),
-        "new_names": list(new.get("names") or []),
-        "new_facts": list(new.get("facts") or []),
-        "story_id": p.get("story_id") or alert.story_id,
-        "story_title": _one_line(p.get("story_title") or ""),
-        "story_articles": p.get("story_articles") or 1,
-        "story_sources": p.get("story_sources") or 1,
-        "message": p.get("message") or "",
-        "state": p.get("state") or "",
+        "terms": list(p.terms),
+        "snippets": [x.to_json() for x in snips[:snippets]],
+        "new_terms": list(p.new.terms),
+        "new_names": list(p.new.names),
+        "new_facts": list(p.new.facts),
+        "story_id": p.story_id or alert.story_id,
+        "story_title": _one_line(p.story_title),
+        "story_articles": p.story_articles or 1,
+        "story_sources": p.story_sources or 1,
+        "message": p.message or "",
+        "state": p.state or "",
     }
 
 
@@ -269,11 +264,10 @@ def _groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def title_for(alerts: Sequence[Alert]) -> str:
     if len(alerts) == 1:
         a = alerts[0]
-        p = a.payload or {}
         if a.kind == "feed_health":
             return _one_line(a.title)
-        return _one_line(f"[{p.get('rule_name') or a.rule_id}] {KIND_LABEL.get(a.kind, a.kind)}: {p.get('headline') or a.title}")
-    rules = sorted({str((a.payload or {}).get("rule_name") or a.rule_id) for a in alerts})
+        return _one_line(f"[{a.payload.rule_name or a.rule_id}] {KIND_LABEL.get(a.kind, a.kind)}: {a.payload.headline or a.title}")
+    rules = sorted({a.payload.rule_name or a.rule_id for a in alerts})
     stories = {a.story_id for a in alerts}
     return _one_line(f"[{', '.join(rules)}] Digest: {len(alerts)} alerts, {len(stories)} stories")
 

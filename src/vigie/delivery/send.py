@@ -41,7 +41,8 @@ from vigie.config import Config, TargetConfig
 from vigie.errors import StoreError
 from vigie.models import Alert
 from vigie.common.times import utc
-from vigie.delivery.outbox import DueDelivery, effective_targets
+from vigie.delivery.outbox import DueDelivery
+from vigie.delivery.routing import effective_targets
 from vigie.delivery.render import SLACK_LIMITS, Channel, Limits, render, template_dirs
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def deliver_pending(
     in the report.
     """
     try:
-        return _deliver(engine, config, utc(now), worker, lease)  # type: ignore[arg-type]
+        return _deliver(engine, config, utc(now), worker, lease)
     except SQLAlchemyError as exc:
         raise StoreError(f"delivery: the store failed: {exc.__class__.__name__}: {exc}") from exc
 
@@ -209,7 +210,7 @@ class _Sender:
         except Exception as exc:  # noqa: BLE001 - a broken user template fails this target, not the run
             return False, f"rendering for target {self.tc.name!r} failed: {exc.__class__.__name__}: {exc}"
         objects = [_json(a, self.tc.name, now) for a in alerts]
-        urgent = any(str((a.payload or {}).get("severity", "info")).lower() in _URGENT for a in alerts)
+        urgent = any(a.payload.severity.lower() in _URGENT for a in alerts)
         try:
             apobj = self._new()
             if apobj is None:
@@ -297,7 +298,7 @@ def _json(alert: Alert, target: str, now: datetime) -> dict[str, object]:
         "article_id": alert.article_id,
         "target": target,
         "sent_at": now.isoformat(),
-        "payload": dict(alert.payload or {}),
+        "payload": alert.payload.to_json(),
     }
 
 

@@ -12,7 +12,7 @@ from vigie.delivery import outbox
 from vigie.config import Config
 from vigie.delivery.send import DeliveryReport
 from vigie.models import Article, Delivery, Fetched, Match, Parsed, Source
-from vigie.stories.novelty import NoveltyReport
+from vigie.delivery.record import NoveltyReport
 from vigie.rules import RuleSet
 from vigie.runtime.summary import AlertRow, RunSummary, SourceLine
 

@@ -4,7 +4,7 @@ Articles go with their matches, sources and MinHash buckets; a story goes when i
 last article has gone. Alerts and deliveries stay: they are the record of what was
 said, and carry their own copy of what they showed (``alerts.payload``).
 
-``vigie.stories.novelty.record`` calls ``purge_in`` at the start of its transaction, so
+``vigie.delivery.record.record`` calls ``purge_in`` at the start of its transaction, so
 retention needs no separate job; ``purge`` is the same for use on its own.
 """
 

@@ -121,7 +121,7 @@ stories = Table(
     Column("article_count", Integer, nullable=False, default=1),
     Column("source_count", Integer, nullable=False, default=1),
     # What the story already knows, so a later article is a development only when it
-    # brings something outside these sets (see vigie.stories.novelty).
+    # brings something outside these sets (see vigie.stories.developments).
     Column("names", JSON, nullable=False, default=list),  # proper names seen in titles/ledes, casefolded
     Column("facts", JSON, nullable=False, default=list),  # numbers seen in titles/ledes
     Column("keywords", JSON, nullable=False, default=list),  # content words of titles/ledes (for joining, not for developments)

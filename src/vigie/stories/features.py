@@ -10,32 +10,27 @@ Novelty needs two judgements that plain string equality cannot make:
   New wording alone (another outlet's rewrite) is not news.
 
 Everything here is pure and cheap: regular expressions over the title and the first
-sentence of the summary, no model. Words are casefolded and stripped of accents.
+sentence of the summary (``vigie.common.text.sentence_ends``), no model. Words are
+compared folded (``vigie.common.text.fold``), without the function words of the
+article's language (spaCy's, ``vigie.common.stopwords``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from vigie.common.stopwords import stop_words
+from vigie.common.text import fold, sentence_ends, sentences
 from vigie.models import Article
 
-# Function words and newsroom filler in the languages of the corpus; they say nothing
-# about which event an article is about.
-_STOP = frozenset(
+# What spaCy's stop-word lists lack and says nothing about which event an article is
+# about: newsroom filler, months and weekdays (English and French).
+_OWN_STOP = frozenset(
     """
-    a about after again against all also an and any are as at be because been before being between both but by
-    can could did do does doing down during each few for from further had has have having he her here hers him
-    his how i if in into is it its just more most my no nor not now of off on once only or other our out over
-    own same she should so some such than that the their them then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would you your says said
-    say new news live latest update updates video watch read more amid over under year years day days week weeks
-    told tells people time first last after report reports reported could would being still back
-    le la les un une des du de d l et ou en au aux ce cette ces son sa ses leur leurs pour par sur dans avec sans
-    est sont a ont ete etre qui que quoi dont pas plus ne se sous entre apres avant selon comme mais donc ni car
-    il elle ils elles nous vous on lui y
-    der die das und oder ein eine nicht mit von zu im ist den dem des auf fur
+    says said say tells told reported report reports having amid people time day days week weeks year years
+    new news live latest update updates video watch read ete
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday
     janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre
@@ -54,14 +49,26 @@ _NOT_NAMES = frozenset(
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 _NUMBER = re.compile(r"(?<![\w.,&#])\d[\d,. ]*\d(?![\w])|(?<![\w.,&#])\d(?![\w.,])")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ\"«“])")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
-def fold(word: str) -> str:
-    """Casefold and strip accents: "Kyiv's" -> "kyiv's", "Élysée" -> "elysee"."""
-    text = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in text if not unicodedata.combining(c)).replace("’", "'")
+@functools.lru_cache(maxsize=None)
+def function_words(language: str) -> frozenset[str]:
+    """Words that say nothing about the event, folded: spaCy's stop words of ``language``
+    and the newsroom filler above.
+
+    One language's list, not all of them: "war" and "dies" are German function words,
+    "state" and "mayor" Italian or Spanish ones, and news words in English. For a
+    language spaCy has no list for here (or "und"), every list counts.
+    """
+    lists = stop_words()
+    chosen = lists[language] if language in lists else frozenset().union(*lists.values())
+    return _OWN_STOP | {_fold(w) for w in chosen}
+
+
+def _fold(word: str) -> str:
+    # fold() leaves the typographic apostrophe: "Kyiv’s" must lose its "’s" like "Kyiv's".
+    return fold(word).replace("’", "'")
 
 
 def lede(article: Article, limit: int = 400) -> str:
@@ -69,12 +76,12 @@ def lede(article: Article, limit: int = 400) -> str:
     text = (article.summary or article.body or "").strip()
     if not text:
         return ""
-    first = _SENTENCE_END.split(text, maxsplit=1)[0]
-    return first[:limit]
+    ends = sentence_ends(text)
+    return text[: ends[0] if ends else len(text)][:limit]
 
 
 def _base(token: str) -> str:
-    word = fold(token).strip("'-")
+    word = _fold(token).strip("'-")
     for suffix in ("'s", "'"):
         if word.endswith(suffix):
             word = word[: -len(suffix)]
@@ -92,20 +99,21 @@ def _title_case(title: str) -> bool:
 _CLAUSE_START = frozenset(":;—–-\"“‘«(")
 
 
-def names_in(text: str, *, skip_first: bool = True) -> set[str]:
+def names_in(text: str, language: str = "und") -> set[str]:
     """Capitalised words that do not open a sentence or clause and are not function
     words or newsroom labels: people, places, bodies."""
+    stop = function_words(language)
     out: set[str] = set()
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in sentences(text):
         for i, m in enumerate(_TOKEN.finditer(sentence)):
             tok = m.group(0)
-            if (skip_first and i == 0) or not tok[0].isupper():
+            if i == 0 or not tok[0].isupper():
                 continue
             before = sentence[: m.start()].rstrip()
             if before and before[-1] in _CLAUSE_START:  # "North Korea: Air raid ..." -- "Air" opens a clause
                 continue
             base = _base(tok)
-            if len(base) < 3 or base in _STOP or base in _NOT_NAMES or base.isdigit():
+            if len(base) < 3 or base in stop or base in _NOT_NAMES or base.isdigit():
                 continue
             out.add(base)
     return out
@@ -126,9 +134,10 @@ def numbers_in(text: str) -> set[str]:
     return out
 
 
-def keywords_in(text: str) -> set[str]:
+def keywords_in(text: str, language: str = "und") -> set[str]:
     """Content words (4+ letters, not function words)."""
-    return {b for b in (_base(t) for t in _TOKEN.findall(text)) if len(b) >= 4 and b not in _STOP and not b.isdigit()}
+    stop = function_words(language)
+    return {b for b in (_base(t) for t in _TOKEN.findall(text)) if len(b) >= 4 and b not in stop and not b.isdigit()}
 
 
 @dataclass(frozen=True)
@@ -145,16 +154,17 @@ class Features:
 
 def features(article: Article, terms: tuple[str, ...]) -> Features:
     """The features of ``article`` as matched with ``terms``."""
+    language = (article.language or "und").split("-")[0].lower()
     tw = term_words(terms)
     lead = lede(article)
-    title_names = set() if _title_case(article.title) else names_in(article.title, skip_first=True)
-    names = (title_names | names_in(lead)) - tw
-    keywords = (keywords_in(article.title) | keywords_in(lead)) - tw
+    title_names = set() if _title_case(article.title) else names_in(article.title, language)
+    names = (title_names | names_in(lead, language)) - tw
+    keywords = (keywords_in(article.title, language) | keywords_in(lead, language)) - tw
     return Features(
         terms=frozenset(terms),
         title_names=frozenset(title_names - tw),
         names=frozenset(names),
         facts=frozenset(numbers_in(article.title) | numbers_in(lead)),
         keywords=frozenset(keywords),
-        language=(article.language or "und").split("-")[0].lower(),
+        language=language,
     )

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from typing import Sequence
 
 import numpy as np
+
+from vigie.common.text import fold
 
 NUM_PERM = 64
 BANDS = 16
@@ -47,10 +48,8 @@ _B = np.array([b for _, b in _COEFFS], dtype=np.uint64)[:, None]
 
 
 def words(text: str) -> list[str]:
-    """Casefolded words without accents: "Kiev" and "kiev", "Koursk" and "koursk" compare equal."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return _WORD.findall(folded)
+    """Folded words (``vigie.common.text.fold``): "Kiev" and "kiev", "Kóursk" and "koursk" compare equal."""
+    return _WORD.findall(fold(text))
 
 
 def shingles(text: str, k: int = SHINGLE) -> set[str]:

@@ -1,0 +1,112 @@
+"""Recording a batch: its story changes and the alerts they call for, in ONE transaction.
+
+``record()`` opens the transaction, applies retention (``vigie.store.retention``),
+lets the stories stage store the batch (``vigie.stories.batch``), then writes the
+alerts that stage decided on, each with one delivery per routed target
+(``vigie.delivery.outbox``), and the feed-health alerts
+(``vigie.delivery.health_alerts``). What is stored and what is announced can never
+disagree: a crash leaves neither, a commit leaves both.
+
+On PostgreSQL an advisory transaction lock makes concurrent ``record()`` calls take
+turns (on SQLite the IMMEDIATE transaction does the same), so two workers never open
+two stories for one event; the unique keys make a replayed batch record nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Mapping, Sequence
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from vigie.common.times import utc
+from vigie.config import Config
+from vigie.delivery.digest import window_end
+from vigie.delivery.health_alerts import record_health_alert
+from vigie.delivery.outbox import record_alert
+from vigie.delivery.payload import story_payload
+from vigie.delivery.routing import route
+from vigie.errors import StoreError
+from vigie.ingest.health import HealthEvent
+from vigie.models import Article, Match, RulePolicy
+from vigie.store.retention import purge_in
+from vigie.stories.batch import BatchCounts, StoryAlert, record_batch
+
+log = logging.getLogger(__name__)
+
+_PG_NOVELTY_LOCK = 7147
+
+
+@dataclass(frozen=True)
+class NoveltyReport(BatchCounts):
+    """What one ``record()`` call did: to articles and stories, and the alerts it recorded."""
+
+    alerts: int = 0
+    alert_ids: tuple[int, ...] = ()
+    purged_articles: int = 0  # forgotten by retention (config.retention)
+
+
+def record(
+    engine: Engine,
+    articles: Sequence[Article],
+    matches: Sequence[Match],
+    policies: Mapping[str, RulePolicy],
+    config: Config,
+    now: datetime,
+    health_events: Sequence[HealthEvent] = (),
+) -> NoveltyReport:
+    """Store articles, matches, story changes and the resulting alerts in one transaction.
+
+    A rule without a policy gets the defaults (alert on new stories and developments,
+    immediately, to every target). Calling it again with the same batch records
+    nothing new, so a retried task is harmless.
+    """
+    now = utc(now)
+    names = {s.id: s.name for s in config.source_objects()}
+    alert_ids: list[int] = []
+    try:
+        with engine.begin() as conn:
+            _take_turns(conn)
+            purged = purge_in(conn, now - config.retention)
+            batch = record_batch(conn, articles, matches, policies, config.novelty, now)
+            for decided in batch.alerts:
+                alert_ids += _ids(_record_story_alert(conn, decided, config, now, names))
+            for event in health_events:
+                alert_ids += _ids(record_health_alert(conn, event, config, now, names))
+    except SQLAlchemyError as exc:
+        raise StoreError(f"novelty: recording {len(articles)} articles failed: {exc.__class__.__name__}: {exc}") from exc
+    return NoveltyReport(**asdict(batch.counts), alerts=len(alert_ids), alert_ids=tuple(alert_ids),
+                         purged_articles=purged.articles)
+
+
+def _take_turns(conn: Connection) -> None:
+    if conn.dialect.name != "postgresql":
+        return  # SQLite: the IMMEDIATE transaction already excludes other writers
+    # Per schema: stores living side by side in one database do not wait for each other.
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_NOVELTY_LOCK}, hashtext(current_schema()))")
+    # Every lookup here is by key. A store filling up faster than autovacuum
+    # analyzes it (the first runs) would otherwise get sequential scans of the
+    # LSH bucket table for each article: 6 ms instead of 0.1 ms per lookup.
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+
+
+def _ids(alert_id: int | None) -> list[int]:
+    return [] if alert_id is None else [alert_id]
+
+
+def _record_story_alert(conn: Connection, decided: StoryAlert, config: Config, now: datetime,
+                        source_names: Mapping[str, str]) -> int | None:
+    """The alert and its deliveries, with the digest window end when the rule collects a digest."""
+    try:
+        due = window_end(decided.policy.digest, now, config.timezone)
+    except ValueError as exc:
+        log.warning("rule %s: %s; delivering immediately", decided.rule_id, exc)
+        due = None
+    return record_alert(
+        conn, dedupe_key=decided.dedupe_key, rule_id=decided.rule_id, kind=decided.kind, title=decided.article.title,
+        payload=story_payload(decided, source_names), created_at=now, targets=route(config, decided.notify),
+        severity=decided.severity, story_id=decided.story_id, article_id=decided.article_id, digest_due_at=due,
+    )

@@ -1,0 +1,56 @@
+"""Routing: which configured targets an alert goes to.
+
+Routing uses apprise-style tags: an alert with notify tags goes to the targets
+carrying one of them; an alert without goes to every target except those tagged
+only for operations (``config.health.notify``). With no target configured, the
+embedded console target (``vigie://``) receives everything, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+from pydantic import SecretStr
+
+from vigie.config import Config, TargetConfig
+
+CONSOLE_TARGET = "console"
+
+log = logging.getLogger(__name__)
+
+
+def effective_targets(config: Config) -> tuple[TargetConfig, ...]:
+    """The configured targets; with none, the embedded console target (``vigie://``) so nothing is lost."""
+    if config.targets:
+        return config.targets
+    return (TargetConfig(name=CONSOLE_TARGET, url=SecretStr("vigie://"), display_url="vigie://"),)
+
+
+def route(config: Config, notify: Iterable[str] = (), *, operations: bool = False) -> list[str]:
+    """Names of the targets an alert goes to.
+
+    A target without tags receives every rule's alerts: it is the catch-all (the demo's
+    console, an archive). A tagged target receives the alerts of rules that name one of
+    its tags, and of rules that name none. Tags that no target has reach every target.
+    ``operations`` alerts (feed health) go to targets tagged with ``config.health.notify``;
+    when no target has such a tag they go to every target, so a dead feed is still heard of.
+    """
+    targets = effective_targets(config)
+    ops = set(config.health.notify)
+    if operations:
+        chosen = [tc.name for tc in targets if ops & set(tc.tags)]
+        return chosen or [tc.name for tc in targets]
+    everyone = [tc.name for tc in targets if not (tc.tags and set(tc.tags) <= ops)]
+    wanted = set(notify)
+    if wanted:
+        chosen = [tc.name for tc in targets if not tc.tags or wanted & set(tc.tags)]
+        if chosen:
+            return chosen
+        # No target carries these tags (a typo, a target removed): an alert nobody gets is
+        # a lost alert, so it goes to everyone, with a warning naming the tags.
+        log.warning("no target has the tags %s; the alert goes to every target", sorted(wanted))
+    return everyone
+
+
+__all__ = ["CONSOLE_TARGET", "effective_targets", "route"]
