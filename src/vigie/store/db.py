@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -13,12 +15,26 @@ from vigie.errors import StoreError
 from vigie.store.migrations import apply_migrations
 
 
+def _set_wal(cur: DBAPICursor) -> None:
+    """Switch the file to WAL. Two processes opening a new store at the same moment race for
+    that switch, and SQLite answers the loser "database is locked" at once, without its busy
+    handler: wait a little and try again (the winner's switch takes milliseconds)."""
+    for attempt in range(200):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 199:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets a reader (vigie alerts) run beside a writing run; busy_timeout waits
     # for the other writer instead of failing at once.
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    _set_wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
     # Let SQLAlchemy's "begin" event (below) open transactions itself: pysqlite's own
