@@ -22,11 +22,12 @@ setup: $(VENV)/.installed
 demo: setup
 	$(BIN)/vigie run --config vigie.yaml
 
-## make lint: pyflakes-level checks (unused imports, undefined names)
+## make lint: pyflakes-level checks (unused imports, undefined names), then the types of src/ and flows/
 lint: setup
 	$(BIN)/ruff check src flows tests bench
+	$(BIN)/mypy
 
-## make test: lint, then the whole suite, slow end-to-end tests included (what CI runs)
+## make test: lint and types, then the whole suite, slow end-to-end tests included (what CI runs)
 test: lint
 	$(BIN)/python -m pytest -q
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Literal, Mapping, TypeVar, get_args
+from typing import Literal, Mapping, get_args
+
+from vigie.common.lenient import iso_time, maybe_text, number, text, texts
 
 
 class SourceKind(str, Enum):
@@ -171,7 +173,7 @@ class WhatIsNew:
     @classmethod
     def from_json(cls, data: object) -> WhatIsNew:
         got = data if isinstance(data, Mapping) else {}
-        return cls(_texts(got.get("terms")), _texts(got.get("names")), _texts(got.get("facts")))
+        return cls(texts(got.get("terms")), texts(got.get("names")), texts(got.get("facts")))
 
 
 @dataclass(frozen=True)
@@ -258,18 +260,18 @@ class AlertPayload:
         got: Mapping[str, object] = data or {}
         snippets = got.get("snippets")
         return cls(
-            rule_id=_text(got.get("rule_id")), rule_name=_text(got.get("rule_name")),
-            severity=_text(got.get("severity"), "info"), kind=_kind(got.get("kind")),
-            headline=_text(got.get("headline")), url=_maybe_text(got.get("url")), source=_text(got.get("source")),
-            sources=_texts(got.get("sources")), published=_time(got.get("published")),
-            language=_maybe_text(got.get("language")), extract=_text(got.get("extract")), terms=_texts(got.get("terms")),
+            rule_id=text(got.get("rule_id")), rule_name=text(got.get("rule_name")),
+            severity=text(got.get("severity"), "info"), kind=_kind(got.get("kind")),
+            headline=text(got.get("headline")), url=maybe_text(got.get("url")), source=text(got.get("source")),
+            sources=texts(got.get("sources")), published=iso_time(got.get("published")),
+            language=maybe_text(got.get("language")), extract=text(got.get("extract")), terms=texts(got.get("terms")),
             snippets=tuple(Snippet.from_json(x) for x in snippets) if isinstance(snippets, (list, tuple)) else (),
-            new=WhatIsNew.from_json(got.get("new")), story_id=_number(got.get("story_id"), int),
-            story_title=_text(got.get("story_title")), story_articles=_number(got.get("story_articles"), int),
-            story_sources=_number(got.get("story_sources"), int), score=_number(got.get("score"), float),
-            source_id=_maybe_text(got.get("source_id")), state=_maybe_text(got.get("state")),
-            message=_maybe_text(got.get("message")), consecutive_failures=_number(got.get("consecutive_failures"), int),
-            last_error=_maybe_text(got.get("last_error")),
+            new=WhatIsNew.from_json(got.get("new")), story_id=number(got.get("story_id"), int),
+            story_title=text(got.get("story_title")), story_articles=number(got.get("story_articles"), int),
+            story_sources=number(got.get("story_sources"), int), score=number(got.get("score"), float),
+            source_id=maybe_text(got.get("source_id")), state=maybe_text(got.get("state")),
+            message=maybe_text(got.get("message")), consecutive_failures=number(got.get("consecutive_failures"), int),
+            last_error=maybe_text(got.get("last_error")),
         )
 
 
@@ -278,39 +280,6 @@ def _kind(value: object) -> AlertKind | None:
         if value == kind:
             return kind
     return None
-
-
-def _text(value: object, default: str = "") -> str:
-    return default if value is None else str(value)
-
-
-def _maybe_text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _texts(value: object) -> tuple[str, ...]:
-    return tuple(str(x) for x in value) if isinstance(value, (list, tuple)) else ()
-
-
-_N = TypeVar("_N", int, float)
-
-
-def _number(value: object, kind: type[_N]) -> _N | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        return None
-
-
-def _time(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
