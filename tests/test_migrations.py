@@ -81,28 +81,28 @@ def head_shape(engine: Engine) -> dict[str, dict[str, Any]]:
 def fill_at_first_migration(conn: Connection) -> None:
     """One of everything, written with the frozen 0001 tables: a store as the first release left it."""
     seen = T0 - timedelta(days=1)
-    conn.execute(insert(v1.feeds).values(source_id="https://feed-a.example/rss", location="https://feed-a.example/rss",
+    conn.execute(insert(v1.metadata.tables["feeds"]).values(source_id="https://feed-a.example/rss", location="https://feed-a.example/rss",
                                          etag='"v1"', last_success_at=seen, consecutive_failures=0, reported_down=False,
                                          entries_seen=3))
-    conn.execute(insert(v1.articles).values(id="a1", source_id="https://feed-a.example/rss", url="https://news.example/a1",
+    conn.execute(insert(v1.metadata.tables["articles"]).values(id="a1", source_id="https://feed-a.example/rss", url="https://news.example/a1",
                                             title="Flooding in Lyon", summary="The Rhône rose 2 m.", body="", language="en",
                                             published=seen, first_seen=seen, fingerprint=[1, 2, 3, 4]))
-    conn.execute(insert(v1.article_sources).values(article_id="a1", source_id="https://feed-a.example/rss",
+    conn.execute(insert(v1.metadata.tables["article_sources"]).values(article_id="a1", source_id="https://feed-a.example/rss",
                                                    url="https://news.example/a1", first_seen=seen))
-    conn.execute(insert(v1.minhash_bands), [{"bucket": f"{band}:abc{band}", "article_id": "a1"} for band in range(3)])
-    conn.execute(insert(v1.matches).values(article_id="a1", rule_id="floods", score=2.0, terms=["flood"],
+    conn.execute(insert(v1.metadata.tables["minhash_bands"]), [{"bucket": f"{band}:abc{band}", "article_id": "a1"} for band in range(3)])
+    conn.execute(insert(v1.metadata.tables["matches"]).values(article_id="a1", rule_id="floods", score=2.0, terms=["flood"],
                                            spans=[{"field": "title", "start": 0, "end": 8, "text": "Flooding", "term": "flood"}],
                                            matched_at=seen))
-    story_id = conn.execute(insert(v1.stories).values(
+    story_id = conn.execute(insert(v1.metadata.tables["stories"]).values(
         rule_id="floods", title="Flooding in Lyon", terms=["flood"], first_article_id="a1", created_at=seen, updated_at=seen,
         article_count=1, source_count=1, names=["lyon", "rhône"], facts=["2"], keywords=["flooding"], languages=["en"],
-        development_count=0, silent_count=0).returning(v1.stories.c.id)).scalar_one()
-    conn.execute(insert(v1.story_articles).values(story_id=story_id, article_id="a1", added_at=seen, development=False))
-    alert_id = conn.execute(insert(v1.alerts).values(
+        development_count=0, silent_count=0).returning(v1.metadata.tables["stories"].c.id)).scalar_one()
+    conn.execute(insert(v1.metadata.tables["story_articles"]).values(story_id=story_id, article_id="a1", added_at=seen, development=False))
+    alert_id = conn.execute(insert(v1.metadata.tables["alerts"]).values(
         dedupe_key=f"floods:story:{story_id}", rule_id="floods", kind="new_story", severity="warning", story_id=story_id,
         article_id="a1", title="Flooding in Lyon", payload={"story_articles": 1, "terms": ["flood"]}, created_at=seen,
-    ).returning(v1.alerts.c.id)).scalar_one()
-    conn.execute(insert(v1.deliveries).values(alert_id=alert_id, target="ops", status="sent", attempts=1, sent_at=T0))
+    ).returning(v1.metadata.tables["alerts"].c.id)).scalar_one()
+    conn.execute(insert(v1.metadata.tables["deliveries"]).values(alert_id=alert_id, target="ops", status="sent", attempts=1, sent_at=T0))
 
 
 def article_id_indexes(engine: Engine) -> set[tuple[str, str]]:
