@@ -56,7 +56,8 @@ def run_match(size: str) -> Table:
     base: dict[str, float] = {}
     for n in counts:
         with Stopwatch() as sw:
-            rules, errors = load_text(bm.generate_rules(n), path=f"<generated {n}>")
+            loaded = load_text(bm.generate_rules(n), path=f"<generated {n}>")
+            rules, errors = loaded.rules, loaded.errors
             if errors:
                 raise RuntimeError(f"generated rules do not load: {errors[:3]}")
             matcher = compile_rules(rules)

@@ -21,14 +21,13 @@ def article(title: str = "", summary: str = "", body: str = "", *, language: str
 
 
 def matcher(yaml_text: str) -> Matcher:
-    rules, errors = load_text(textwrap.dedent(yaml_text))
-    assert not errors, [str(e) for e in errors]
-    return compile_rules(rules)
+    loaded = load_text(textwrap.dedent(yaml_text))
+    assert not loaded.errors, [str(e) for e in loaded.errors]
+    return compile_rules(loaded)
 
 
 def errors_of(yaml_text: str) -> list[RuleError]:
-    _, errors = load_text(textwrap.dedent(yaml_text), path="r.yaml")
-    return errors
+    return load_text(textwrap.dedent(yaml_text), path="r.yaml").errors
 
 
 def query_matcher(query: str, **rule: object) -> Matcher:

@@ -31,7 +31,8 @@ def test_other_spellings_say_what_is_accepted(spec) -> None:
 
 @pytest.mark.parametrize("spec", [s for s, _ in ACCEPTED] + REFUSED)
 def test_the_rule_file_accepts_what_delivery_reads(spec) -> None:
-    rules, errors = load_text(f"rules:\n  - id: a\n    query: x\n    digest: '{spec}'\n")
+    loaded = load_text(f"rules:\n  - id: a\n    query: x\n    digest: '{spec}'\n")
+    rules, errors = loaded.rules, loaded.errors
     try:
         parsed: DigestSpec | None = parse_digest(spec)
     except ValueError:

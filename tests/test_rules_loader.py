@@ -65,7 +65,8 @@ ERRORS = [
 def test_every_error_names_file_line_col(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "r.yaml"
     path.write_text(text, encoding="utf-8")
-    rules, errors = load_file(path)
+    loaded = load_file(path)
+    rules, errors = loaded.rules, loaded.errors
     assert [str(e) for e in errors] == [f"{path}:{expected}"]
     assert rules == []
     assert all(isinstance(e, RuleError) for e in errors)
@@ -74,7 +75,7 @@ def test_every_error_names_file_line_col(tmp_path: Path, text: str, expected: st
 def test_several_errors_in_one_file_are_all_reported_in_order(tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
     path.write_text("rules:\n  - id: a\n    query: '@x'\n  - id: b\n    query: (y\n", encoding="utf-8")
-    _, errors = load_file(path)
+    errors = load_file(path).errors
     assert [(e.line, e.col) for e in errors] == [(3, 13), (5, 12)]
 
 

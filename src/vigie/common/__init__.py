@@ -4,6 +4,7 @@
     stopwords   spaCy's stop-word lists, read without importing spaCy's language packages
     times       aware UTC datetimes, durations as people write them, exponential backoff
     yamlsrc     YAML that remembers the line and column of every key
+    lenient     reading JSON another version wrote (alert payloads), never raising
 
 May import: the standard library, third-party packages, and ``vigie.errors``. Nothing
 else of vigie: every other package may import this one.

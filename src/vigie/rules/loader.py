@@ -33,6 +33,8 @@ class LoadedRule:
     expr: Expr | None  # match and query ANDed; None when the rule only has weights
     weights: tuple[tuple[Expr, float], ...] = ()
     threshold: float = 0.0
+    line: int = 1  # where the rule starts in its file
+    col: int = 1
 
     @property
     def id(self) -> str:
@@ -55,67 +57,67 @@ class RuleSet:
         return {r.id: r.policy() for r in self.rules}
 
 
-def rule_files(paths: Sequence[Path | str]) -> tuple[list[Path], list[RuleError]]:
-    """Expand folders into their *.yaml/*.yml files (sorted); report paths that do not exist."""
-    out: list[Path] = []
-    errors: list[RuleError] = []
+def rule_files(paths: Sequence[Path | str]) -> RuleSet:
+    """The *.yaml/*.yml files under ``paths`` (folders expanded, sorted) as a RuleSet with no rules yet;
+    a path that does not exist is one of its errors."""
+    found = RuleSet()
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out.extend(sorted(f for f in path.rglob("*") if f.suffix in RULE_SUFFIXES and f.is_file()))
+            found.files.extend(str(f) for f in sorted(f for f in path.rglob("*") if f.suffix in RULE_SUFFIXES and f.is_file()))
         elif path.is_file():
-            out.append(path)
+            found.files.append(str(path))
         else:
-            errors.append(RuleError(str(path), 1, 1, "no such file or folder"))
-    return out, errors
+            found.errors.append(RuleError(str(path), 1, 1, "no such file or folder"))
+    return found
 
 
 def load_rules(paths: Sequence[Path | str]) -> RuleSet:
     """Load every rule file under ``paths``; a broken file is reported and skipped, the others load."""
-    files, errors = rule_files(paths)
-    result = RuleSet(errors=errors, files=[str(f) for f in files])
+    result = rule_files(paths)
     seen: dict[str, str] = {}  # rule id -> where first defined
-    for f in files:
-        rules, errs = load_file(f)
-        for lr, (line, col) in rules:
+    for f in result.files:
+        loaded = load_file(Path(f))
+        errs = list(loaded.errors)
+        for lr in loaded.rules:
             if lr.id in seen:
-                errs.append(RuleError(str(f), line, col, f"duplicate rule id {lr.id!r} (first defined at {seen[lr.id]})"))
+                errs.append(RuleError(f, lr.line, lr.col, f"duplicate rule id {lr.id!r} (first defined at {seen[lr.id]})"))
         if errs:
             result.errors.extend(sorted(errs, key=lambda e: (e.line, e.col)))
             continue
-        for lr, (line, col) in rules:
-            seen[lr.id] = f"{f}:{line}:{col}"
+        for lr in loaded.rules:
+            seen[lr.id] = f"{f}:{lr.line}:{lr.col}"
             result.rules.append(lr)
     return result
 
 
-def load_text(text: str, path: str = "<rules>") -> tuple[list[LoadedRule], list[RuleError]]:
+def load_text(text: str, path: str = "<rules>") -> RuleSet:
     """Load rules from a string (tests, previews); same checks as files."""
-    rules, errs = load_file(Path(path), text=text)
-    return [r for r, _ in rules], errs
+    return load_file(Path(path), text=text)
 
 
 # ---- one file --------------------------------------------------------------------------------
 
-def load_file(path: Path, text: str | None = None) -> tuple[list[tuple[LoadedRule, tuple[int, int]]], list[RuleError]]:
+def load_file(path: Path, text: str | None = None) -> RuleSet:
+    """The rules of one file (or of ``text`` shown as that file): all of them, or none and the errors."""
     shown = str(path)
     try:
         if text is None:
             text = path.read_text(encoding="utf-8")
         doc = load_yaml(path, text=text)
     except YamlSyntaxError as exc:
-        return [], [RuleError(shown, exc.line, exc.col, exc.message)]
+        return RuleSet(errors=[RuleError(shown, exc.line, exc.col, exc.message)], files=[shown])
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [RuleError(shown, 1, 1, f"cannot read: {exc}")]
+        return RuleSet(errors=[RuleError(shown, 1, 1, f"cannot read: {exc}")], files=[shown])
     data = doc.data
     if data is None:
-        return [], []  # an empty file holds no rules
+        return RuleSet(files=[shown])  # an empty file holds no rules
     if not isinstance(data, dict):
-        return [], [RuleError(shown, 1, 1, "expected a mapping with entities, terms and rules")]
+        return RuleSet(errors=[RuleError(shown, 1, 1, "expected a mapping with entities, terms and rules")], files=[shown])
     try:
         model = RuleFile.model_validate(plain(data))
     except ValidationError as exc:
-        return [], _validation_errors(shown, data, exc)
+        return RuleSet(errors=_validation_errors(shown, data, exc), files=[shown])
     return _Resolver(shown, data, model, text.splitlines()).run()
 
 
@@ -212,14 +214,14 @@ class _Resolver:
             return vl + 1, vc + 1
         return line, col
 
-    def run(self) -> tuple[list[tuple[LoadedRule, tuple[int, int]]], list[RuleError]]:
+    def run(self) -> RuleSet:
         for kind, table in (("entities", self.model.entities), ("terms", self.model.terms)):
             for key, entry in table.items():
                 phrases = entry.variants if isinstance(entry, Entity) else entry.words
                 for i, p in enumerate(phrases):
                     if not fold_words(p.rstrip("*")):
                         self.err([kind, key, "variants" if kind == "entities" else "words", i], f"{p!r} has no letters or digits to match")
-        out: list[tuple[LoadedRule, tuple[int, int]]] = []
+        out: list[LoadedRule] = []
         ids: dict[str, int] = {}
         for i, rule in enumerate(self.model.rules):
             base: list[Any] = ["rules", i]
@@ -249,10 +251,10 @@ class _Resolver:
             if expr is not None and not any(pos for _, pos in atoms(expr)) and not weighted:
                 self.err(base + (["query"] if rule.query is not None else ["match"]), "nothing to look for: the rule has only NOT items or filters")
                 continue
-            lr = LoadedRule(rule=rule, path=self.path, expr=expr, weights=tuple(weighted),
-                            threshold=rule.weights.threshold if rule.weights else 0.0)
-            out.append((lr, locate(self.data, base)))
-        return (out if not self.errors else []), self.errors
+            line, col = locate(self.data, base)
+            out.append(LoadedRule(rule=rule, path=self.path, expr=expr, weights=tuple(weighted),
+                                  threshold=rule.weights.threshold if rule.weights else 0.0, line=line, col=col))
+        return RuleSet(rules=out if not self.errors else [], errors=self.errors, files=[self.path])
 
     def ref(self, kind: str, ref: str, keys: Sequence[Any], offset: int | None = None) -> Atom | None:
         table = self.entity_atoms if kind == "entity" else self.term_atoms
