@@ -1,6 +1,6 @@
 """How vigie runs: on top of the stages, beside the command line and ``flows/``.
 
-    prefect_env   telemetry off and Prefect's state under ``data_dir``, before Prefect is imported
+    prefect_env   before Prefect is imported: telemetry off, time for its server, state under ``data_dir``
     local_server  a local Prefect server for ``vigie serve`` (the ephemeral mode has no scheduler)
     summary       ``RunSummary`` and ``StageClock``: what one run did, as data
     summarize     a run's stage outputs turned into its summary, and printed for people

@@ -13,11 +13,15 @@ QUIET_PREFECT = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    # Prefect waits 20 s for its ephemeral API server, which a busy 2-core machine does not
+    # always meet (seen: `vigie run` failing 3 times in 3 at load 7); a run is worth the wait.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }
 
 
 def apply(data_dir: Path | None = None) -> None:
-    """Set telemetry off and, when no Prefect home is chosen, keep Prefect's state in ``data_dir``."""
+    """Set telemetry off, give the ephemeral server time to start, and, when no Prefect home is chosen,
+    keep Prefect's state in ``data_dir``. A value the user set wins."""
     for key, value in QUIET_PREFECT.items():
         os.environ.setdefault(key, value)
     if data_dir is not None and "PREFECT_HOME" not in os.environ and "PREFECT_API_URL" not in os.environ:
