@@ -230,7 +230,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     path = Path(path)
     shown = str(path)
     if not path.is_file():
-        raise ConfigError(shown, "no such configuration file (create one, or pass --config PATH)")
+        raise ConfigError(shown, "no such configuration file (`vigie init` writes a starter one; or pass --config PATH)")
     try:
         doc = load_yaml(path)
     except YamlSyntaxError as exc:

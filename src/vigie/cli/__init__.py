@@ -2,6 +2,7 @@
 
     main     the typer app: run, serve, config, and the groups below
     common   what every command shares: the one ``--config`` option, loading the configuration
+    init     vigie init: the starter vigie.yaml and rule file (shipped in ``starter/``)
     rules    vigie rules check | test | schema
     feeds    vigie feeds check
     alerts   vigie alerts list | show | retry | send

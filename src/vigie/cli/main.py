@@ -17,6 +17,7 @@ import typer
 from vigie.runtime import prefect_env
 from vigie.cli.alerts import app as alerts_app
 from vigie.cli.feeds import app as feeds_app
+from vigie.cli.init import init as init_command
 from vigie.cli.rules import app as rules_app
 from vigie.cli.common import ConfigOption, config_path, load_or_exit
 from vigie.config import Config
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.add_typer(rules_app, name="rules", help="Check rule files and preview what they match.")
 app.add_typer(feeds_app, name="feeds", help="Fetch and parse feeds without storing or alerting.")
 app.add_typer(alerts_app, name="alerts", help="What was sent, pending or failed, and why.")
+app.command("init")(init_command)
 
 def _prepare_prefect(config: Config, verbose: bool) -> None:
     prefect_env.apply(config.data_dir)
