@@ -99,3 +99,40 @@ def test_every_command_that_reads_the_configuration_takes_the_one_config_option(
         options = [p for p in cmd.params if "--config" in getattr(p, "opts", ())]
         assert len(options) == 1, path
         assert options[0].help == ConfigOption.help, path
+
+
+@pytest.mark.parametrize(
+    ("words", "command"),
+    [
+        (["--config", "{cfg}", "config"], "config"),  # before the command
+        (["config", "--config", "{cfg}"], "config"),  # after it
+        (["-c", "{cfg}", "rules", "check"], "check"),  # before a group
+        (["rules", "check", "-c", "{cfg}"], "check"),
+        (["alerts", "-c", "{cfg}", "list"], "list"),  # between a group and its command
+    ],
+)
+def test_config_may_be_given_before_or_after_the_command(tmp_path: Path, words: list[str], command: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./vigie.yaml to fall back on
+    (tmp_path / "elsewhere").mkdir()
+    cfg = tmp_path / "elsewhere" / "mine.yaml"
+    (tmp_path / "elsewhere" / "rules").mkdir()
+    (tmp_path / "elsewhere" / "rules" / "r.yaml").write_text("rules:\n  - id: only-mine\n    query: koursk\n", encoding="utf-8")
+    cfg.write_text("data_dir: state\n", encoding="utf-8")
+    result = runner.invoke(app, [w.format(cfg=cfg) for w in words])
+    assert result.exit_code == 0, result.output
+    if command == "config":
+        assert f"config:   {cfg}" in result.output
+    elif command == "check":
+        assert "1 file(s), 1 valid rule(s)" in result.output
+    else:
+        assert (tmp_path / "elsewhere" / "state" / "vigie.db").is_file()  # the store of that configuration
+
+
+def test_version_and_shell_completion() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"vigie {version('vigie')}"
+    completion = runner.invoke(app, ["--show-completion", "bash"], env={"SHELL": "/bin/bash"})
+    assert completion.exit_code == 0 and "complete" in completion.output and "vigie" in completion.output.lower()

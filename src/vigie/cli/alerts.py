@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
 
 def _config(ctx: typer.Context, override: Optional[Path]) -> Config:
-    # Given after the sub-command, or before it (vigie alerts --config X list).
-    return load_or_exit(config_path(override or (ctx.obj or {}).get("config")))
+    return load_or_exit(config_path(override, ctx))
 
 
 def _engine(config: Config) -> Engine:

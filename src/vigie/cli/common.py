@@ -18,9 +18,20 @@ ConfigOption: Any = typer.Option(
 )
 
 
-def config_path(given: Path | None) -> Path:
-    """The configuration file a command uses: ``--config``, else ``default_config_path()``."""
-    return given if given is not None else default_config_path()
+def given_config(given: Path | None, ctx: typer.Context | None = None) -> Path | None:
+    """The ``--config`` a person wrote: after the command, else before it (``vigie -c X run``,
+    ``vigie alerts -c X list``, kept in each group's ``ctx.obj``), else None."""
+    node: Any = ctx  # typer's Context, whose parents are click's
+    while given is None and node is not None:
+        if isinstance(node.obj, dict):
+            given = node.obj.get("config")
+        node = node.parent
+    return given
+
+
+def config_path(given: Path | None, ctx: typer.Context | None = None) -> Path:
+    """The configuration file a command uses: ``--config`` (see ``given_config``), else ``default_config_path()``."""
+    return given_config(given, ctx) or default_config_path()
 
 
 def default_config_path() -> Path:

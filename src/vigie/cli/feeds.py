@@ -90,6 +90,7 @@ def feed_report(fetched: Fetched, parsed: Parsed) -> FeedReport:
 
 @app.command("check")
 def check(
+    ctx: typer.Context,
     targets: Optional[list[str]] = typer.Argument(None, help="Feed URLs, feed files, or directories of feed files."),
     config: Optional[Path] = ConfigOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON object per feed per line."),
@@ -99,7 +100,7 @@ def check(
 
     The configuration's sources are checked when no target is named, or when --config is given.
     """
-    from vigie.cli.common import config_path, load_or_exit
+    from vigie.cli.common import config_path, given_config, load_or_exit
     from vigie.config import FetchConfig
     from vigie.ingest.fetch import fetch_sources
     from vigie.ingest.parse import parse_fetched
@@ -107,8 +108,8 @@ def check(
 
     settings = FetchConfig()
     sources: list[Source] = []
-    if config is not None or not targets:
-        cfg = load_or_exit(config_path(config))
+    if given_config(config, ctx) is not None or not targets:
+        cfg = load_or_exit(config_path(config, ctx))
         settings = cfg.fetch
         sources.extend(cfg.source_objects())
     sources.extend(sources_from_paths(targets or []))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Optional
 
@@ -27,13 +28,29 @@ app = typer.Typer(
     name="vigie",
     help="vigie: watch news feeds and article folders, match them against your rules, alert on new developments.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 app.add_typer(rules_app, name="rules", help="Check rule files and preview what they match.")
 app.add_typer(feeds_app, name="feeds", help="Fetch and parse feeds without storing or alerting.")
 app.add_typer(alerts_app, name="alerts", help="What was sent, pending or failed, and why.")
 app.command("init")(init_command)
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"vigie {package_version('vigie')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Optional[Path] = ConfigOption,
+    version: bool = typer.Option(False, "--version", help="Print vigie's version and exit.", callback=_print_version,
+                                 is_eager=True),
+) -> None:
+    """vigie: watch news feeds and article folders, match them against your rules, alert on new developments."""
+    ctx.obj = {"config": config}
+
 
 def _prepare_prefect(config: Config, verbose: bool) -> None:
     prefect_env.apply(config.data_dir)
@@ -43,11 +60,12 @@ def _prepare_prefect(config: Config, verbose: bool) -> None:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     config: Optional[Path] = ConfigOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
 ) -> None:
     """Run one monitoring cycle as a Prefect flow run, then print a summary and the alerts."""
-    config = config_path(config)
+    config = config_path(config, ctx)
     cfg = load_or_exit(config)
     _prepare_prefect(cfg, verbose)
     from flows.monitor import monitor  # imported late: Prefect start-up is slow
@@ -64,14 +82,15 @@ def run(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     config: Optional[Path] = ConfigOption,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
 ) -> None:
-    """Run the monitoring cycle on the configured schedule (Prefect ``flow.serve``) until stopped.
+    """Run the monitoring cycle on the configured schedule (Prefect's flow.serve) until stopped.
 
     Stopping does not pause the schedule: a restart picks it up where it was.
     """
-    config = config_path(config)
+    config = config_path(config, ctx)
     cfg = load_or_exit(config)
     _prepare_prefect(cfg, verbose)
     if os.environ.get("PREFECT_API_URL"):
@@ -108,9 +127,9 @@ def _serve_forever(cfg: Config, config: Path) -> None:
 
 
 @app.command("config")
-def show_config(config: Optional[Path] = ConfigOption) -> None:
+def show_config(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
     """Validate the configuration file and print it, secrets hidden."""
-    config = config_path(config)
+    config = config_path(config, ctx)
     cfg = load_or_exit(config)
     from vigie.store.db import engine_url_for_display
 

@@ -20,18 +20,19 @@ app = typer.Typer(help="Check rule files and preview what they match.", no_args_
 DEFAULT_RULES = [Path("rules")]
 
 
-def default_rule_paths(config: Optional[Path]) -> list[Path]:
+def default_rule_paths(config: Optional[Path], ctx: typer.Context | None = None) -> list[Path]:
     """The rule paths of the configuration (``--config``, else the default one when it exists), else ./rules."""
-    from vigie.cli.common import config_path, load_or_exit
+    from vigie.cli.common import config_path, given_config, load_or_exit
 
-    path = config_path(config)
-    if config is None and not path.is_file():
+    path = config_path(config, ctx)
+    if given_config(config, ctx) is None and not path.is_file():
         return DEFAULT_RULES
     return list(load_or_exit(path).rules)
 
 
 @app.command()
 def check(
+    ctx: typer.Context,
     paths: Optional[List[Path]] = typer.Argument(None, help="Rule files or folders (default: those of the configuration, else rules/)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
     config: Optional[Path] = ConfigOption,
@@ -39,7 +40,7 @@ def check(
     """Validate rule files: every problem as file:line:col: message; exit status 1 when there is any."""
     from vigie.rules import load_rules
 
-    rule_set = load_rules(paths or default_rule_paths(config))
+    rule_set = load_rules(paths or default_rule_paths(config, ctx))
     for err in rule_set.errors:
         typer.echo(str(err), err=True)
     if not quiet:
@@ -51,6 +52,7 @@ def check(
 
 @app.command()
 def test(
+    ctx: typer.Context,
     inputs: List[str] = typer.Argument(..., help="Article files, feed files or URLs, folders, or JSON-lines files of items."),
     rules: Optional[List[Path]] = typer.Option(None, "--rules", "-r", help="Rule files or folders (default: those of the configuration, else rules/)."),
     config: Optional[Path] = ConfigOption,
@@ -62,7 +64,7 @@ def test(
     from vigie.errors import InputError
     from vigie.rules.inputs import read_inputs
 
-    rule_set = load_rules(rules or default_rule_paths(config))
+    rule_set = load_rules(rules or default_rule_paths(config, ctx))
     for err in rule_set.errors:
         typer.echo(str(err), err=True)
     matcher = compile_rules(rule_set)
