@@ -89,3 +89,35 @@ def test_check_the_whole_corpus_reports_every_file() -> None:
     assert errors == [str(CORPUS / "edge/feedparser/illformed/rss_empty_document.xml")]
     assert result.exit_code == 1
     assert sum(int(r["entries"]) for r in reports) > 2000  # type: ignore[call-overload]
+
+
+def test_status_shows_each_feeds_stored_health_in_the_configured_zone(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from vigie.config import load_config
+    from vigie.ingest.fetch import fetch_sources
+    from vigie.ingest.health import load_states, record
+    from vigie.ingest.parse import parse_fetched
+    from vigie.store import connect
+
+    with serve_routes({"/down.xml": Reply(status=500)}) as server:
+        config_file = tmp_path / "vigie.yaml"
+        config_file.write_text(f"timezone: Europe/Paris\nsources:\n  - url: {server.url('/down.xml')}\n    name: Down\n"
+                               f"  - url: {server.url('/new.xml')}\n    name: Never polled\n", encoding="utf-8")
+        cfg = load_config(config_file)
+        down = cfg.source_objects()[0]
+        engine = connect(cfg.store_url)
+        for hour in (9, 10):  # two polls, two failures (the real fetch against a server answering 500)
+            fetched = fetch_sources([down], load_states(engine, [down]), cfg.fetch)
+            record(engine, fetched, [parse_fetched(f) for f in fetched], cfg.health, datetime(2026, 1, 5, hour, tzinfo=timezone.utc))
+        engine.dispose()
+    as_json = runner.invoke(app, ["feeds", "status", "--json", "-c", str(config_file)])
+    assert as_json.exit_code == 0, as_json.output
+    failing, fresh = lines_of(as_json.stdout)
+    assert failing["name"] == "Down" and failing["failures_in_a_row"] == 2 and "HTTP 500" in str(failing["last_error"])
+    assert failing["last_error_at"] == "2026-01-05T10:00:00Z" and failing["next_try"] is not None
+    assert fresh["name"] == "Never polled" and fresh["failures_in_a_row"] == 0 and fresh["last_success"] is None
+    text = runner.invoke(app, ["-c", str(config_file), "feeds", "status"])
+    assert text.exit_code == 0, text.output
+    assert "2 failure(s) in a row" in text.output and "last error 2026-01-05 11:00 CET: " in text.output
+    assert "never fetched" in text.output

@@ -137,6 +137,58 @@ def check(
     raise typer.Exit(1 if totals["error"] else 0)
 
 
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    config: Optional[Path] = ConfigOption,
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per feed per line."),
+) -> None:
+    """What the store knows of every configured feed: last success, last error, failures in a row, next try.
+
+    Times are shown in the configuration's time zone. Nothing is fetched.
+    """
+    from zoneinfo import ZoneInfo
+
+    from vigie.cli.common import config_path, load_or_exit
+    from vigie.errors import StoreError
+    from vigie.ingest.health import FeedState, load_states
+    from vigie.store import connect
+
+    cfg = load_or_exit(config_path(config, ctx))
+    zone = ZoneInfo(cfg.timezone)
+    try:
+        engine = connect(cfg.store_url)
+    except StoreError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    try:
+        sources = cfg.source_objects()
+        states = load_states(engine, sources)
+    finally:
+        engine.dispose()
+
+    def local(when: datetime | None) -> str:
+        return when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if when else "never"
+
+    for src in sources:
+        state = states.get(src.id) or FeedState(source_id=src.id)
+        if as_json:
+            typer.echo(json.dumps({"source": src.id, "name": src.name, "last_success": _iso(state.last_success_at),
+                                   "last_error": state.last_error, "last_error_at": _iso(state.last_error_at),
+                                   "failures_in_a_row": state.consecutive_failures,
+                                   "next_try": _iso(state.next_attempt_at), "reported_down": state.reported_down,
+                                   "entries_seen": state.entries_seen}, ensure_ascii=False))
+            continue
+        health = ("never fetched" if state.last_fetch_at is None
+                  else f"{state.consecutive_failures} failure(s) in a row" if state.consecutive_failures else "ok")
+        typer.echo(f"{src.name}  ({src.id})" if src.name != src.id else src.id)
+        typer.echo(f"    {health}; last success {local(state.last_success_at)}; {state.entries_seen} entries then")
+        if state.last_error:
+            typer.echo(f"    last error {local(state.last_error_at)}: {state.last_error}")
+        if state.next_attempt_at is not None:
+            typer.echo(f"    next try {local(state.next_attempt_at)} (backing off)")
+
+
 @app.callback()
 def _feeds() -> None:
     """Feeds: check what vigie reads."""
