@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, ValidationError, field_validator, model_validator
 
-from vigie.common.bounds import Count, PositiveDuration, Seconds, at_least, duration
+from vigie.common.bounds import Backoff, Count, PositiveDuration, Seconds, at_least, duration
 from vigie.errors import ConfigError, YamlSyntaxError
 from vigie.models import Source, SourceKind
 from vigie.common.yamlsrc import load_yaml
@@ -112,8 +112,8 @@ class FetchConfig(_Strict):
 
 
 class _Backoff(_Strict):
-    backoff_base: PositiveDuration
-    backoff_max: PositiveDuration
+    backoff_base: Backoff
+    backoff_max: Backoff
 
     @model_validator(mode="after")
     def _ordered(self) -> "_Backoff":
@@ -124,8 +124,8 @@ class _Backoff(_Strict):
 
 class HealthConfig(_Backoff):
     failure_threshold: Annotated[Count, Field(le=1000)] = 3  # consecutive failures before the operations target is told
-    backoff_base: PositiveDuration = timedelta(minutes=5)
-    backoff_max: PositiveDuration = timedelta(hours=6)
+    backoff_base: Backoff = timedelta(minutes=5)
+    backoff_max: Backoff = timedelta(hours=6)
     notify: tuple[str, ...] = ("ops",)  # apprise tags of the operations target(s)
 
 
@@ -136,8 +136,8 @@ class NoveltyConfig(_Strict):
 
 class DeliveryConfig(_Backoff):
     max_attempts: Annotated[Count, Field(le=1000)] = 8
-    backoff_base: PositiveDuration = timedelta(minutes=1)
-    backoff_max: PositiveDuration = timedelta(hours=2)
+    backoff_base: Backoff = timedelta(minutes=1)
+    backoff_max: Backoff = timedelta(hours=2)
 
 
 class Config(_Strict):
@@ -156,7 +156,7 @@ class Config(_Strict):
     health: HealthConfig = HealthConfig()
     novelty: NoveltyConfig = NoveltyConfig()
     delivery: DeliveryConfig = DeliveryConfig()
-    retention: Annotated[Duration, at_least(timedelta(hours=1), "1h: a shorter one would purge what a run is still reading")] = timedelta(days=90)
+    retention: Annotated[Duration, at_least(timedelta(hours=1), "1h")] = timedelta(days=90)
 
     _durations = field_validator("retention", mode="before")(duration)
     _tz = field_validator("timezone")(lambda value: check_timezone(value))

@@ -33,5 +33,6 @@ def at_least(minimum: timedelta, hint: str) -> AfterValidator:
 
 
 PositiveDuration = Annotated[timedelta, BeforeValidator(duration), at_least(timedelta(seconds=1), "1s")]
+Backoff = Annotated[timedelta, BeforeValidator(duration), at_least(timedelta(0), "0s")]  # 0: retry at every run
 Seconds = Annotated[float, Strict(), Field(gt=0, le=3600, allow_inf_nan=False)]  # a network timeout: over an hour is a mistake
 Count = Annotated[int, Strict(), Field(ge=1)]
