@@ -12,15 +12,15 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, ValidationError, field_validator, model_validator
 
-from vigie.common.times import parse_duration
+from vigie.common.bounds import Backoff, Count, PositiveDuration, Seconds, at_least, duration
 from vigie.errors import ConfigError, YamlSyntaxError
 from vigie.models import Source, SourceKind
-from vigie.common.yamlsrc import load_yaml, plain
+from vigie.common.yamlsrc import load_yaml
 
 if TYPE_CHECKING:
     from prefect.schedules import Schedule
@@ -76,11 +76,9 @@ def check_timezone(value: str) -> str:
 
 
 class ScheduleConfig(_Strict):
-    interval: Duration | None = None
+    interval: PositiveDuration | None = None
     cron: str | None = None
     timezone: str = "UTC"
-
-    _parse_interval = field_validator("interval", mode="before")(lambda v: None if v is None else parse_duration(v))
 
     _tz = field_validator("timezone")(lambda value: check_timezone(value))
 
@@ -105,36 +103,41 @@ class ScheduleConfig(_Strict):
 
 
 class FetchConfig(_Strict):
-    connect_timeout: float = 10.0
-    timeout: float = 30.0  # total, per request
-    max_bytes: int = 10 * 1024 * 1024
-    max_connections: int = 20
-    max_per_host: int = 4
+    connect_timeout: Seconds = 10.0
+    timeout: Seconds = 30.0  # total, per request
+    max_bytes: Annotated[Count, Field(le=1024 ** 3)] = 10 * 1024 * 1024
+    max_connections: Annotated[Count, Field(le=1000)] = 20
+    max_per_host: Annotated[Count, Field(le=1000)] = 4
     user_agent: str = "vigie/0.1 (media monitoring; +https://example.invalid/vigie)"
 
 
-class HealthConfig(_Strict):
-    failure_threshold: int = 3  # consecutive failures before the operations target is told
-    backoff_base: Duration = timedelta(minutes=5)
-    backoff_max: Duration = timedelta(hours=6)
-    notify: tuple[str, ...] = ("ops",)  # apprise tags of the operations target(s)
+class _Backoff(_Strict):
+    backoff_base: Backoff
+    backoff_max: Backoff
 
-    _durations = field_validator("backoff_base", "backoff_max", mode="before")(parse_duration)
+    @model_validator(mode="after")
+    def _ordered(self) -> "_Backoff":
+        if self.backoff_base > self.backoff_max:
+            raise ValueError(f"backoff_base ({self.backoff_base}) must not be more than backoff_max ({self.backoff_max})")
+        return self
+
+
+class HealthConfig(_Backoff):
+    failure_threshold: Annotated[Count, Field(le=1000)] = 3  # consecutive failures before the operations target is told
+    backoff_base: Backoff = timedelta(minutes=5)
+    backoff_max: Backoff = timedelta(hours=6)
+    notify: tuple[str, ...] = ("ops",)  # apprise tags of the operations target(s)
 
 
 class NoveltyConfig(_Strict):
-    story_window: Duration = timedelta(hours=72)
-    near_duplicate: float = Field(default=0.8, ge=0.0, le=1.0)  # Jaccard estimate
-
-    _durations = field_validator("story_window", mode="before")(parse_duration)
+    story_window: PositiveDuration = timedelta(hours=72)
+    near_duplicate: Annotated[float, Strict()] = Field(default=0.8, ge=0.0, le=1.0)  # Jaccard estimate
 
 
-class DeliveryConfig(_Strict):
-    max_attempts: int = 8
-    backoff_base: Duration = timedelta(minutes=1)
-    backoff_max: Duration = timedelta(hours=2)
-
-    _durations = field_validator("backoff_base", "backoff_max", mode="before")(parse_duration)
+class DeliveryConfig(_Backoff):
+    max_attempts: Annotated[Count, Field(le=1000)] = 8
+    backoff_base: Backoff = timedelta(minutes=1)
+    backoff_max: Backoff = timedelta(hours=2)
 
 
 class Config(_Strict):
@@ -153,9 +156,9 @@ class Config(_Strict):
     health: HealthConfig = HealthConfig()
     novelty: NoveltyConfig = NoveltyConfig()
     delivery: DeliveryConfig = DeliveryConfig()
-    retention: Duration = timedelta(days=90)
+    retention: Annotated[Duration, at_least(timedelta(hours=1), "1h")] = timedelta(days=90)
 
-    _durations = field_validator("retention", mode="before")(parse_duration)
+    _durations = field_validator("retention", mode="before")(duration)
     _tz = field_validator("timezone")(lambda value: check_timezone(value))
 
     @property
@@ -233,19 +236,21 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         raise ConfigError(shown, "no such configuration file (`vigie init` writes a starter one; or pass --config PATH)")
     try:
         doc = load_yaml(path)
+        raw = doc.plain() if doc.data is not None else {}
     except YamlSyntaxError as exc:
         raise ConfigError(shown, exc.message, line=exc.line) from None
-    raw = plain(doc.data) if doc.data is not None else {}
+    except OSError as exc:
+        raise ConfigError(shown, f"cannot read: {exc.strerror or exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(shown, "expected a mapping of settings at the top level", line=1)
 
     # A feed URL holding ${SECRETS} (an API key) is known by its written form.
-    for src in raw.get("sources") or []:
+    for src in _items(raw, "sources"):
         if isinstance(src, dict) and isinstance(src.get("url"), str) and "${" in src["url"]:
             src.setdefault("display_url", src["url"])
     # What may be printed of each target URL: as written when its secrets are ${ENV}
     # references, else apprise's own masked form (passwords and tokens as ****).
-    for target in raw.get("targets") or []:
+    for target in _items(raw, "targets"):
         if isinstance(target, dict) and isinstance(target.get("url"), str):
             written = target["url"]
             target.setdefault("display_url", written if "${" in written else masked_url(written))
@@ -256,9 +261,9 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         raise ConfigError(shown, f"environment variable ${{{name}}} is not set", key=key, line=doc.locate(loc)[0])
 
     base = path.resolve().parent
-    if "data_dir" in data:
+    if isinstance(data.get("data_dir"), str):
         data["data_dir"] = str(_resolve(base, data["data_dir"]))
-    else:
+    elif "data_dir" not in data:
         data["data_dir"] = str(base / ".vigie")
     if isinstance(data.get("rules"), (str, Path)):
         data["rules"] = [data["rules"]]
@@ -268,7 +273,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         data.setdefault("rules", [str(base / "rules")])
     if isinstance(data.get("apprise_config"), str):
         data["apprise_config"] = str(_resolve(base, data["apprise_config"]))
-    for src in data.get("sources") or []:
+    for src in _items(data, "sources"):
         if isinstance(src, dict):
             if isinstance(src.get("url"), str) and not _is_url(src["url"]):
                 src["url"] = str(_resolve(base, src["url"]))
@@ -286,11 +291,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         err = exc.errors()[0]
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         key = ".".join(str(p) for p in loc) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+        msg = _ERROR_TEXT.get(err["type"], err["msg"]).removeprefix("Value error, ")
         line = doc.locate(loc)[0] if loc else None
         raise ConfigError(shown, msg, key=key, line=line) from None
     if config.apprise_config is not None:
@@ -302,6 +303,17 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         raise ConfigError(shown, f"target names must be unique; repeated: {', '.join(dupes)}", key="targets",
                           line=doc.locate(("targets",))[0])
     return config
+
+
+# pydantic's wording where it does not say what to write instead.
+_ERROR_TEXT = {"extra_forbidden": "unknown key", "path_type": "Input should be a path (text)",
+               "tuple_type": "Input should be a list"}
+
+
+def _items(data: dict[str, Any], key: str) -> list[Any]:
+    """The list under ``key`` (empty when it is something else: the model then reports its type)."""
+    value = data.get(key)
+    return value if isinstance(value, list) else []
 
 
 def targets_from_apprise_config(path: Path, shown: str, line: int) -> tuple[TargetConfig, ...]:

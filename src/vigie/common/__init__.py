@@ -3,6 +3,7 @@
     text        fold (case, accents), sentence splitting
     stopwords   spaCy's stop-word lists, read without importing spaCy's language packages
     times       aware UTC datetimes, durations as people write them, exponential backoff
+    bounds      checked durations, seconds and counts for the models of hand-written files
     yamlsrc     YAML that remembers the line and column of every key
     lenient     reading JSON another version wrote (alert payloads), never raising
 

@@ -31,6 +31,9 @@ from vigie.rules.folding import fold_words
 FIELDS = ("title", "summary", "body")
 FILTERS: tuple[FilterKind, ...] = ("site", "source", "lang")
 _FILTER_KINDS: dict[str, FilterKind] = {kind: kind for kind in FILTERS}
+# Parentheses, NOT and field: prefixes nest by recursion here and in the matcher; real queries
+# nest a few levels, and 32 keeps every recursion far from Python's limit.
+MAX_QUERY_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ class _Parser:
         self.toks = _lex(text)
         self.i = 0
         self.resolve = resolve
-        self.depth = 0
+        self.depth = 0  # open parentheses, for error messages
+        self.nesting = 0  # open parentheses, NOT and field: prefixes, against MAX_QUERY_DEPTH
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -168,8 +172,16 @@ class _Parser:
         tok = self.peek()
         if tok.kind in ("NOT", "MINUS"):
             self.take()
-            return Not(self.unary(tok.value))
+            self.enter(tok.pos)
+            negated = Not(self.unary(tok.value))
+            self.nesting -= 1
+            return negated
         return self.primary(after)
+
+    def enter(self, pos: int) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_QUERY_DEPTH:
+            raise QuerySyntaxError(pos, f"nested too deeply (more than {MAX_QUERY_DEPTH} levels of parentheses, NOT or field:)")
 
     def primary(self, after: str) -> Expr:
         tok = self.take()
@@ -177,8 +189,10 @@ class _Parser:
             if self.peek().kind == ")":
                 raise QuerySyntaxError(tok.pos, "empty parentheses")
             self.depth += 1
+            self.enter(tok.pos)
             expr = self.or_()
             self.depth -= 1
+            self.nesting -= 1
             close = self.take()
             if close.kind != ")":
                 raise QuerySyntaxError(tok.pos, "unbalanced parenthesis: this '(' is never closed")
@@ -199,7 +213,10 @@ class _Parser:
                 if val.kind not in ("WORD", "PHRASE"):
                     raise QuerySyntaxError(tok.pos, f"{tok.value}: needs a value")
                 return Filter(filter_kind, val.value.lower() if filter_kind != "source" else val.value)
-            return Scope((tok.value,), self.primary(tok.value + ":"))
+            self.enter(tok.pos)
+            scoped = Scope((tok.value,), self.primary(tok.value + ":"))
+            self.nesting -= 1
+            return scoped
         # Something is missing where an item was expected: say what.
         if tok.kind == "END":
             if after:
