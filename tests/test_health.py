@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from vigie.config import Config, HealthConfig
-from vigie.ingest.health import FeedState, all_states, backoff_delay, due, load_states, record
+from vigie.ingest.health import FeedState, Polled, all_states, backoff_delay, due, load_states, record
 from vigie.models import Entry, Fetched, Parsed, Source, SourceKind
 from vigie.store import connect
 from support_store import engine, store_url  # noqa: F401 - fixtures: SQLite, and a fresh PostgreSQL schema
@@ -43,18 +43,20 @@ def failed(src: Source, message: str = "HTTP 500", retry_after: float | None = N
 CONFIG = Config(health=SETTINGS)
 
 
-def acknowledge(engine: Engine, events: list, now: datetime) -> None:  # type: ignore[type-arg]
-    """What the flow does next: the novelty stage records the events' alerts and flips reported_down."""
+def acknowledge(engine: Engine, polled: Polled, now: datetime) -> None:
+    """What the flow does next: the novelty stage records the events' alerts, flips reported_down and
+    stores the validators of the successful polls, in the transaction of the (here empty) batch."""
     from vigie.delivery.record import record as record_batch
 
-    record_batch(engine, [], [], {}, CONFIG, now, events)
+    record_batch(engine, [], [], {}, CONFIG, now, polled.events, polled.validators)
 
 
 def poll(engine: Engine, outcome: tuple[Fetched, Parsed], now: datetime, *, ack: bool = True) -> list:  # type: ignore[type-arg]
-    events = record(engine, [outcome[0]], [outcome[1]], SETTINGS, now)
+    """One poll as the flow records it; ``ack=False``: the run died before the novelty stage."""
+    polled = record(engine, [outcome[0]], [outcome[1]], SETTINGS, now)
     if ack:
-        acknowledge(engine, events, now)
-    return events
+        acknowledge(engine, polled, now)
+    return list(polled.events)
 
 
 def state(engine: Engine, src: Source) -> FeedState:
@@ -69,7 +71,7 @@ def test_success_stores_validators_and_counts(engine: Engine, source: Source) ->
     assert st.last_success_at == T0 and st.consecutive_failures == 0 and st.next_attempt_at is None
     assert st.location == source.location
     not_modified = Fetched(source=source, status="not_modified", etag='"v1"', http_status=304)
-    record(engine, [not_modified], [Parsed(source=source)], SETTINGS, T0 + timedelta(minutes=15))
+    poll(engine, (not_modified, Parsed(source=source)), T0 + timedelta(minutes=15))
     st = state(engine, source)
     assert st.etag == '"v1"' and st.entries_seen == 2 and st.last_success_at == T0 + timedelta(minutes=15)
 
@@ -138,7 +140,9 @@ def test_due_skips_feeds_backing_off_only() -> None:
 def test_parse_error_is_a_failure_and_validators_are_not_stored(engine: Engine, source: Source) -> None:
     f = Fetched(source=source, status="ok", etag='"broken"', http_status=200)
     p = Parsed(source=source, error=f"{source.location}: not a feed")
-    record(engine, [f], [p], SETTINGS, T0)
+    polled = record(engine, [f], [p], SETTINGS, T0)
+    assert polled.validators == ()
+    acknowledge(engine, polled, T0)
     st = state(engine, source)
     assert st.consecutive_failures == 1 and st.etag is None and "not a feed" in (st.last_error or "")
 
@@ -187,12 +191,61 @@ def test_a_failed_poll_between_two_good_ones_does_not_make_old_entries_new(tmp_p
             now = T0 + timedelta(hours=i)
             fetched = fetch_sources([src], load_states(eng, [src]), FetchConfig())
             parsed = [parse_fetched(f) for f in fetched]
-            events = record(eng, fetched, parsed, settings, now)
-            acknowledge(eng, events, now)
-            statuses.append((fetched[0].status, [e.kind for e in events]))
+            polled = record(eng, fetched, parsed, settings, now)
+            acknowledge(eng, polled, now)
+            statuses.append((fetched[0].status, [e.kind for e in polled.events]))
             ids.append([a.id for a in normalize(parsed[0], now)])
         sent = [s.request_headers.get("if-none-match") for s in server.log]
     assert statuses == [("ok", []), ("error", ["down"]), ("not_modified", ["recovered"])]
     assert sent == [None, '"e1"', '"e1"']
     assert ids[1] == [] and ids[2] == []  # nothing re-announced after the failure
+    eng.dispose()
+
+
+def test_a_success_is_stored_only_with_its_batch(engine: Engine, source: Source) -> None:
+    """health.record alone (the run died before the novelty stage) leaves the feed as it was."""
+    poll(engine, failed(source), T0)
+    polled = record(engine, *[[x] for x in ok(source, etag='"v2"', new_location="https://feeds.test/moved.xml")],
+                    SETTINGS, T0 + timedelta(hours=1))
+    assert [(v.etag, v.entries_seen, v.location) for v in polled.validators] == [
+        ('"v2"', 2, "https://feeds.test/moved.xml")]
+    st = state(engine, source)
+    assert (st.etag, st.entries_seen, st.location, st.last_success_at) == (None, 0, source.location, None)
+    assert st.consecutive_failures == 1 and st.last_fetch_at == T0 + timedelta(hours=1)
+    acknowledge(engine, polled, T0 + timedelta(hours=1))
+    st = state(engine, source)
+    assert (st.etag, st.entries_seen, st.location) == ('"v2"', 2, "https://feeds.test/moved.xml")
+    assert st.consecutive_failures == 0 and st.next_attempt_at is None and st.last_success_at == T0 + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("kind", ["http", "file", "folder"])
+def test_entries_not_recorded_are_fetched_again(tmp_path: Path, kind: str) -> None:
+    """Real server or real files, real store: no 304 and no 'unchanged' until the batch was recorded."""
+    from support_http import Reply, serve_routes
+    from vigie.config import FetchConfig
+    from vigie.ingest.fetch import fetch_sources
+    from vigie.ingest.parse import parse_fetched
+
+    body = b"""<rss version="2.0"><channel><title>t</title><item><title>News</title><guid>g1</guid></item></channel></rss>"""
+    (tmp_path / "feed.xml").write_bytes(body)
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "a.txt").write_text("An article\n\nIts text.", encoding="utf-8")
+    eng = connect(f"sqlite:///{tmp_path / 'vigie.db'}")
+    with serve_routes({"/feed": Reply(body=body, etag='"e1"')}) as server:
+        location = {"http": server.url("/feed"), "file": str(tmp_path / "feed.xml"), "folder": str(tmp_path / "inbox")}[kind]
+        src = Source(id=location, kind=SourceKind.FOLDER if kind == "folder" else SourceKind.FEED, location=location)
+
+        def one_poll(now: datetime, *, recorded: bool) -> tuple[str, int]:
+            fetched = fetch_sources([src], load_states(eng, [src]), FetchConfig())
+            parsed = [parse_fetched(f) for f in fetched]
+            polled = record(eng, fetched, parsed, SETTINGS, now)
+            if recorded:
+                acknowledge(eng, polled, now)
+            return fetched[0].status, len(parsed[0].entries)
+
+        outcomes = [one_poll(T0, recorded=False), one_poll(T0 + timedelta(hours=1), recorded=True),
+                    one_poll(T0 + timedelta(hours=2), recorded=True)]
+    assert outcomes == [("ok", 1), ("ok", 1), ("not_modified", 0)]
+    if kind == "http":
+        assert [s.request_headers.get("if-none-match") for s in server.log] == [None, None, '"e1"']
     eng.dispose()

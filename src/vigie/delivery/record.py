@@ -3,9 +3,11 @@
 ``record()`` opens the transaction, applies retention (``vigie.store.retention``),
 lets the stories stage store the batch (``vigie.stories.batch``), then writes the
 alerts that stage decided on, each with one delivery per routed target
-(``vigie.delivery.outbox``), and the feed-health alerts
-(``vigie.delivery.health_alerts``). What is stored and what is announced can never
-disagree: a crash leaves neither, a commit leaves both.
+(``vigie.delivery.outbox``), the feed-health alerts (``vigie.delivery.health_alerts``),
+and last the validators of the feeds that produced the batch
+(``vigie.ingest.health.store_validators``). What is stored, what is announced and
+what the next poll will consider seen can never disagree: a crash leaves none of
+them, a commit leaves all.
 
 On PostgreSQL an advisory transaction lock makes concurrent ``record()`` calls take
 turns (on SQLite the IMMEDIATE transaction does the same), so two workers never open
@@ -22,6 +24,7 @@ from typing import Mapping, Sequence
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from vigie.common.faults import fault_point
 from vigie.common.times import utc
 from vigie.config import Config
 from vigie.delivery.digest import window_end
@@ -30,7 +33,7 @@ from vigie.delivery.outbox import record_alert
 from vigie.delivery.payload import story_payload
 from vigie.delivery.routing import route
 from vigie.errors import StoreError
-from vigie.ingest.health import HealthEvent
+from vigie.ingest.health import HealthEvent, Validators, store_validators
 from vigie.models import Article, Match, RulePolicy
 from vigie.store.retention import purge_in
 from vigie.stories.batch import BatchCounts, StoryAlert, record_batch
@@ -57,8 +60,9 @@ def record(
     config: Config,
     now: datetime,
     health_events: Sequence[HealthEvent] = (),
+    validators: Sequence[Validators] = (),
 ) -> NoveltyReport:
-    """Store articles, matches, story changes and the resulting alerts in one transaction.
+    """Store articles, matches, story changes, the resulting alerts and the feeds' validators in one transaction.
 
     A rule without a policy gets the defaults (alert on new stories and developments,
     immediately, to every target). Calling it again with the same batch records
@@ -76,6 +80,8 @@ def record(
                 alert_ids += _ids(_record_story_alert(conn, decided, config, now, names))
             for event in health_events:
                 alert_ids += _ids(record_health_alert(conn, event, config, now, names))
+            store_validators(conn, validators)
+            fault_point("novelty-commit")  # everything written, nothing committed
     except SQLAlchemyError as exc:
         raise StoreError(f"novelty: recording {len(articles)} articles failed: {exc.__class__.__name__}: {exc}") from exc
     return NoveltyReport(**asdict(batch.counts), alerts=len(alert_ids), alert_ids=tuple(alert_ids),

@@ -13,6 +13,13 @@ outbox turns them into alerts for the operations targets (``config.health.notify
 
 A failure never touches the validators: the next successful poll still sends them,
 so a feed that failed for a day does not come back as "everything is new".
+
+``record`` stores only the failure side at once. What a successful poll learnt (its
+validators, entries seen, a moved location, the end of a failure streak) comes back as
+``Validators`` values that the novelty stage writes with ``store_validators`` in the
+transaction that records the feed's articles and alerts: a run that dies in between
+leaves the feed as it was, and the next poll fetches the same entries again instead of
+getting a 304 for articles that were never recorded.
 """
 
 from __future__ import annotations
@@ -134,12 +141,38 @@ def backoff_delay(failures: int, settings: HealthConfig, retry_after: float | No
     return timedelta(seconds=delay)
 
 
+@dataclass(frozen=True)
+class Validators:
+    """What a successful poll of one feed learnt, to store with the batch it produced."""
+
+    source_id: str
+    location: str  # after a permanent redirect, the new URL
+    etag: str | None
+    last_modified: str | None
+    entries_seen: int | None  # None: the body was not parsed again (304, unchanged file), keep the count
+    succeeded_at: datetime
+
+
+@dataclass(frozen=True)
+class Polled:
+    """The outcome of ``record``: health events to announce, and validators to store with the batch."""
+
+    events: tuple[HealthEvent, ...] = ()
+    validators: tuple[Validators, ...] = ()
+
+
 def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed], settings: HealthConfig,
-           now: datetime) -> list[HealthEvent]:
-    """Store the outcome of one poll (one transaction) and return the threshold/recovery events."""
+           now: datetime) -> Polled:
+    """Store the failure side of one poll (one transaction); return its events and the successes' validators.
+
+    A failed fetch or parse counts, backs off and may raise a ``down`` event here. A success
+    only stamps ``last_fetch_at``: its validators, entries seen, location and the reset of the
+    failure count are returned, for ``store_validators`` in the novelty transaction.
+    """
     now = utc(now) or datetime.now(timezone.utc)
     parsed_by_id = {p.source.id: p for p in parsed}
     events: list[HealthEvent] = []
+    validators: list[Validators] = []
     with engine.begin() as conn:
         old_states = _load(conn, [f.source.id for f in fetched])
         for f in fetched:
@@ -148,20 +181,13 @@ def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed],
             p = parsed_by_id.get(src.id)
             error = f.error if f.status == "error" else (p.error if p is not None and p.error else None)
             location = f.new_location or old.location or src.location
-            values: dict[str, object] = {"source_id": src.id, "location": location, "last_fetch_at": now}
+            values: dict[str, object] = {"source_id": src.id, "last_fetch_at": now}
             if error is None:
-                if f.status == "ok":
-                    # Validators are stored only once the bytes were parsed: if parsing failed, the
-                    # next poll must fetch the body again rather than get a 304 for broken content.
-                    values.update(etag=f.etag, last_modified=f.last_modified)
-                    if p is not None:
-                        values["entries_seen"] = len(p.entries)
-                else:
-                    values.update(etag=f.etag or old.etag, last_modified=f.last_modified or old.last_modified)
+                validators.append(_validators(f, p, old, location, now))
+                values["location"] = old.location or src.location  # the new one comes with the batch
                 # reported_down is cleared by the novelty stage, in the transaction that records
                 # the "recovered" alert: until then every run says it again, so a run that dies in
                 # between loses nothing (the alert's conditional update keeps it to one).
-                values.update(last_success_at=now, consecutive_failures=0, next_attempt_at=None)
                 if old.reported_down:
                     events.append(HealthEvent(
                         source_id=src.id, kind="recovered", at=now, location=location, notify=settings.notify,
@@ -170,7 +196,7 @@ def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed],
                     ))
             else:
                 failures = old.consecutive_failures + 1
-                values.update(last_error=error, last_error_at=now, consecutive_failures=failures,
+                values.update(location=location, last_error=error, last_error_at=now, consecutive_failures=failures,
                               next_attempt_at=now + backoff_delay(failures, settings, f.retry_after))
                 if failures >= settings.failure_threshold and not old.reported_down:
                     # Set by the novelty stage with the "down" alert (see above).
@@ -179,8 +205,32 @@ def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed],
                         consecutive_failures=failures, last_error=error,
                         message=f"feed {src.name or src.id} failed {failures} times in a row: {error}",
                     ))
-            stmt = upsert(conn, feeds).values(**{"reported_down": False, "consecutive_failures": 0, "entries_seen": 0,
-                                           **values})
-            update = {k: stmt.excluded[k] for k in values if k != "source_id"}
-            conn.execute(stmt.on_conflict_do_update(index_elements=[feeds.c.source_id], set_=update))
-    return events
+            _upsert(conn, values)
+    return Polled(tuple(events), tuple(validators))
+
+
+def _validators(f: Fetched, p: Parsed | None, old: FeedState, location: str, now: datetime) -> Validators:
+    if f.status == "ok":
+        # Only reached once the bytes were parsed: if parsing failed, the next poll must
+        # fetch the body again rather than get a 304 for broken content.
+        return Validators(f.source.id, location, f.etag, f.last_modified,
+                          len(p.entries) if p is not None else None, now)
+    return Validators(f.source.id, location, f.etag or old.etag, f.last_modified or old.last_modified, None, now)
+
+
+def store_validators(conn: Connection, validators: Sequence[Validators]) -> None:
+    """Write successful polls' validators, in the caller's transaction (the one recording their articles)."""
+    for v in validators:
+        values: dict[str, object] = {
+            "source_id": v.source_id, "location": v.location, "etag": v.etag, "last_modified": v.last_modified,
+            "last_success_at": v.succeeded_at, "consecutive_failures": 0, "next_attempt_at": None,
+        }
+        if v.entries_seen is not None:
+            values["entries_seen"] = v.entries_seen
+        _upsert(conn, values)
+
+
+def _upsert(conn: Connection, values: Mapping[str, object]) -> None:
+    stmt = upsert(conn, feeds).values(**{"reported_down": False, "consecutive_failures": 0, "entries_seen": 0, **values})
+    update = {k: stmt.excluded[k] for k in values if k != "source_id"}
+    conn.execute(stmt.on_conflict_do_update(index_elements=[feeds.c.source_id], set_=update))
