@@ -3,7 +3,7 @@
     python -m bench --only prefect        (or: python -m bench.bench_prefect [--quick | --tiny])
 
 ``plain_cycle`` calls vigie's stage functions directly through ``vigie.runtime.cycle.run_cycle``, the
-order ``flows/monitor.py`` hands its tasks to; ``monitor`` is the Prefect flow (ten tasks). Both run in one child
+order ``flows/monitor.py`` hands its tasks to; ``monitor`` is the Prefect flow (nine tasks). Both run in one child
 process (Prefect's ephemeral mode, telemetry off, PREFECT_HOME in a temporary directory) over the
 same local feeds (``bench_e2e``'s corpus feeds, served from a thread of this process) and the same
 SQLite store, alternating, so that the machine's noise falls on both alike. After a first plain
@@ -26,7 +26,7 @@ from typing import Any
 from bench.support import REPO, Stopwatch, Table, bench_env
 
 SIZES = {"full": (50, 7), "quick": (20, 3), "tiny": (3, 1)}  # feeds, alternated repetitions
-FLOW_TASKS = 10  # task calls per flow run in flows/monitor.py
+FLOW_TASKS = 9  # task calls per flow run in flows/monitor.py
 
 
 def plain_cycle(config_path: str) -> Any:

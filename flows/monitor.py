@@ -1,6 +1,6 @@
 """The monitoring flow: vigie's stages as Prefect tasks, and nothing else.
 
-    sources -> fetch -> parse -> health -> normalize -> (full text) -> match -> novelty+outbox -> deliver
+    sources -> fetch -> parse -> normalize -> (full text) -> match -> novelty+outbox+feed health -> deliver
 
 Each stage is a plain function of ``vigie.runtime.cycle``; this module only wraps them
 as Prefect tasks (retries on the stages that talk to the network or the store) and
@@ -44,7 +44,6 @@ def load_rules_task(config: Config) -> rules.RuleSet:
 select_sources_task = task(name="select-sources", cache_policy=NO_CACHE)(cycle.select_sources)
 fetch_task = task(name="fetch", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)(cycle.fetch_due)
 parse_task = task(name="parse", cache_policy=NO_CACHE)(cycle.parse_all)
-health_task = task(name="record-health", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)(cycle.record_health)
 normalize_task = task(name="normalize", cache_policy=NO_CACHE)(cycle.normalize_all)
 full_text_task = task(name="full-text", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)(cycle.full_text)
 match_task = task(name="match", cache_policy=NO_CACHE)(cycle.match_all)
@@ -53,7 +52,7 @@ deliver_task = task(name="deliver", retries=2, retry_delay_seconds=30, cache_pol
 
 FLOW_STAGES = cycle.Stages(
     load_rules=load_rules_task, select_sources=select_sources_task, fetch=fetch_task, parse=parse_task,
-    record_health=health_task, normalize=normalize_task, full_text=full_text_task, match=match_task,
+    normalize=normalize_task, full_text=full_text_task, match=match_task,
     novelty=novelty_task, deliver=deliver_task,
 )
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from sqlalchemy import func, select
+
 from vigie.config import Config, HealthConfig
-from vigie.ingest.health import FeedState, Polled, all_states, backoff_delay, due, load_states, record
+from vigie.ingest.health import FeedState, PollOutcome, all_states, assess, backoff_delay, due, load_states
 from vigie.models import Entry, Fetched, Parsed, Source, SourceKind
 from vigie.store import connect
+from vigie.store.schema import alerts
 from support_store import engine, store_url  # noqa: F401 - fixtures: SQLite, and a fresh PostgreSQL schema
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
@@ -40,23 +44,17 @@ def failed(src: Source, message: str = "HTTP 500", retry_after: float | None = N
             Parsed(source=src, error=err))
 
 
-CONFIG = Config(health=SETTINGS)
 
-
-def acknowledge(engine: Engine, polled: Polled, now: datetime) -> None:
-    """What the flow does next: the novelty stage records the events' alerts, flips reported_down and
-    stores the validators of the successful polls, in the transaction of the (here empty) batch."""
+def record(engine: Engine, polls: Sequence[PollOutcome], now: datetime, settings: HealthConfig = SETTINGS) -> list:  # type: ignore[type-arg]
+    """What the flow does: the novelty stage stores the polls with its (here empty) batch, in one
+    transaction, records the events' alerts and flips reported_down; returns the events."""
     from vigie.delivery.record import record as record_batch
 
-    record_batch(engine, [], [], {}, CONFIG, now, polled.events, polled.validators)
+    return list(record_batch(engine, [], [], {}, Config(health=settings), now, polls=polls).health_events)
 
 
-def poll(engine: Engine, outcome: tuple[Fetched, Parsed], now: datetime, *, ack: bool = True) -> list:  # type: ignore[type-arg]
-    """One poll as the flow records it; ``ack=False``: the run died before the novelty stage."""
-    polled = record(engine, [outcome[0]], [outcome[1]], SETTINGS, now)
-    if ack:
-        acknowledge(engine, polled, now)
-    return list(polled.events)
+def poll(engine: Engine, outcome: tuple[Fetched, Parsed], now: datetime) -> list:  # type: ignore[type-arg]
+    return record(engine, assess([outcome[0]], [outcome[1]]), now)
 
 
 def state(engine: Engine, src: Source) -> FeedState:
@@ -74,6 +72,11 @@ def test_success_stores_validators_and_counts(engine: Engine, source: Source) ->
     poll(engine, (not_modified, Parsed(source=source)), T0 + timedelta(minutes=15))
     st = state(engine, source)
     assert st.etag == '"v1"' and st.entries_seen == 2 and st.last_success_at == T0 + timedelta(minutes=15)
+    # A 304 without validators of its own (some servers) keeps the stored ones.
+    poll(engine, (Fetched(source=source, status="not_modified", http_status=304), Parsed(source=source)),
+         T0 + timedelta(minutes=30))
+    st = state(engine, source)
+    assert st.etag == '"v1"' and st.last_modified == "Thu, 01 Jan 2026 00:00:00 GMT" and st.entries_seen == 2
 
 
 def test_failures_back_off_report_once_and_recover_once(engine: Engine, source: Source) -> None:
@@ -104,17 +107,15 @@ def test_failures_back_off_report_once_and_recover_once(engine: Engine, source: 
     assert poll(engine, ok(source), now + timedelta(hours=1)) == []
 
 
-def test_an_event_whose_alert_was_not_recorded_is_said_again(engine: Engine, source: Source) -> None:
-    """A run that dies between health.record and the novelty stage loses no feed-health alert."""
-    for i in range(3):
-        poll(engine, failed(source), T0 + timedelta(hours=i), ack=False)
-    assert not state(engine, source).reported_down
-    again = poll(engine, failed(source), T0 + timedelta(hours=3))  # the next run says it again, and records it
-    assert [e.kind for e in again] == ["down"] and state(engine, source).reported_down
+def test_a_down_event_is_recorded_with_its_alert_once(engine: Engine, source: Source) -> None:
+    """The event, the feed's reported state and the alert commit together: a retried run adds nothing."""
+    events = [e for i in range(3) for e in poll(engine, failed(source), T0 + timedelta(hours=i))]
+    assert [e.kind for e in events] == ["down"] and state(engine, source).reported_down
     assert poll(engine, failed(source), T0 + timedelta(hours=4)) == []  # then never again
-    assert [e.kind for e in poll(engine, ok(source), T0 + timedelta(hours=5), ack=False)] == ["recovered"]
-    assert [e.kind for e in poll(engine, ok(source), T0 + timedelta(hours=6))] == ["recovered"]
-    assert poll(engine, ok(source), T0 + timedelta(hours=7)) == [] and not state(engine, source).reported_down
+    assert [e.kind for e in poll(engine, ok(source), T0 + timedelta(hours=5))] == ["recovered"]
+    assert poll(engine, ok(source), T0 + timedelta(hours=6)) == [] and not state(engine, source).reported_down
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(alerts)).scalar_one() == 2
 
 
 def test_short_failure_is_never_reported(engine: Engine, source: Source) -> None:
@@ -140,9 +141,7 @@ def test_due_skips_feeds_backing_off_only() -> None:
 def test_parse_error_is_a_failure_and_validators_are_not_stored(engine: Engine, source: Source) -> None:
     f = Fetched(source=source, status="ok", etag='"broken"', http_status=200)
     p = Parsed(source=source, error=f"{source.location}: not a feed")
-    polled = record(engine, [f], [p], SETTINGS, T0)
-    assert polled.validators == ()
-    acknowledge(engine, polled, T0)
+    poll(engine, (f, p), T0)
     st = state(engine, source)
     assert st.consecutive_failures == 1 and st.etag is None and "not a feed" in (st.last_error or "")
 
@@ -157,7 +156,7 @@ def test_permanent_redirect_updates_the_stored_location(engine: Engine, source: 
 def test_one_transaction_for_many_feeds(engine: Engine) -> None:
     sources = [Source(id=f"http://feeds.test/{uuid.uuid4().hex}", kind=SourceKind.FEED, location="x") for _ in range(700)]
     outcomes = [ok(s) if i % 2 else failed(s) for i, s in enumerate(sources)]
-    record(engine, [o[0] for o in outcomes], [o[1] for o in outcomes], SETTINGS, T0)
+    record(engine, assess([o[0] for o in outcomes], [o[1] for o in outcomes]), T0)
     states = load_states(engine, sources)
     assert len(states) == 700
     assert sum(s.consecutive_failures for s in states.values()) == 350
@@ -191,9 +190,8 @@ def test_a_failed_poll_between_two_good_ones_does_not_make_old_entries_new(tmp_p
             now = T0 + timedelta(hours=i)
             fetched = fetch_sources([src], load_states(eng, [src]), FetchConfig())
             parsed = [parse_fetched(f) for f in fetched]
-            polled = record(eng, fetched, parsed, settings, now)
-            acknowledge(eng, polled, now)
-            statuses.append((fetched[0].status, [e.kind for e in polled.events]))
+            events = record(eng, assess(fetched, parsed), now, settings)
+            statuses.append((fetched[0].status, [e.kind for e in events]))
             ids.append([a.id for a in normalize(parsed[0], now)])
         sent = [s.request_headers.get("if-none-match") for s in server.log]
     assert statuses == [("ok", []), ("error", ["down"]), ("not_modified", ["recovered"])]
@@ -202,17 +200,15 @@ def test_a_failed_poll_between_two_good_ones_does_not_make_old_entries_new(tmp_p
     eng.dispose()
 
 
-def test_a_success_is_stored_only_with_its_batch(engine: Engine, source: Source) -> None:
-    """health.record alone (the run died before the novelty stage) leaves the feed as it was."""
+def test_nothing_of_a_poll_is_stored_before_its_batch(engine: Engine, source: Source) -> None:
+    """assess only decides (the run may die before the novelty stage): the feed stays as it was."""
     poll(engine, failed(source), T0)
-    polled = record(engine, *[[x] for x in ok(source, etag='"v2"', new_location="https://feeds.test/moved.xml")],
-                    SETTINGS, T0 + timedelta(hours=1))
-    assert [(v.etag, v.entries_seen, v.location) for v in polled.validators] == [
-        ('"v2"', 2, "https://feeds.test/moved.xml")]
-    st = state(engine, source)
-    assert (st.etag, st.entries_seen, st.location, st.last_success_at) == (None, 0, source.location, None)
-    assert st.consecutive_failures == 1 and st.last_fetch_at == T0 + timedelta(hours=1)
-    acknowledge(engine, polled, T0 + timedelta(hours=1))
+    before = state(engine, source)
+    polls = assess(*[[x] for x in ok(source, etag='"v2"', new_location="https://feeds.test/moved.xml")])
+    assert [(p.etag, p.entries_seen, p.new_location, p.error) for p in polls] == [
+        ('"v2"', 2, "https://feeds.test/moved.xml", None)]
+    assert state(engine, source) == before and before.etag is None and before.consecutive_failures == 1
+    record(engine, polls, T0 + timedelta(hours=1))
     st = state(engine, source)
     assert (st.etag, st.entries_seen, st.location) == ('"v2"', 2, "https://feeds.test/moved.xml")
     assert st.consecutive_failures == 0 and st.next_attempt_at is None and st.last_success_at == T0 + timedelta(hours=1)
@@ -238,9 +234,8 @@ def test_entries_not_recorded_are_fetched_again(tmp_path: Path, kind: str) -> No
         def one_poll(now: datetime, *, recorded: bool) -> tuple[str, int]:
             fetched = fetch_sources([src], load_states(eng, [src]), FetchConfig())
             parsed = [parse_fetched(f) for f in fetched]
-            polled = record(eng, fetched, parsed, SETTINGS, now)
-            if recorded:
-                acknowledge(eng, polled, now)
+            if recorded:  # else the run died before its novelty stage
+                record(eng, assess(fetched, parsed), now)
             return fetched[0].status, len(parsed[0].entries)
 
         outcomes = [one_poll(T0, recorded=False), one_poll(T0 + timedelta(hours=1), recorded=True),

@@ -20,7 +20,7 @@ FAULT_ENV = "VIGIE_FAULT_AT"
 SIGNAL_ENV = "VIGIE_FAULT_SIGNAL"
 
 POINTS = (
-    "after-rules", "after-fetch", "after-parse", "after-health", "after-normalize", "after-full-text", "after-match",
+    "after-rules", "after-fetch", "after-parse", "after-normalize", "after-full-text", "after-match",
     "novelty-commit", "after-novelty", "after-deliver",
 )
 

@@ -8,17 +8,17 @@ A failing feed backs off: after the n-th consecutive failure the next attempt wa
 ``backoff_base * 2**(n-1)``, capped at ``backoff_max``, and never less than the
 server's Retry-After. It is reported once, when the failures reach
 ``failure_threshold`` (a ``down`` event), and once when it comes back (``recovered``);
-never one alert per failed fetch. ``record`` returns those events as values; the
+never one alert per failed fetch. ``record_polls`` returns those events as values; the
 outbox turns them into alerts for the operations targets (``config.health.notify``).
 
 A failure never touches the validators: the next successful poll still sends them,
 so a feed that failed for a day does not come back as "everything is new".
 
-``record`` stores only the failure side at once. What a successful poll learnt (its
-validators, entries seen, a moved location, the end of a failure streak) comes back as
-``Validators`` values that the novelty stage writes with ``store_validators`` in the
-transaction that records the feed's articles and alerts: a run that dies in between
-leaves the feed as it was, and the next poll fetches the same entries again instead of
+Nothing of a poll is stored before its batch: ``assess`` turns the fetch and parse
+into ``PollOutcome`` values, and the novelty stage stores them with ``record_polls``
+in the transaction that records the feed's articles, story changes and alerts. A run
+that dies before that commit leaves the feed as it was (validators, entries seen,
+location, failures), and the next poll fetches the same entries again instead of
 getting a 304 for articles that were never recorded.
 """
 
@@ -142,92 +142,80 @@ def backoff_delay(failures: int, settings: HealthConfig, retry_after: float | No
 
 
 @dataclass(frozen=True)
-class Validators:
-    """What a successful poll of one feed learnt, to store with the batch it produced."""
+class PollOutcome:
+    """What one poll of one feed says, from its fetch and parse alone: nothing stored yet."""
 
     source_id: str
-    location: str  # after a permanent redirect, the new URL
-    etag: str | None
-    last_modified: str | None
-    entries_seen: int | None  # None: the body was not parsed again (304, unchanged file), keep the count
-    succeeded_at: datetime
+    name: str  # for messages: the configured name, else the id
+    location: str  # as configured
+    new_location: str | None = None  # after a permanent redirect
+    error: str | None = None  # the fetch's or the parse's; None: a success
+    retry_after: float | None = None
+    modified: bool = False  # a body was fetched and parsed (not a 304 or an unchanged file)
+    etag: str | None = None
+    last_modified: str | None = None
+    entries_seen: int = 0  # entries parsed, when ``modified``
 
 
-@dataclass(frozen=True)
-class Polled:
-    """The outcome of ``record``: health events to announce, and validators to store with the batch."""
+def assess(fetched: Sequence[Fetched], parsed: Sequence[Parsed]) -> tuple[PollOutcome, ...]:
+    """The outcome of each fetched source, for ``record_polls`` in the novelty transaction."""
+    parsed_by_id = {p.source.id: p for p in parsed}
+    out = []
+    for f in fetched:
+        src = f.source
+        p = parsed_by_id.get(src.id)
+        error = f.error if f.status == "error" else (p.error if p is not None and p.error else None)
+        out.append(PollOutcome(
+            source_id=src.id, name=src.name or src.id, location=src.location, new_location=f.new_location,
+            error=error or None, retry_after=f.retry_after, modified=f.status == "ok",
+            etag=f.etag, last_modified=f.last_modified, entries_seen=len(p.entries) if p is not None else 0,
+        ))
+    return tuple(out)
 
-    events: tuple[HealthEvent, ...] = ()
-    validators: tuple[Validators, ...] = ()
 
+def record_polls(conn: Connection, polls: Sequence[PollOutcome], settings: HealthConfig,
+                 now: datetime) -> list[HealthEvent]:
+    """Store the polls' outcomes in the caller's transaction; return the threshold/recovery events.
 
-def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed], settings: HealthConfig,
-           now: datetime) -> Polled:
-    """Store the failure side of one poll (one transaction); return its events and the successes' validators.
-
-    A failed fetch or parse counts, backs off and may raise a ``down`` event here. A success
-    only stamps ``last_fetch_at``: its validators, entries seen, location and the reset of the
-    failure count are returned, for ``store_validators`` in the novelty transaction.
+    The caller is the novelty stage: a feed's validators commit with the articles and alerts
+    they stand for, or not at all, so a run that dies before that commit leaves the feed as it
+    was and the next poll fetches the same entries again (never a 304 for unrecorded articles).
     """
     now = utc(now) or datetime.now(timezone.utc)
-    parsed_by_id = {p.source.id: p for p in parsed}
     events: list[HealthEvent] = []
-    validators: list[Validators] = []
-    with engine.begin() as conn:
-        old_states = _load(conn, [f.source.id for f in fetched])
-        for f in fetched:
-            src = f.source
-            old = old_states.get(src.id, FeedState(source_id=src.id))
-            p = parsed_by_id.get(src.id)
-            error = f.error if f.status == "error" else (p.error if p is not None and p.error else None)
-            location = f.new_location or old.location or src.location
-            values: dict[str, object] = {"source_id": src.id, "last_fetch_at": now}
-            if error is None:
-                validators.append(_validators(f, p, old, location, now))
-                values["location"] = old.location or src.location  # the new one comes with the batch
-                # reported_down is cleared by the novelty stage, in the transaction that records
-                # the "recovered" alert: until then every run says it again, so a run that dies in
-                # between loses nothing (the alert's conditional update keeps it to one).
-                if old.reported_down:
-                    events.append(HealthEvent(
-                        source_id=src.id, kind="recovered", at=now, location=location, notify=settings.notify,
-                        consecutive_failures=old.consecutive_failures, last_error=old.last_error,
-                        message=f"feed {src.name or src.id} is back after {old.consecutive_failures} failed polls",
-                    ))
+    old_states = _load(conn, [p.source_id for p in polls])
+    for poll in polls:
+        old = old_states.get(poll.source_id, FeedState(source_id=poll.source_id))
+        location = poll.new_location or old.location or poll.location
+        values: dict[str, object] = {"source_id": poll.source_id, "location": location, "last_fetch_at": now}
+        if poll.error is None:
+            if poll.modified:
+                # Stored only once the bytes were parsed: if parsing failed, the next poll
+                # must fetch the body again rather than get a 304 for broken content.
+                values.update(etag=poll.etag, last_modified=poll.last_modified, entries_seen=poll.entries_seen)
             else:
-                failures = old.consecutive_failures + 1
-                values.update(location=location, last_error=error, last_error_at=now, consecutive_failures=failures,
-                              next_attempt_at=now + backoff_delay(failures, settings, f.retry_after))
-                if failures >= settings.failure_threshold and not old.reported_down:
-                    # Set by the novelty stage with the "down" alert (see above).
-                    events.append(HealthEvent(
-                        source_id=src.id, kind="down", at=now, location=location, notify=settings.notify,
-                        consecutive_failures=failures, last_error=error,
-                        message=f"feed {src.name or src.id} failed {failures} times in a row: {error}",
-                    ))
-            _upsert(conn, values)
-    return Polled(tuple(events), tuple(validators))
-
-
-def _validators(f: Fetched, p: Parsed | None, old: FeedState, location: str, now: datetime) -> Validators:
-    if f.status == "ok":
-        # Only reached once the bytes were parsed: if parsing failed, the next poll must
-        # fetch the body again rather than get a 304 for broken content.
-        return Validators(f.source.id, location, f.etag, f.last_modified,
-                          len(p.entries) if p is not None else None, now)
-    return Validators(f.source.id, location, f.etag or old.etag, f.last_modified or old.last_modified, None, now)
-
-
-def store_validators(conn: Connection, validators: Sequence[Validators]) -> None:
-    """Write successful polls' validators, in the caller's transaction (the one recording their articles)."""
-    for v in validators:
-        values: dict[str, object] = {
-            "source_id": v.source_id, "location": v.location, "etag": v.etag, "last_modified": v.last_modified,
-            "last_success_at": v.succeeded_at, "consecutive_failures": 0, "next_attempt_at": None,
-        }
-        if v.entries_seen is not None:
-            values["entries_seen"] = v.entries_seen
+                values.update(etag=poll.etag or old.etag, last_modified=poll.last_modified or old.last_modified)
+            values.update(last_success_at=now, consecutive_failures=0, next_attempt_at=None)
+            # reported_down is cleared by the caller with the "recovered" alert (same transaction).
+            if old.reported_down:
+                events.append(HealthEvent(
+                    source_id=poll.source_id, kind="recovered", at=now, location=location, notify=settings.notify,
+                    consecutive_failures=old.consecutive_failures, last_error=old.last_error,
+                    message=f"feed {poll.name} is back after {old.consecutive_failures} failed polls",
+                ))
+        else:
+            failures = old.consecutive_failures + 1
+            values.update(last_error=poll.error, last_error_at=now, consecutive_failures=failures,
+                          next_attempt_at=now + backoff_delay(failures, settings, poll.retry_after))
+            if failures >= settings.failure_threshold and not old.reported_down:
+                # reported_down is set by the caller with the "down" alert (same transaction).
+                events.append(HealthEvent(
+                    source_id=poll.source_id, kind="down", at=now, location=location, notify=settings.notify,
+                    consecutive_failures=failures, last_error=poll.error,
+                    message=f"feed {poll.name} failed {failures} times in a row: {poll.error}",
+                ))
         _upsert(conn, values)
+    return events
 
 
 def _upsert(conn: Connection, values: Mapping[str, object]) -> None:

@@ -1,7 +1,7 @@
 """One monitoring cycle: the stages in their order, as plain functions or as Prefect tasks.
 
-    rules -> select+fetch -> parse -> record health -> normalize -> (full text) -> match
-          -> novelty+outbox (articles, alerts and validators in one transaction) -> deliver
+    rules -> select+fetch -> parse -> normalize -> (full text) -> match
+          -> novelty+outbox (articles, alerts, feed validators and health in one transaction) -> deliver
 
 ``run_cycle`` is the order, written once: ``flows/monitor.py`` passes its Prefect tasks
 (``Stages``), tests and benchmarks call it with ``PLAIN`` (the same functions, no Prefect).
@@ -52,11 +52,6 @@ def parse_all(fetched: list[Fetched]) -> list[Parsed]:
     return [parse.parse_fetched(f) for f in fetched]
 
 
-def record_health(engine: Engine, fetched: list[Fetched], parsed: list[Parsed], config: Config,
-                  now: datetime) -> health.Polled:
-    return health.record(engine, fetched, parsed, config.health, now)
-
-
 def normalize_all(parsed: list[Parsed], now: datetime) -> list[Article]:
     return [article for p in parsed for article in normalize.normalize(p, now)]
 
@@ -75,9 +70,8 @@ def match_all(rule_set: rules.RuleSet, articles: list[Article]) -> list[Match]:
 
 
 def record_novelty(engine: Engine, articles: list[Article], matches: list[Match], rule_set: rules.RuleSet,
-                   config: Config, now: datetime, polled: health.Polled) -> recording.NoveltyReport:
-    return recording.record(engine, articles, matches, rule_set.policies(), config, now, polled.events,
-                            polled.validators)
+                   config: Config, now: datetime, polls: Sequence[health.PollOutcome]) -> recording.NoveltyReport:
+    return recording.record(engine, articles, matches, rule_set.policies(), config, now, polls=polls)
 
 
 def deliver(engine: Engine, config: Config) -> send.DeliveryReport:
@@ -92,25 +86,26 @@ class Stages:
     select_sources: Callable[[Config, Engine], health.DueSources]
     fetch: Callable[[Sequence[Source], Mapping[str, health.FeedState], Config], list[Fetched]]
     parse: Callable[[list[Fetched]], list[Parsed]]
-    record_health: Callable[[Engine, list[Fetched], list[Parsed], Config, datetime], health.Polled]
     normalize: Callable[[list[Parsed], datetime], list[Article]]
     full_text: Callable[[Engine, list[Article], Sequence[Source], Config], list[Article]]
     match: Callable[[rules.RuleSet, list[Article]], list[Match]]
-    novelty: Callable[[Engine, list[Article], list[Match], rules.RuleSet, Config, datetime, health.Polled],
+    novelty: Callable[[Engine, list[Article], list[Match], rules.RuleSet, Config, datetime,
+                       Sequence[health.PollOutcome]],
                       recording.NoveltyReport]
     deliver: Callable[[Engine, Config], send.DeliveryReport]
 
 
 PLAIN = Stages(load_rules=load_rules, select_sources=select_sources, fetch=fetch_due, parse=parse_all,
-               record_health=record_health, normalize=normalize_all, full_text=full_text, match=match_all,
+               normalize=normalize_all, full_text=full_text, match=match_all,
                novelty=record_novelty, deliver=deliver)
 
 
 def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages = PLAIN) -> RunSummary:
     """The stages in order; seconds per stage go into the summary.
 
-    A feed's validators are written by the novelty stage with its articles and alerts, never
-    before: whichever boundary the run dies at, the next run fetches what was not recorded.
+    Nothing is written before the novelty stage, which writes each feed's validators and health
+    with its articles and alerts: whichever boundary the run dies at, the next run fetches again
+    what was not recorded.
     """
     clock = StageClock()
     with clock.stage("rules"):
@@ -122,9 +117,8 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
     fault_point("after-fetch")
     with clock.stage("parse"):
         parsed = stages.parse(fetched)
-        fault_point("after-parse")
-        polled = stages.record_health(engine, fetched, parsed, config, started)
-    fault_point("after-health")
+        polls = health.assess(fetched, parsed)  # values only: stored by the novelty stage
+    fault_point("after-parse")
     with clock.stage("normalize"):
         articles = stages.normalize(parsed, started)
     fault_point("after-normalize")
@@ -135,7 +129,7 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
         matches = stages.match(rule_set, articles)
     fault_point("after-match")
     with clock.stage("novelty"):
-        report = stages.novelty(engine, articles, matches, rule_set, config, started, polled)
+        report = stages.novelty(engine, articles, matches, rule_set, config, started, polls)
     fault_point("after-novelty")
     with clock.stage("deliver"):
         delivered = stages.deliver(engine, config)
