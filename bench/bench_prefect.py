@@ -2,8 +2,8 @@
 
     python -m bench --only prefect        (or: python -m bench.bench_prefect [--quick | --tiny])
 
-``plain_cycle`` calls vigie's stage functions directly, in the order of ``flows/monitor.py`` and
-with the same arguments; ``monitor`` is the Prefect flow (ten tasks). Both run in one child
+``plain_cycle`` calls vigie's stage functions directly through ``vigie.runtime.cycle.run_cycle``, the
+order ``flows/monitor.py`` hands its tasks to; ``monitor`` is the Prefect flow (nine tasks). Both run in one child
 process (Prefect's ephemeral mode, telemetry off, PREFECT_HOME in a temporary directory) over the
 same local feeds (``bench_e2e``'s corpus feeds, served from a thread of this process) and the same
 SQLite store, alternating, so that the machine's noise falls on both alike. After a first plain
@@ -26,55 +26,22 @@ from typing import Any
 from bench.support import REPO, Stopwatch, Table, bench_env
 
 SIZES = {"full": (50, 7), "quick": (20, 3), "tiny": (3, 1)}  # feeds, alternated repetitions
-FLOW_TASKS = 10  # task calls per flow run in flows/monitor.py
+FLOW_TASKS = 9  # task calls per flow run in flows/monitor.py
 
 
 def plain_cycle(config_path: str) -> Any:
-    """One monitoring cycle without Prefect: the stages of flows/monitor.py called directly."""
-    from vigie.delivery import send as deliver
-    from vigie.ingest import fetch, fulltext
-    from vigie.ingest import health
-    from vigie.rules import match
-    from vigie.ingest import normalize
-    from vigie.delivery import record as recording
-    from vigie.stories import identity
-    from vigie.ingest import parse
-    from vigie import rules
+    """One monitoring cycle without Prefect: ``run_cycle`` with the plain stages, the flow's own order."""
     from vigie.config import load_config
-    from vigie.runtime.summary import StageClock
+    from vigie.runtime.cycle import run_cycle
     from vigie.store import connect
-    from vigie.runtime.summarize import summarize_run
 
     started = datetime.now(timezone.utc)
-    clock = StageClock()
     config = load_config(Path(config_path))
     engine = connect(config.store_url)
-    with clock.stage("rules"):
-        rule_set = rules.load_rules(config.rules)
-    with clock.stage("fetch"):
-        sources = config.source_objects()
-        states = health.load_states(engine, sources)
-        due = health.due(sources, states, datetime.now(timezone.utc))
-        fetched = fetch.fetch_sources(due, states, config.fetch)
-    with clock.stage("parse"):
-        parsed = [parse.parse_fetched(f) for f in fetched]
-        health_events = health.record(engine, fetched, parsed, config.health, started)
-    with clock.stage("normalize"):
-        articles = [a for p in parsed for a in normalize.normalize(p, started)]
-    with clock.stage("full_text"):
-        if any(s.full_text for s in due):  # off by default, as in the flow: no store query, no page fetched
-            known = identity.known_ids(engine, [a.id for a in articles])
-            articles = fulltext.fetch_full_text(articles, due, config.fetch, skip=known)
-    with clock.stage("match"):
-        matches = match.match_articles(rules.compile_rules(rule_set), articles) if articles else []
-    with clock.stage("novelty"):
-        report = recording.record(engine, articles, matches, rule_set.policies(), config, started, health_events)
-    with clock.stage("deliver"):
-        delivered = deliver.deliver_pending(engine, config, datetime.now(timezone.utc))
-    summary = summarize_run(engine, started, sources, due, fetched, parsed, rule_set, articles, matches, report,
-                            delivered, clock.as_tuple())
-    engine.dispose()
-    return summary
+    try:
+        return run_cycle(config, engine, started)
+    finally:
+        engine.dispose()
 
 
 def _outcome(summary: Any) -> tuple[Any, ...]:

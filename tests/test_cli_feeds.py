@@ -96,7 +96,7 @@ def test_status_shows_each_feeds_stored_health_in_the_configured_zone(tmp_path: 
 
     from vigie.config import load_config
     from vigie.ingest.fetch import fetch_sources
-    from vigie.ingest.health import load_states, record
+    from vigie.ingest.health import assess, load_states, record_polls
     from vigie.ingest.parse import parse_fetched
     from vigie.store import connect
 
@@ -109,7 +109,9 @@ def test_status_shows_each_feeds_stored_health_in_the_configured_zone(tmp_path: 
         engine = connect(cfg.store_url)
         for hour in (9, 10):  # two polls, two failures (the real fetch against a server answering 500)
             fetched = fetch_sources([down], load_states(engine, [down]), cfg.fetch)
-            record(engine, fetched, [parse_fetched(f) for f in fetched], cfg.health, datetime(2026, 1, 5, hour, tzinfo=timezone.utc))
+            with engine.begin() as conn:
+                record_polls(conn, assess(fetched, [parse_fetched(f) for f in fetched]), cfg.health,
+                             datetime(2026, 1, 5, hour, tzinfo=timezone.utc))
         engine.dispose()
     as_json = runner.invoke(app, ["feeds", "status", "--json", "-c", str(config_file)])
     assert as_json.exit_code == 0, as_json.output

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from sqlalchemy import func, select
+
 from vigie.config import Config, HealthConfig
-from vigie.ingest.health import FeedState, all_states, backoff_delay, due, load_states, record
+from vigie.ingest.health import FeedState, PollOutcome, all_states, assess, backoff_delay, due, load_states
 from vigie.models import Entry, Fetched, Parsed, Source, SourceKind
 from vigie.store import connect
+from vigie.store.schema import alerts
 from support_store import engine, store_url  # noqa: F401 - fixtures: SQLite, and a fresh PostgreSQL schema
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
@@ -40,21 +44,17 @@ def failed(src: Source, message: str = "HTTP 500", retry_after: float | None = N
             Parsed(source=src, error=err))
 
 
-CONFIG = Config(health=SETTINGS)
 
-
-def acknowledge(engine: Engine, events: list, now: datetime) -> None:  # type: ignore[type-arg]
-    """What the flow does next: the novelty stage records the events' alerts and flips reported_down."""
+def record(engine: Engine, polls: Sequence[PollOutcome], now: datetime, settings: HealthConfig = SETTINGS) -> list:  # type: ignore[type-arg]
+    """What the flow does: the novelty stage stores the polls with its (here empty) batch, in one
+    transaction, records the events' alerts and flips reported_down; returns the events."""
     from vigie.delivery.record import record as record_batch
 
-    record_batch(engine, [], [], {}, CONFIG, now, events)
+    return list(record_batch(engine, [], [], {}, Config(health=settings), now, polls=polls).health_events)
 
 
-def poll(engine: Engine, outcome: tuple[Fetched, Parsed], now: datetime, *, ack: bool = True) -> list:  # type: ignore[type-arg]
-    events = record(engine, [outcome[0]], [outcome[1]], SETTINGS, now)
-    if ack:
-        acknowledge(engine, events, now)
-    return events
+def poll(engine: Engine, outcome: tuple[Fetched, Parsed], now: datetime) -> list:  # type: ignore[type-arg]
+    return record(engine, assess([outcome[0]], [outcome[1]]), now)
 
 
 def state(engine: Engine, src: Source) -> FeedState:
@@ -69,9 +69,14 @@ def test_success_stores_validators_and_counts(engine: Engine, source: Source) ->
     assert st.last_success_at == T0 and st.consecutive_failures == 0 and st.next_attempt_at is None
     assert st.location == source.location
     not_modified = Fetched(source=source, status="not_modified", etag='"v1"', http_status=304)
-    record(engine, [not_modified], [Parsed(source=source)], SETTINGS, T0 + timedelta(minutes=15))
+    poll(engine, (not_modified, Parsed(source=source)), T0 + timedelta(minutes=15))
     st = state(engine, source)
     assert st.etag == '"v1"' and st.entries_seen == 2 and st.last_success_at == T0 + timedelta(minutes=15)
+    # A 304 without validators of its own (some servers) keeps the stored ones.
+    poll(engine, (Fetched(source=source, status="not_modified", http_status=304), Parsed(source=source)),
+         T0 + timedelta(minutes=30))
+    st = state(engine, source)
+    assert st.etag == '"v1"' and st.last_modified == "Thu, 01 Jan 2026 00:00:00 GMT" and st.entries_seen == 2
 
 
 def test_failures_back_off_report_once_and_recover_once(engine: Engine, source: Source) -> None:
@@ -102,17 +107,15 @@ def test_failures_back_off_report_once_and_recover_once(engine: Engine, source: 
     assert poll(engine, ok(source), now + timedelta(hours=1)) == []
 
 
-def test_an_event_whose_alert_was_not_recorded_is_said_again(engine: Engine, source: Source) -> None:
-    """A run that dies between health.record and the novelty stage loses no feed-health alert."""
-    for i in range(3):
-        poll(engine, failed(source), T0 + timedelta(hours=i), ack=False)
-    assert not state(engine, source).reported_down
-    again = poll(engine, failed(source), T0 + timedelta(hours=3))  # the next run says it again, and records it
-    assert [e.kind for e in again] == ["down"] and state(engine, source).reported_down
+def test_a_down_event_is_recorded_with_its_alert_once(engine: Engine, source: Source) -> None:
+    """The event, the feed's reported state and the alert commit together: a retried run adds nothing."""
+    events = [e for i in range(3) for e in poll(engine, failed(source), T0 + timedelta(hours=i))]
+    assert [e.kind for e in events] == ["down"] and state(engine, source).reported_down
     assert poll(engine, failed(source), T0 + timedelta(hours=4)) == []  # then never again
-    assert [e.kind for e in poll(engine, ok(source), T0 + timedelta(hours=5), ack=False)] == ["recovered"]
-    assert [e.kind for e in poll(engine, ok(source), T0 + timedelta(hours=6))] == ["recovered"]
-    assert poll(engine, ok(source), T0 + timedelta(hours=7)) == [] and not state(engine, source).reported_down
+    assert [e.kind for e in poll(engine, ok(source), T0 + timedelta(hours=5))] == ["recovered"]
+    assert poll(engine, ok(source), T0 + timedelta(hours=6)) == [] and not state(engine, source).reported_down
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(alerts)).scalar_one() == 2
 
 
 def test_short_failure_is_never_reported(engine: Engine, source: Source) -> None:
@@ -138,7 +141,7 @@ def test_due_skips_feeds_backing_off_only() -> None:
 def test_parse_error_is_a_failure_and_validators_are_not_stored(engine: Engine, source: Source) -> None:
     f = Fetched(source=source, status="ok", etag='"broken"', http_status=200)
     p = Parsed(source=source, error=f"{source.location}: not a feed")
-    record(engine, [f], [p], SETTINGS, T0)
+    poll(engine, (f, p), T0)
     st = state(engine, source)
     assert st.consecutive_failures == 1 and st.etag is None and "not a feed" in (st.last_error or "")
 
@@ -153,7 +156,7 @@ def test_permanent_redirect_updates_the_stored_location(engine: Engine, source: 
 def test_one_transaction_for_many_feeds(engine: Engine) -> None:
     sources = [Source(id=f"http://feeds.test/{uuid.uuid4().hex}", kind=SourceKind.FEED, location="x") for _ in range(700)]
     outcomes = [ok(s) if i % 2 else failed(s) for i, s in enumerate(sources)]
-    record(engine, [o[0] for o in outcomes], [o[1] for o in outcomes], SETTINGS, T0)
+    record(engine, assess([o[0] for o in outcomes], [o[1] for o in outcomes]), T0)
     states = load_states(engine, sources)
     assert len(states) == 700
     assert sum(s.consecutive_failures for s in states.values()) == 350
@@ -187,12 +190,57 @@ def test_a_failed_poll_between_two_good_ones_does_not_make_old_entries_new(tmp_p
             now = T0 + timedelta(hours=i)
             fetched = fetch_sources([src], load_states(eng, [src]), FetchConfig())
             parsed = [parse_fetched(f) for f in fetched]
-            events = record(eng, fetched, parsed, settings, now)
-            acknowledge(eng, events, now)
+            events = record(eng, assess(fetched, parsed), now, settings)
             statuses.append((fetched[0].status, [e.kind for e in events]))
             ids.append([a.id for a in normalize(parsed[0], now)])
         sent = [s.request_headers.get("if-none-match") for s in server.log]
     assert statuses == [("ok", []), ("error", ["down"]), ("not_modified", ["recovered"])]
     assert sent == [None, '"e1"', '"e1"']
     assert ids[1] == [] and ids[2] == []  # nothing re-announced after the failure
+    eng.dispose()
+
+
+def test_nothing_of_a_poll_is_stored_before_its_batch(engine: Engine, source: Source) -> None:
+    """assess only decides (the run may die before the novelty stage): the feed stays as it was."""
+    poll(engine, failed(source), T0)
+    before = state(engine, source)
+    polls = assess(*[[x] for x in ok(source, etag='"v2"', new_location="https://feeds.test/moved.xml")])
+    assert [(p.etag, p.entries_seen, p.new_location, p.error) for p in polls] == [
+        ('"v2"', 2, "https://feeds.test/moved.xml", None)]
+    assert state(engine, source) == before and before.etag is None and before.consecutive_failures == 1
+    record(engine, polls, T0 + timedelta(hours=1))
+    st = state(engine, source)
+    assert (st.etag, st.entries_seen, st.location) == ('"v2"', 2, "https://feeds.test/moved.xml")
+    assert st.consecutive_failures == 0 and st.next_attempt_at is None and st.last_success_at == T0 + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("kind", ["http", "file", "folder"])
+def test_entries_not_recorded_are_fetched_again(tmp_path: Path, kind: str) -> None:
+    """Real server or real files, real store: no 304 and no 'unchanged' until the batch was recorded."""
+    from support_http import Reply, serve_routes
+    from vigie.config import FetchConfig
+    from vigie.ingest.fetch import fetch_sources
+    from vigie.ingest.parse import parse_fetched
+
+    body = b"""<rss version="2.0"><channel><title>t</title><item><title>News</title><guid>g1</guid></item></channel></rss>"""
+    (tmp_path / "feed.xml").write_bytes(body)
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "a.txt").write_text("An article\n\nIts text.", encoding="utf-8")
+    eng = connect(f"sqlite:///{tmp_path / 'vigie.db'}")
+    with serve_routes({"/feed": Reply(body=body, etag='"e1"')}) as server:
+        location = {"http": server.url("/feed"), "file": str(tmp_path / "feed.xml"), "folder": str(tmp_path / "inbox")}[kind]
+        src = Source(id=location, kind=SourceKind.FOLDER if kind == "folder" else SourceKind.FEED, location=location)
+
+        def one_poll(now: datetime, *, recorded: bool) -> tuple[str, int]:
+            fetched = fetch_sources([src], load_states(eng, [src]), FetchConfig())
+            parsed = [parse_fetched(f) for f in fetched]
+            if recorded:  # else the run died before its novelty stage
+                record(eng, assess(fetched, parsed), now)
+            return fetched[0].status, len(parsed[0].entries)
+
+        outcomes = [one_poll(T0, recorded=False), one_poll(T0 + timedelta(hours=1), recorded=True),
+                    one_poll(T0 + timedelta(hours=2), recorded=True)]
+    assert outcomes == [("ok", 1), ("ok", 1), ("not_modified", 0)]
+    if kind == "http":
+        assert [s.request_headers.get("if-none-match") for s in server.log] == [None, None, '"e1"']
     eng.dispose()

@@ -176,7 +176,7 @@ def test_feed_health_events_go_to_operations_targets(engine, tmp_path) -> None: 
     cfg = config(tmp_path, [("mail", "mailto://u:p@example.org", ()), ("ops", "json://127.0.0.1/", ("ops",))])
     event = HealthEvent(source_id=FEEDS[0], kind="down", message="https://feed-a.example/rss: HTTP 503 (3 times)", at=T0,
                         consecutive_failures=3, notify=("ops",))
-    with engine.begin() as conn:  # the feed as health.record leaves it: failing, not yet reported
+    with engine.begin() as conn:  # the feed as a failed poll leaves it: failing, not yet reported
         conn.execute(t.feeds.insert().values(source_id=FEEDS[0], location=FEEDS[0], consecutive_failures=3, reported_down=False))
     rep = run(engine, cfg, [], health=[event])
     assert rep.alerts == 1

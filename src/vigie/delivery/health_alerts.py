@@ -1,7 +1,7 @@
 """Feed-health alerts: a feed went down, or came back, told to the operations targets.
 
-``vigie.ingest.health.record`` returns its events as values and repeats an
-unacknowledged one on every run. Here a feed's reported state
+``vigie.ingest.health.record_polls`` returns its events as values, in the novelty
+transaction, and repeats an unacknowledged one on every run. Here a feed's reported state
 (``feeds.reported_down``) flips in the same transaction as its alert is recorded,
 and only the run that flips it records the alert: one alert per outage and one per
 recovery, whatever the retries.

@@ -3,9 +3,11 @@
 ``record()`` opens the transaction, applies retention (``vigie.store.retention``),
 lets the stories stage store the batch (``vigie.stories.batch``), then writes the
 alerts that stage decided on, each with one delivery per routed target
-(``vigie.delivery.outbox``), and the feed-health alerts
-(``vigie.delivery.health_alerts``). What is stored and what is announced can never
-disagree: a crash leaves neither, a commit leaves both.
+(``vigie.delivery.outbox``), the outcome of each feed's poll (its validators, entries
+seen, location and health: ``vigie.ingest.health.record_polls``) and the feed-health
+alerts it calls for (``vigie.delivery.health_alerts``). What is stored, what is
+announced and what the next poll will consider seen can never disagree: a crash
+leaves none of them, a commit leaves all.
 
 On PostgreSQL an advisory transaction lock makes concurrent ``record()`` calls take
 turns (on SQLite the IMMEDIATE transaction does the same), so two workers never open
@@ -22,6 +24,7 @@ from typing import Mapping, Sequence
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from vigie.common.faults import fault_point
 from vigie.common.times import utc
 from vigie.config import Config
 from vigie.delivery.digest import window_end
@@ -30,7 +33,7 @@ from vigie.delivery.outbox import record_alert
 from vigie.delivery.payload import story_payload
 from vigie.delivery.routing import route
 from vigie.errors import StoreError
-from vigie.ingest.health import HealthEvent
+from vigie.ingest.health import HealthEvent, PollOutcome, record_polls
 from vigie.models import Article, Match, RulePolicy
 from vigie.store.retention import purge_in
 from vigie.stories.batch import BatchCounts, StoryAlert, record_batch
@@ -47,6 +50,7 @@ class NoveltyReport(BatchCounts):
     alerts: int = 0
     alert_ids: tuple[int, ...] = ()
     purged_articles: int = 0  # forgotten by retention (config.retention)
+    health_events: tuple[HealthEvent, ...] = ()  # feeds that went down or came back, each alerted once
 
 
 def record(
@@ -57,8 +61,9 @@ def record(
     config: Config,
     now: datetime,
     health_events: Sequence[HealthEvent] = (),
+    polls: Sequence[PollOutcome] = (),
 ) -> NoveltyReport:
-    """Store articles, matches, story changes and the resulting alerts in one transaction.
+    """Store articles, matches, story changes, the feeds' polls and the resulting alerts in one transaction.
 
     A rule without a policy gets the defaults (alert on new stories and developments,
     immediately, to every target). Calling it again with the same batch records
@@ -74,12 +79,14 @@ def record(
             batch = record_batch(conn, articles, matches, policies, config.novelty, now)
             for decided in batch.alerts:
                 alert_ids += _ids(_record_story_alert(conn, decided, config, now, names))
-            for event in health_events:
+            events = [*health_events, *record_polls(conn, polls, config.health, now)]
+            for event in events:
                 alert_ids += _ids(record_health_alert(conn, event, config, now, names))
+            fault_point("novelty-commit")  # everything written, nothing committed
     except SQLAlchemyError as exc:
         raise StoreError(f"novelty: recording {len(articles)} articles failed: {exc.__class__.__name__}: {exc}") from exc
     return NoveltyReport(**asdict(batch.counts), alerts=len(alert_ids), alert_ids=tuple(alert_ids),
-                         purged_articles=purged.articles)
+                         purged_articles=purged.articles, health_events=tuple(events))
 
 
 def _take_turns(conn: Connection) -> None:

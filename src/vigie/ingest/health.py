@@ -8,11 +8,18 @@ A failing feed backs off: after the n-th consecutive failure the next attempt wa
 ``backoff_base * 2**(n-1)``, capped at ``backoff_max``, and never less than the
 server's Retry-After. It is reported once, when the failures reach
 ``failure_threshold`` (a ``down`` event), and once when it comes back (``recovered``);
-never one alert per failed fetch. ``record`` returns those events as values; the
+never one alert per failed fetch. ``record_polls`` returns those events as values; the
 outbox turns them into alerts for the operations targets (``config.health.notify``).
 
 A failure never touches the validators: the next successful poll still sends them,
 so a feed that failed for a day does not come back as "everything is new".
+
+Nothing of a poll is stored before its batch: ``assess`` turns the fetch and parse
+into ``PollOutcome`` values, and the novelty stage stores them with ``record_polls``
+in the transaction that records the feed's articles, story changes and alerts. A run
+that dies before that commit leaves the feed as it was (validators, entries seen,
+location, failures), and the next poll fetches the same entries again instead of
+getting a 304 for articles that were never recorded.
 """
 
 from __future__ import annotations
@@ -134,53 +141,84 @@ def backoff_delay(failures: int, settings: HealthConfig, retry_after: float | No
     return timedelta(seconds=delay)
 
 
-def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed], settings: HealthConfig,
-           now: datetime) -> list[HealthEvent]:
-    """Store the outcome of one poll (one transaction) and return the threshold/recovery events."""
-    now = utc(now) or datetime.now(timezone.utc)
+@dataclass(frozen=True)
+class PollOutcome:
+    """What one poll of one feed says, from its fetch and parse alone: nothing stored yet."""
+
+    source_id: str
+    name: str  # for messages: the configured name, else the id
+    location: str  # as configured
+    new_location: str | None = None  # after a permanent redirect
+    error: str | None = None  # the fetch's or the parse's; None: a success
+    retry_after: float | None = None
+    modified: bool = False  # a body was fetched and parsed (not a 304 or an unchanged file)
+    etag: str | None = None
+    last_modified: str | None = None
+    entries_seen: int = 0  # entries parsed, when ``modified``
+
+
+def assess(fetched: Sequence[Fetched], parsed: Sequence[Parsed]) -> tuple[PollOutcome, ...]:
+    """The outcome of each fetched source, for ``record_polls`` in the novelty transaction."""
     parsed_by_id = {p.source.id: p for p in parsed}
+    out = []
+    for f in fetched:
+        src = f.source
+        p = parsed_by_id.get(src.id)
+        error = f.error if f.status == "error" else (p.error if p is not None and p.error else None)
+        out.append(PollOutcome(
+            source_id=src.id, name=src.name or src.id, location=src.location, new_location=f.new_location,
+            error=error or None, retry_after=f.retry_after, modified=f.status == "ok",
+            etag=f.etag, last_modified=f.last_modified, entries_seen=len(p.entries) if p is not None else 0,
+        ))
+    return tuple(out)
+
+
+def record_polls(conn: Connection, polls: Sequence[PollOutcome], settings: HealthConfig,
+                 now: datetime) -> list[HealthEvent]:
+    """Store the polls' outcomes in the caller's transaction; return the threshold/recovery events.
+
+    The caller is the novelty stage: a feed's validators commit with the articles and alerts
+    they stand for, or not at all, so a run that dies before that commit leaves the feed as it
+    was and the next poll fetches the same entries again (never a 304 for unrecorded articles).
+    """
+    now = utc(now) or datetime.now(timezone.utc)
     events: list[HealthEvent] = []
-    with engine.begin() as conn:
-        old_states = _load(conn, [f.source.id for f in fetched])
-        for f in fetched:
-            src = f.source
-            old = old_states.get(src.id, FeedState(source_id=src.id))
-            p = parsed_by_id.get(src.id)
-            error = f.error if f.status == "error" else (p.error if p is not None and p.error else None)
-            location = f.new_location or old.location or src.location
-            values: dict[str, object] = {"source_id": src.id, "location": location, "last_fetch_at": now}
-            if error is None:
-                if f.status == "ok":
-                    # Validators are stored only once the bytes were parsed: if parsing failed, the
-                    # next poll must fetch the body again rather than get a 304 for broken content.
-                    values.update(etag=f.etag, last_modified=f.last_modified)
-                    if p is not None:
-                        values["entries_seen"] = len(p.entries)
-                else:
-                    values.update(etag=f.etag or old.etag, last_modified=f.last_modified or old.last_modified)
-                # reported_down is cleared by the novelty stage, in the transaction that records
-                # the "recovered" alert: until then every run says it again, so a run that dies in
-                # between loses nothing (the alert's conditional update keeps it to one).
-                values.update(last_success_at=now, consecutive_failures=0, next_attempt_at=None)
-                if old.reported_down:
-                    events.append(HealthEvent(
-                        source_id=src.id, kind="recovered", at=now, location=location, notify=settings.notify,
-                        consecutive_failures=old.consecutive_failures, last_error=old.last_error,
-                        message=f"feed {src.name or src.id} is back after {old.consecutive_failures} failed polls",
-                    ))
+    old_states = _load(conn, [p.source_id for p in polls])
+    for poll in polls:
+        old = old_states.get(poll.source_id, FeedState(source_id=poll.source_id))
+        location = poll.new_location or old.location or poll.location
+        values: dict[str, object] = {"source_id": poll.source_id, "location": location, "last_fetch_at": now}
+        if poll.error is None:
+            if poll.modified:
+                # Stored only once the bytes were parsed: if parsing failed, the next poll
+                # must fetch the body again rather than get a 304 for broken content.
+                values.update(etag=poll.etag, last_modified=poll.last_modified, entries_seen=poll.entries_seen)
             else:
-                failures = old.consecutive_failures + 1
-                values.update(last_error=error, last_error_at=now, consecutive_failures=failures,
-                              next_attempt_at=now + backoff_delay(failures, settings, f.retry_after))
-                if failures >= settings.failure_threshold and not old.reported_down:
-                    # Set by the novelty stage with the "down" alert (see above).
-                    events.append(HealthEvent(
-                        source_id=src.id, kind="down", at=now, location=location, notify=settings.notify,
-                        consecutive_failures=failures, last_error=error,
-                        message=f"feed {src.name or src.id} failed {failures} times in a row: {error}",
-                    ))
-            stmt = upsert(conn, feeds).values(**{"reported_down": False, "consecutive_failures": 0, "entries_seen": 0,
-                                           **values})
-            update = {k: stmt.excluded[k] for k in values if k != "source_id"}
-            conn.execute(stmt.on_conflict_do_update(index_elements=[feeds.c.source_id], set_=update))
+                values.update(etag=poll.etag or old.etag, last_modified=poll.last_modified or old.last_modified)
+            values.update(last_success_at=now, consecutive_failures=0, next_attempt_at=None)
+            # reported_down is cleared by the caller with the "recovered" alert (same transaction).
+            if old.reported_down:
+                events.append(HealthEvent(
+                    source_id=poll.source_id, kind="recovered", at=now, location=location, notify=settings.notify,
+                    consecutive_failures=old.consecutive_failures, last_error=old.last_error,
+                    message=f"feed {poll.name} is back after {old.consecutive_failures} failed polls",
+                ))
+        else:
+            failures = old.consecutive_failures + 1
+            values.update(last_error=poll.error, last_error_at=now, consecutive_failures=failures,
+                          next_attempt_at=now + backoff_delay(failures, settings, poll.retry_after))
+            if failures >= settings.failure_threshold and not old.reported_down:
+                # reported_down is set by the caller with the "down" alert (same transaction).
+                events.append(HealthEvent(
+                    source_id=poll.source_id, kind="down", at=now, location=location, notify=settings.notify,
+                    consecutive_failures=failures, last_error=poll.error,
+                    message=f"feed {poll.name} failed {failures} times in a row: {poll.error}",
+                ))
+        _upsert(conn, values)
     return events
+
+
+def _upsert(conn: Connection, values: Mapping[str, object]) -> None:
+    stmt = upsert(conn, feeds).values(**{"reported_down": False, "consecutive_failures": 0, "entries_seen": 0, **values})
+    update = {k: stmt.excluded[k] for k in values if k != "source_id"}
+    conn.execute(stmt.on_conflict_do_update(index_elements=[feeds.c.source_id], set_=update))
