@@ -89,3 +89,39 @@ def test_check_the_whole_corpus_reports_every_file() -> None:
     assert errors == [str(CORPUS / "edge/feedparser/illformed/rss_empty_document.xml")]
     assert result.exit_code == 1
     assert sum(int(r["entries"]) for r in reports) > 2000  # type: ignore[call-overload]
+
+
+NOT_FEEDS = {
+    # Markdown that mentions feed markup: feedparser's loose parser guesses "rss" from the text.
+    "notes.md": b'# Reading feeds\n\nAn RSS feed starts with <rss version="2.0"> and <channel>; Atom with <feed>.\n',
+    "plain.txt": b"Just an article, in plain text.\n\nA second paragraph.\n",
+    # An HTML page: feedparser reads its <body> as a feed summary, with no error.
+    "page.html": b"<html><head><title>Page</title></head><body>Hello</body></html>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_FEEDS))
+def test_check_an_article_file_named_as_a_feed_is_an_error_pointing_to_folder(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(NOT_FEEDS[name])
+    result = runner.invoke(app, ["feeds", "check", "--json", str(path)])
+    assert result.exit_code == 1, result.output
+    (report,) = lines_of(result.stdout)
+    assert report["status"] == "error" and report["entries"] == 0
+    assert f"{path}: not a feed" in str(report["error"]) and "'folder:'" in str(report["error"])
+
+
+def test_check_a_served_html_page_is_not_a_feed_and_gets_no_folder_hint() -> None:
+    with serve_routes({"/page.html": Reply(body=NOT_FEEDS["page.html"], content_type="text/html")}) as server:
+        result = runner.invoke(app, ["feeds", "check", "--json", server.url("/page.html")])
+    assert result.exit_code == 1, result.output
+    (report,) = lines_of(result.stdout)
+    assert "not a feed" in str(report["error"]) and "folder:" not in str(report["error"])
+
+
+def test_check_an_empty_but_real_feed_file_is_ok(tmp_path: Path) -> None:
+    path = tmp_path / "quiet.xml"
+    path.write_bytes(b'<?xml version="1.0"?>\n<!-- nothing yet -->\n<rss version="2.0"><channel><title>Quiet</title></channel></rss>')
+    result = runner.invoke(app, ["feeds", "check", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    assert [(r["status"], r["entries"]) for r in lines_of(result.stdout)] == [("ok", 0)]

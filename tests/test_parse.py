@@ -149,6 +149,8 @@ def test_every_corpus_file_goes_through_fetch_and_parse() -> None:
         (bytes(range(256)) * 8, "application/octet-stream", "not a feed"),
         (b'{"hello": "world"}', "application/json", "JSON without an 'items' list"),
         (b'{"items": [', "application/json", "invalid JSON"),
+        (b"<html><head><title>Hi</title></head><body>Hello</body></html>", "text/html", "not a feed"),
+        (b'Notes: a feed starts with <rss version="2.0"> or <feed>.\n', "text/plain", "not a feed"),
     ],
 )
 def test_what_is_not_a_feed_is_an_error_for_that_feed(body: bytes, content_type: str, words: str) -> None:
