@@ -26,6 +26,8 @@ from typing import Any, Iterator, Mapping, Sequence, TextIO
 
 from apprise.decorators import notify
 
+from vigie.delivery.inert import BIDI_CONTROLS
+
 SCHEMA = "vigie"
 
 
@@ -58,6 +60,12 @@ def _path_from(meta: Mapping[str, Any]) -> Path | None:
     return Path(text) if text not in ("", "/") else None
 
 
+def _terminal_safe(line: str) -> str:
+    """A JSON line with bidirectional overrides written as \\u escapes: the same data, but
+    ``cat alerts.jsonl`` cannot be made to show text in another order than it is stored."""
+    return BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+
+
 def _send(body: str, title: str, notify_type: str, meta: Mapping[str, Any], *args: Any, **kwargs: Any) -> bool:
     ctx = _current.get() or ConsoleContext()
     stream = ctx.stream or sys.stdout
@@ -71,7 +79,7 @@ def _send(body: str, title: str, notify_type: str, meta: Mapping[str, Any], *arg
     path.parent.mkdir(parents=True, exist_ok=True)
     # One write of whole lines, then fsync: a crash never leaves half an object, and
     # "sent" is only reported once the lines are on disk.
-    data = "".join(json.dumps(o, ensure_ascii=False, default=str) + "\n" for o in objects)
+    data = "".join(_terminal_safe(json.dumps(o, ensure_ascii=False, default=str)) + "\n" for o in objects)
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(data)
         fh.flush()
