@@ -154,9 +154,17 @@ class Config(_Strict):
     novelty: NoveltyConfig = NoveltyConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     retention: Duration = timedelta(days=90)
+    alert_retention: Duration = timedelta(days=365)  # alerts and their deliveries; a pending one stays
 
-    _durations = field_validator("retention", mode="before")(parse_duration)
+    _durations = field_validator("retention", "alert_retention", mode="before")(parse_duration)
     _tz = field_validator("timezone")(lambda value: check_timezone(value))
+
+    @field_validator("alert_retention")
+    @classmethod
+    def _alert_retention_floor(cls, value: timedelta) -> timedelta:
+        if value < timedelta(days=1):
+            raise ValueError("must be at least 1 day (alerts are the record of what was said)")
+        return value
 
     @property
     def store_url(self) -> str:
