@@ -123,3 +123,39 @@ def test_status_shows_each_feeds_stored_health_in_the_configured_zone(tmp_path: 
     assert text.exit_code == 0, text.output
     assert "2 failure(s) in a row" in text.output and "last error 2026-01-05 11:00 CET: " in text.output
     assert "never fetched" in text.output
+
+
+NOT_FEEDS = {
+    # Markdown that mentions feed markup: feedparser's loose parser guesses "rss" from the text.
+    "notes.md": b'# Reading feeds\n\nAn RSS feed starts with <rss version="2.0"> and <channel>; Atom with <feed>.\n',
+    "plain.txt": b"Just an article, in plain text.\n\nA second paragraph.\n",
+    # An HTML page: feedparser reads its <body> as a feed summary, with no error.
+    "page.html": b"<html><head><title>Page</title></head><body>Hello</body></html>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_FEEDS))
+def test_check_an_article_file_named_as_a_feed_is_an_error_pointing_to_folder(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(NOT_FEEDS[name])
+    result = runner.invoke(app, ["feeds", "check", "--json", str(path)])
+    assert result.exit_code == 1, result.output
+    (report,) = lines_of(result.stdout)
+    assert report["status"] == "error" and report["entries"] == 0
+    assert f"{path}: not a feed" in str(report["error"]) and "'folder:'" in str(report["error"])
+
+
+def test_check_a_served_html_page_is_not_a_feed_and_gets_no_folder_hint() -> None:
+    with serve_routes({"/page.html": Reply(body=NOT_FEEDS["page.html"], content_type="text/html")}) as server:
+        result = runner.invoke(app, ["feeds", "check", "--json", server.url("/page.html")])
+    assert result.exit_code == 1, result.output
+    (report,) = lines_of(result.stdout)
+    assert "not a feed" in str(report["error"]) and "folder:" not in str(report["error"])
+
+
+def test_check_an_empty_but_real_feed_file_is_ok(tmp_path: Path) -> None:
+    path = tmp_path / "quiet.xml"
+    path.write_bytes(b'<?xml version="1.0"?>\n<!-- nothing yet -->\n<rss version="2.0"><channel><title>Quiet</title></channel></rss>')
+    result = runner.invoke(app, ["feeds", "check", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    assert [(r["status"], r["entries"]) for r in lines_of(result.stdout)] == [("ok", 0)]

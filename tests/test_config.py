@@ -49,6 +49,8 @@ def test_durations_and_schedule(tmp_path: Path) -> None:
     assert cfg.schedule.cron == "0 7 * * *" and cfg.schedule.interval is None
     assert cfg.novelty.story_window == timedelta(days=3)
     assert cfg.retention == timedelta(days=30)
+    assert cfg.alert_retention == timedelta(days=365)  # the default: a year
+    assert load_config(write(tmp_path, "alert_retention: 730d\n")).alert_retention == timedelta(days=730)
 
 
 @pytest.mark.parametrize(
@@ -62,6 +64,7 @@ def test_durations_and_schedule(tmp_path: Path) -> None:
         ("timezone: Mars/Olympus\n", "vigie.yaml:1: timezone: unknown time zone 'Mars/Olympus'"),
         ("fetch:\n  timeout: forever\n", "vigie.yaml:2: fetch.timeout: Input should be a valid number"),
         ("targets:\n  - name: a\n    url: mailto://${VIGIE_SURELY_UNSET_VAR}@x\n", "vigie.yaml:3: targets.0.url: environment variable ${VIGIE_SURELY_UNSET_VAR} is not set"),
+        ("alert_retention: 12h\n", "vigie.yaml:1: alert_retention: must be at least 1d"),
         ("sources: [\n", "vigie.yaml:2: invalid YAML"),
         ("- just\n- a list\n", "vigie.yaml:1: expected a mapping of settings at the top level"),
     ],

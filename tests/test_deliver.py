@@ -263,7 +263,7 @@ def test_console_target_path_can_travel_in_the_url(engine, tmp_path, capsys) -> 
     assert not cfg.alerts_file.exists()
 
 
-@pytest.mark.parametrize(("fmt", "expected"), [("markdown", "**[Kim Jong Un"), ("text", "Kim Jong Un <!channel>")])
+@pytest.mark.parametrize(("fmt", "expected"), [("markdown", "**[Kim Jong Un"), ("text", "Kim Jong Un <\u200b!channel>")])
 def test_other_targets_get_markdown_or_text(engine, tmp_path, fmt: str, expected: str) -> None:  # noqa: F811
     """Any apprise target: here apprise's JSON webhook plugin, posting to a local endpoint."""
     art = article("guid:md", "Kim Jong Un <!channel> [click](https://evil.example)", EVENTS[0].summary)

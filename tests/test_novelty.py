@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from support_store import CORPUS, T0, article, config, engine, match, store_url  # noqa: F401 - fixtures
 from vigie.delivery.record import record
@@ -230,6 +230,23 @@ def test_record_applies_retention(engine, tmp_path) -> None:  # noqa: F811
         assert list(conn.execute(select(t.articles.c.id)).scalars()) == [EVENT_B.id]
         assert conn.execute(select(t.stories.c.title)).scalars().all() == [EVENT_B.title]
         assert len(conn.execute(select(t.alerts)).all()) == 2  # what was said stays
+
+
+def test_record_applies_alert_retention_to_delivered_alerts_only(engine, tmp_path) -> None:  # noqa: F811
+    cfg = config(tmp_path, alert_retention="1d")
+    run(engine, cfg, [FIRST], now=T0)
+    with engine.begin() as conn:
+        first = conn.execute(select(t.alerts.c.id)).scalars().all()
+    run(engine, cfg, [EVENT_B], now=T0 + timedelta(days=2))
+    with engine.connect() as conn:  # still pending: kept, whatever its age
+        assert set(first) <= set(conn.execute(select(t.alerts.c.id)).scalars())
+    with engine.begin() as conn:
+        conn.execute(update(t.deliveries).where(t.deliveries.c.alert_id.in_(first)).values(status="sent"))
+    run(engine, cfg, [], now=T0 + timedelta(days=2))
+    with engine.connect() as conn:
+        left = set(conn.execute(select(t.alerts.c.id)).scalars())
+        assert left and not left & set(first)
+        assert not set(conn.execute(select(t.deliveries.c.alert_id)).scalars()) & set(first)
 
 
 EVENT_B = article("guid:b-event", "Kim Jong Un oversees test of new hypersonic missile near Kursk, state media says",

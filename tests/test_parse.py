@@ -149,6 +149,8 @@ def test_every_corpus_file_goes_through_fetch_and_parse() -> None:
         (bytes(range(256)) * 8, "application/octet-stream", "not a feed"),
         (b'{"hello": "world"}', "application/json", "JSON without an 'items' list"),
         (b'{"items": [', "application/json", "invalid JSON"),
+        (b"<html><head><title>Hi</title></head><body>Hello</body></html>", "text/html", "not a feed"),
+        (b'Notes: a feed starts with <rss version="2.0"> or <feed>.\n', "text/plain", "not a feed"),
     ],
 )
 def test_what_is_not_a_feed_is_an_error_for_that_feed(body: bytes, content_type: str, words: str) -> None:
@@ -243,6 +245,32 @@ def test_json_feed_1_1() -> None:
 def test_json_feed_detected_by_first_byte_without_content_type() -> None:
     body = b'{"version": "https://jsonfeed.org/version/1", "title": "x", "items": [{"id": "1", "content_text": "t"}]}'
     assert len(parse_bytes(body, content_type=None).entries) == 1
+
+
+def test_json_feed_served_with_rfc_822_dates_keeps_every_item() -> None:
+    """JSON Feed asks for RFC 3339, but feeds in the wild write RFC 822: read leniently, as for XML feeds."""
+    from support_http import Reply, serve_routes
+
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Dates as RSS writes them",
+        "items": [
+            {"id": "1", "content_text": "un", "date_published": "Mon, 06 Sep 2021 16:45:00 GMT"},
+            {"id": "2", "content_text": "deux", "date_published": "Tue, 07 Sep 2021 10:00:00 +0200",
+             "date_modified": "2021-09-07T09:00:00Z"},
+            {"id": "3", "content_text": "trois", "date_published": "not a date at all"},
+        ],
+    }
+    body = json.dumps(feed).encode()
+    with serve_routes({"/feed.json": Reply(body=body, content_type="application/feed+json")}) as server:
+        src = Source(id="json", kind=SourceKind.FEED, location=server.url("/feed.json"))
+        fetched = fetch_sources([src], {}, FetchConfig())[0]
+    parsed = parse_fetched(fetched)
+    assert parsed.error is None and parsed.feed_title == "Dates as RSS writes them"
+    one, two, three = parsed.entries
+    assert one.published == utc(2021, 9, 6, 16, 45)
+    assert (two.published, two.updated) == (utc(2021, 9, 7, 8), utc(2021, 9, 7, 9))
+    assert (three.guid, three.published, three.content) == ("3", None, "trois")
 
 
 # -- article files ------------------------------------------------------------------------------------------------

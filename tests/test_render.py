@@ -63,7 +63,7 @@ EVIL = {
 @pytest.mark.parametrize(
     ("channel", "forbidden", "required"),
     [
-        ("email", ["<script>", 'href="javascript'], ["&lt;script&gt;", "&lt;!channel&gt;"]),
+        ("email", ["<script>", 'href="javascript', "&lt;!channel&gt;"], ["&lt;script&gt;", "&lt;\u200b!channel&gt;"]),
         ("slack", ["<!channel>", "<@U024BE7LH>", "<https://evil.example|", "javascript:", " @here"],
          ["&lt;!channel&gt;", "&lt;@U024BE7LH&gt;", "&amp; co"]),
         ("markdown", ["[free](", "![x](", "](javascript"], ["\\[free\\]\\(https://evil.example\\)", "\\# Heading"]),

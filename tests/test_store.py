@@ -66,6 +66,26 @@ def test_retention_forgets_old_articles_and_keeps_alerts(engine) -> None:  # noq
         assert conn.execute(select(t.alerts.c.dedupe_key)).scalars().all() == ["old-alert"]
 
 
+def test_alert_retention_forgets_old_alerts_with_their_deliveries_but_never_a_pending_one(engine) -> None:  # noqa: F811
+    ages = {"old-done": 400, "old-pending": 400, "recent": 10}
+    statuses = {"old-done": ("sent", "failed"), "old-pending": ("sent", "pending"), "recent": ("sent",)}
+    with engine.begin() as conn:
+        for key, days in ages.items():
+            aid = conn.execute(insert(t.alerts).values({**_alert(key), "created_at": T0 - timedelta(days=days)})
+                               .returning(t.alerts.c.id)).scalar_one()
+            for n, status in enumerate(statuses[key]):
+                conn.execute(insert(t.deliveries).values(alert_id=aid, target=f"target{n}", status=status, attempts=1))
+    assert purge(engine, T0, timedelta(days=90)).alerts == 0  # without alert_retention, alerts stay
+    report = purge(engine, T0, timedelta(days=90), timedelta(days=365))
+    assert report.alerts == 1
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(t.alerts.c.dedupe_key)).scalars()) == ["old-pending", "recent"]
+        kept = conn.execute(select(t.alerts.c.dedupe_key, t.deliveries.c.status)
+                            .join(t.deliveries, t.deliveries.c.alert_id == t.alerts.c.id)).all()
+        assert sorted(map(tuple, kept)) == [("old-pending", "pending"), ("old-pending", "sent"), ("recent", "sent")]
+    assert purge(engine, T0, timedelta(days=90), timedelta(days=365)).alerts == 0  # nothing more to do
+
+
 def test_sqlite_readers_do_not_wait_for_a_writing_run(tmp_path) -> None:
     """Writers take the lock at BEGIN (IMMEDIATE); `vigie alerts` reads beside a long run (WAL)."""
     import threading

@@ -157,8 +157,10 @@ class Config(_Strict):
     novelty: NoveltyConfig = NoveltyConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     retention: Annotated[Duration, at_least(timedelta(hours=1), "1h")] = timedelta(days=90)
+    # Alerts and their deliveries are the record of what was said: kept longer; a pending one always stays.
+    alert_retention: Annotated[Duration, at_least(timedelta(days=1), "1d")] = timedelta(days=365)
 
-    _durations = field_validator("retention", mode="before")(duration)
+    _durations = field_validator("retention", "alert_retention", mode="before")(duration)
     _tz = field_validator("timezone")(lambda value: check_timezone(value))
 
     @property

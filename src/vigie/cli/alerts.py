@@ -13,31 +13,17 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import typer
 
-from vigie.cli.common import ConfigOption, config_path, load_or_exit
+from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store
 from vigie.config import Config
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 app = typer.Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
 
 def _config(ctx: typer.Context, override: Optional[Path]) -> Config:
     return load_or_exit(config_path(override, ctx))
-
-
-def _engine(config: Config) -> Engine:
-    from vigie.errors import StoreError
-    from vigie.store.db import connect
-
-    try:
-        return connect(config.store_url)
-    except StoreError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
 
 
 def _when(value: datetime | None) -> str:
@@ -67,9 +53,8 @@ def list_(
         typer.secho(f"error: --status {status!r}: expected sent, pending or failed", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     cfg = _config(ctx, config)
-    engine = _engine(cfg)
-    lines = list_alerts(engine, status=status, limit=limit)
-    engine.dispose()
+    with open_store(cfg, write=False) as engine:
+        lines = list_alerts(engine, status=status, limit=limit)
     if as_json:
         for ln in lines:
             typer.echo(json.dumps({
@@ -107,9 +92,8 @@ def show(
     from vigie.delivery.render import render
 
     cfg = _config(ctx, config)
-    engine = _engine(cfg)
-    found = get_alert(engine, alert_id)
-    engine.dispose()
+    with open_store(cfg, write=False) as engine:
+        found = get_alert(engine, alert_id)
     if found is None:
         typer.secho(f"error: no alert #{alert_id}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
@@ -149,9 +133,8 @@ def retry(
     from vigie.delivery.outbox import retry_failed
 
     cfg = _config(ctx, config)
-    engine = _engine(cfg)
-    n = retry_failed(engine, datetime.now(timezone.utc), alert_id)
-    engine.dispose()
+    with open_store(cfg, write=True) as engine:
+        n = retry_failed(engine, datetime.now(timezone.utc), alert_id)
     typer.echo(f"{n} failed deliver{'y' if n == 1 else 'ies'} back to pending")
 
 
@@ -161,9 +144,8 @@ def send(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
     from vigie.delivery.send import deliver_pending
 
     cfg = _config(ctx, config)
-    engine = _engine(cfg)
-    report = deliver_pending(engine, cfg, datetime.now(timezone.utc))
-    engine.dispose()
+    with open_store(cfg, write=True) as engine:
+        report = deliver_pending(engine, cfg, datetime.now(timezone.utc))
     for o in report.pending:
         typer.echo(f"pending: {o.target}: alerts {list(o.alert_ids)}: {o.reason}")
     for o in report.failed:

@@ -1,15 +1,25 @@
-"""What every ``vigie`` sub-command shares: loading the configuration the same way."""
+"""What every ``vigie`` sub-command shares: loading the configuration and opening the store the same way.
+
+A store that cannot be opened or written (a read-only SQLite file or folder, a server that
+refuses) is one ``error:`` line and exit status 1, never a traceback.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from vigie.config import DEFAULT_CONFIG, Config, load_config
-from vigie.errors import ConfigError
+from vigie.errors import ConfigError, StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 # The one --config option of every command (given before or after a sub-command name).
@@ -46,3 +56,51 @@ def load_or_exit(path: Path) -> Config:
     except ConfigError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
+
+
+def store_error_exit(exc: BaseException, url: str) -> typer.Exit:
+    """Print the one line that says why the store at ``url`` refused, and the Exit(1) to raise."""
+    from vigie.store.db import engine_url_for_display
+
+    if isinstance(exc, StoreError):
+        message = str(exc)
+    else:
+        cause = getattr(exc, "orig", None) or exc  # the driver's own words, without the SQL
+        message = f"store {engine_url_for_display(url)}: {cause.__class__.__name__}: {cause}"
+    if any(word in message.lower() for word in ("readonly", "read-only", "permission denied", "unable to open")):
+        message += " (the store and its folder must be writable by this user)"
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(1)
+
+
+@contextmanager
+def open_store(config: Config, *, write: bool) -> Iterator[Engine]:
+    """The store's engine, disposed of at the end; with ``write``, first proven writable.
+
+    The probe writes a row and rolls it back: SQLite opens a read-only file and even begins a
+    write transaction on it, and only refuses at the first write, which would otherwise come
+    mid-run, deep inside a Prefect task.
+    """
+    from sqlalchemy import delete, insert
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vigie.store import schema
+    from vigie.store.db import connect
+
+    url = config.store_url
+    try:
+        engine = connect(url)
+    except (StoreError, SQLAlchemyError, OSError) as exc:
+        raise store_error_exit(exc, url) from None
+    try:
+        if write:
+            with engine.connect() as conn, conn.begin() as txn:
+                probe = schema.schema_migrations
+                conn.execute(insert(probe).values(name="vigie-write-probe", applied_at=datetime.now(timezone.utc)))
+                conn.execute(delete(probe).where(probe.c.name == "vigie-write-probe"))
+                txn.rollback()
+        yield engine
+    except (StoreError, SQLAlchemyError) as exc:
+        raise store_error_exit(exc, url) from None
+    finally:
+        engine.dispose()

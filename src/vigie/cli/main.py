@@ -20,7 +20,7 @@ from vigie.cli.alerts import app as alerts_app
 from vigie.cli.feeds import app as feeds_app
 from vigie.cli.init import init as init_command
 from vigie.cli.rules import app as rules_app
-from vigie.cli.common import ConfigOption, config_path, load_or_exit
+from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store, store_error_exit
 from vigie.config import Config
 from vigie.errors import ConfigError, StoreError
 
@@ -67,12 +67,18 @@ def run(
     """Run one monitoring cycle as a Prefect flow run, then print a summary and the alerts."""
     config = config_path(config, ctx)
     cfg = load_or_exit(config)
+    with open_store(cfg, write=True):
+        pass  # a store that refuses writes is one error line now, not a traceback from a task
     _prepare_prefect(cfg, verbose)
+    from sqlalchemy.exc import SQLAlchemyError
+
     from flows.monitor import monitor  # imported late: Prefect start-up is slow
 
     try:
         summary = monitor(config_path=str(config.resolve()))
-    except (StoreError, ConfigError) as exc:
+    except (StoreError, SQLAlchemyError) as exc:
+        raise store_error_exit(exc, cfg.store_url) from None
+    except ConfigError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     from vigie.runtime.summarize import print_summary

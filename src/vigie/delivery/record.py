@@ -35,7 +35,7 @@ from vigie.delivery.routing import route
 from vigie.errors import StoreError
 from vigie.ingest.health import HealthEvent, PollOutcome, record_polls
 from vigie.models import Article, Match, RulePolicy
-from vigie.store.retention import purge_in
+from vigie.store.retention import purge_alerts_in, purge_in
 from vigie.stories.batch import BatchCounts, StoryAlert, record_batch
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def record(
         with engine.begin() as conn:
             _take_turns(conn)
             purged = purge_in(conn, now - config.retention)
+            purge_alerts_in(conn, now - config.alert_retention)
             batch = record_batch(conn, articles, matches, policies, config.novelty, now)
             for decided in batch.alerts:
                 alert_ids += _ids(_record_story_alert(conn, decided, config, now, names))

@@ -11,10 +11,12 @@ A ``templates`` folder in the data dir, then one beside the config file, take
 precedence over the packaged templates, file by file.
 
 Everything an alert carries comes from a feed and is untrusted. Escaping is not left
-to template authors: every ``{{ value }}`` goes through the channel's escaper (HTML
-autoescape; Slack's ``&``/``<``/``>`` entities plus defused ``@here``-style
-mentions; Markdown's punctuation), and only the helpers of this module (``link``,
-``hl``) emit markup, built from escaped parts. A message longer than the target
+to template authors: every ``{{ value }}`` is first made inert (``vigie.delivery.inert``:
+no bidirectional overrides, defused ``@here``-style mentions and ``javascript:`` schemes,
+and ``<!channel>``-style sequences broken where ``<`` is shown as is), then goes through
+the channel's escaper (HTML autoescape; Slack's ``&``/``<``/``>`` entities; Markdown's
+punctuation), and only the helpers of this module (``link``, ``hl``) emit markup, built
+from escaped parts. A message longer than the target
 allows is re-rendered with shorter extracts and fewer digest items before, as a
 last resort, being cut at a line boundary -- never in the middle of markup.
 """
@@ -27,12 +29,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
-from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from vigie.delivery.inert import md_escape, neutral_text, safe_url, slack_escape, strip_bidi
 from vigie.models import Alert
 
 Channel = Literal["email", "slack", "markdown", "text"]
@@ -66,49 +68,11 @@ class Rendered:
     body_format: str  # "html" | "markdown" | "text" (apprise NotifyFormat values)
 
 
-# --- escapers ----------------------------------------------------------------------
-
-_MENTION = re.compile(r"@(?=(here|channel|everyone|all)\b)", re.IGNORECASE)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
-
-
-def slack_escape(value: Any) -> str:
-    """Text made inert for Slack mrkdwn: no ``<!channel>``, ``<@U..>`` or ``<url|text>`` can survive."""
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MENTION.sub("@\u200b", text)
-
-
-def slack_plain(value: Any) -> str:
-    """For Slack plain_text (the header): shown as is, but with control sequences broken.
-
-    A zero-width space after ``<`` and ``@`` keeps the text readable while no
-    ``<!channel>``, ``<@U..>`` or ``@here`` can be parsed out of it."""
-    text = re.sub(r"<(?=[!@#]|https?:|mailto:)", "<\u200b", str(value), flags=re.IGNORECASE)
-    return _MENTION.sub("@\u200b", text)
-
-
-def md_escape(value: Any) -> str:
-    """Markdown punctuation backslash-escaped: an article cannot add a link, image or heading."""
-    text = _MD_SPECIAL.sub(r"\\\1", str(value))
-    return _MENTION.sub("@\u200b", text)
+# --- escapers (every one starts from vigie.delivery.inert) ----------------------------
 
 
 def _one_line(value: Any) -> str:
     return " ".join(str(value).split())
-
-
-def safe_url(url: Any) -> str | None:
-    """The URL if it is http(s), with the characters that end a link in any channel percent-encoded."""
-    if not url:
-        return None
-    text = str(url).strip()
-    try:
-        scheme = urlsplit(text).scheme.lower()
-    except ValueError:
-        return None
-    if scheme not in ("http", "https"):
-        return None
-    return quote(text, safe=":/?#@!$&'*+,;=%-._~")
 
 
 def _finalizer(channel: Channel) -> Callable[[Any], Any] | None:
@@ -127,17 +91,23 @@ def _finalizer(channel: Channel) -> Callable[[Any], Any] | None:
     if channel == "markdown":
         return wrap(md_escape)
     if channel == "text":
-        return wrap(lambda v: _MENTION.sub("@\u200b", str(v)))
-    return None  # html: Jinja's autoescape
+        return wrap(neutral_text)
+
+    def html_finalize(value: Any) -> Any:
+        # A plain str is then escaped by Jinja's autoescape; Markup comes from this module's helpers.
+        # neutral_text, not neutral: apprise turns "&lt;" back into "<" in the plain-text part.
+        return "" if value is None else value if isinstance(value, Markup) else neutral_text(value)
+
+    return html_finalize
 
 
 def _helpers(channel: Channel) -> dict[str, Callable[..., Any]]:
     """``link(url, text)`` and ``hl(segments)`` for one channel, returning safe markup."""
     esc: Callable[[Any], str] = {
-        "email": lambda v: str(escape(v)),
+        "email": lambda v: str(escape(neutral_text(v))),
         "slack": slack_escape,
         "markdown": md_escape,
-        "text": lambda v: _MENTION.sub("@\u200b", str(v)),
+        "text": neutral_text,
     }[channel]
 
     def link(url: Any, text: Any = None) -> Markup:
@@ -146,12 +116,12 @@ def _helpers(channel: Channel) -> dict[str, Callable[..., Any]]:
         if target is None:
             return Markup(esc(label))
         if channel == "email":
-            return Markup(f'<a href="{escape(target)}">{escape(label)}</a>')
+            return Markup(f'<a href="{escape(target)}">{esc(label)}</a>')
         if channel == "slack":
             return Markup(f"<{target.replace('|', '%7C').replace('>', '%3E')}|{slack_escape(label)}>")
         if channel == "markdown":
             return Markup(f"[{md_escape(label)}]({target.replace('(', '%28').replace(')', '%29')})")
-        return Markup(f"{label} <{target}>" if text else target)
+        return Markup(f"{esc(label)} <{target}>" if text else target)
 
     def hl(segments: Sequence[Sequence[Any]]) -> Markup:
         out = []
@@ -321,6 +291,7 @@ def render(
     if len(body) > limits.body:
         body = _cut_lines(body, limits.body)
     title = title_for(alerts)
-    if channel == "slack":
-        title = slack_plain(title)
-    return Rendered(title=_cut_title(title, limits.title), body=body, body_format=_FORMAT[channel])
+    title = neutral_text(title)  # a subject or a header is plain text on every channel, e-mail too
+    # Bidirectional overrides go from the whole message too: a user template's own text, or a value it
+    # marked safe, cannot bring one back.
+    return Rendered(title=_cut_title(strip_bidi(title), limits.title), body=strip_bidi(body), body_format=_FORMAT[channel])

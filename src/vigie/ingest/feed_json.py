@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-import feedparser
+from feedparser.datetimes import _parse_date as feedparser_parse_date
 
 from vigie.errors import ParseError
 from vigie.ingest.feed_xml import FeedDocument, utc_from_struct
@@ -24,8 +24,9 @@ def parse_json_date(value: Any) -> datetime | None:
     try:
         when = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        parsed = feedparser._parse_date(text)  # noqa: SLF001 - the same lenient rules as for XML feeds
-        return utc_from_struct(parsed)
+        # feedparser 6 keeps its lenient date parser (RFC 822 and the many variants real feeds write) in
+        # feedparser.datetimes, not at the package root: the same rules as for XML feeds.
+        return utc_from_struct(feedparser_parse_date(text))
     return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
 
 

@@ -9,6 +9,7 @@ entity-expansion bombs; the loose fallback leaves entities unexpanded.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,6 +23,15 @@ from vigie.ingest.textclean import fold_whitespace, html_to_text
 from vigie.models import Document, Entry
 
 loose_dates.register()
+
+# The first element after the XML prolog (declaration, comments, processing instructions, doctype).
+# The prolog loop is possessive (*+): hostile bytes cannot make it backtrack.
+_ROOT_ELEMENT = re.compile(
+    rb"\A(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*+>)*+<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)",
+    re.DOTALL | re.IGNORECASE)
+# RSS 0.9x/2.0, Atom, RSS 0.90/1.0 (rdf:RDF) and CDF roots.
+FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,16 @@ def utc_from_struct(value: Any) -> datetime | None:
         return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
     except (OverflowError, ValueError, TypeError, OSError):
         return None
+
+
+def root_element(body: bytes) -> str | None:
+    """The lower-cased local name of a document's first element; None when it has none (plain text)."""
+    # Dropping NUL bytes turns UTF-16 and UTF-32 markup into ASCII enough to read a tag name.
+    head = body[:65536].replace(b"\x00", b"")
+    for bom in _BOMS:
+        head = head.removeprefix(bom)
+    found = _ROOT_ELEMENT.match(head)
+    return found.group(1).decode("ascii", "replace").lower() if found else None
 
 
 def _pick_content(e: Mapping[str, Any]) -> tuple[str, str]:
@@ -77,9 +97,11 @@ def parse_xml_feed(doc: Document, source_id: str, language: str | None = None) -
     d = feedparser.parse(doc.body, response_headers=headers)
     warnings = [_warning(doc.location, d.get("bozo_exception"))] if d.get("bozo") else []
     feed = d.get("feed") or {}
-    # Nothing recognised at all (an HTML page, an empty body, JSON sent as XML): an error for
-    # this feed. A recognised feed with no items is fine: "no entries" is a value.
-    if not d.entries and not d.get("version") and (d.get("bozo") or not feed):
+    # Nothing recognised at all (an HTML page, Markdown or plain text, an empty body, JSON sent as
+    # XML): an error for this feed. A feed with no items is fine ("no entries" is a value), but only
+    # when its root element says it is one: feedparser's loose parser guesses a version from any
+    # "<rss" it meets in plain text, and reads an HTML page's <body> as a feed's summary.
+    if not d.entries and root_element(doc.body) not in FEED_ROOTS:
         why = f" ({warnings[0].split(': ', 1)[1]})" if warnings else ""
         raise ParseError(doc.location, f"not a feed: no RSS, Atom, RDF or JSON Feed entries found{why}")
     declared = language or feed.get("language") or None

@@ -8,8 +8,9 @@ Dispatch, by document:
   RSS 0.9x/1.0 (RDF)/2.0, Atom 0.3/1.0, CDF. Not well-formed but readable XML still gives its
   entries, with the parser's complaint as a warning.
 
-A document that gives no entries because it is not a feed at all is an error for that source
-only (``Parsed.error``); a real feed with no items is simply empty: "no entries" is a value.
+A document that gives no entries because it is not a feed at all (its root element is not a feed's)
+is an error for that source only (``Parsed.error``), with a hint to use ``folder:`` when it is a local
+article file; a real feed with no items is simply empty: "no entries" is a value.
 
 Safety: feedparser's strict parser refuses external entities and expat (2.4+) stops
 entity-expansion bombs; the loose fallback leaves entities unexpanded. Markup that survives
@@ -18,10 +19,14 @@ into entries is removed later, in ``normalize``, by ``textclean``.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
 from vigie.errors import ParseError
 from vigie.ingest.article_file import parse_article_file
 from vigie.ingest.feed_json import parse_json_feed
 from vigie.ingest.feed_xml import FeedDocument, parse_xml_feed
+from vigie.ingest.local import ARTICLE_SUFFIXES
 from vigie.models import Document, Entry, Fetched, Parsed, SourceKind
 
 
@@ -43,7 +48,7 @@ def parse_fetched(fetched: Fetched) -> Parsed:
                 continue
             feed_doc = parse_document(doc, source.id, source.language)
         except ParseError as exc:
-            errors.append(str(exc))
+            errors.append(str(exc) + article_file_hint(doc.location))
             continue
         except Exception as exc:  # noqa: BLE001 - bad bytes must never stop the run
             errors.append(str(ParseError(doc.location, f"unexpected {exc.__class__.__name__}: {exc}")))
@@ -58,6 +63,16 @@ def parse_fetched(fetched: Fetched) -> Parsed:
     if errors and entries:
         warnings.extend(errors)
     return Parsed(source=source, entries=tuple(entries), warnings=tuple(warnings), error=error, feed_title=title)
+
+
+def article_file_hint(location: str) -> str:
+    """What to do instead when a local article file (.md, .txt, .html) was named as a feed; "" otherwise."""
+    local = "://" not in location or location.lower().startswith("file://")
+    suffix = PurePosixPath(urlsplit(location).path if "://" in location else location).suffix.lower()
+    if not local or suffix not in ARTICLE_SUFFIXES:
+        return ""
+    return (f"; a {suffix} file is an article, not a feed: list its folder as a source with 'folder:' "
+            "(or name the folder, not the file, on the command line)")
 
 
 def looks_like_json(doc: Document) -> bool:

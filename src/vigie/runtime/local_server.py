@@ -5,22 +5,51 @@ on an ephemeral server"), so ``vigie serve`` starts ``prefect server start`` as 
 child process, with its database in ``data_dir/prefect``, points the runner at
 it, and stops it on exit. Deployments and schedules live in that database, so a
 restart picks them up. When ``PREFECT_API_URL`` is set, that server is used instead.
+
+The server dies with ``vigie serve`` even when that is killed with SIGKILL and has no
+chance to stop it: on Linux the child asks the kernel for SIGTERM when its parent dies
+(``prctl(PR_SET_PDEATHSIG)``, ``die_with_parent``), instead of living on under init.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 
 from vigie.errors import LocalServerError
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes a child process get ``sig`` when this process dies; None
+    where the kernel offers no such thing (not Linux).
+
+    The death signal is tied to the thread that starts the child: start it from a thread
+    that lives as long as the process (the main thread)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here: the child only makes the call
+    parent = os.getpid()
+
+    def preexec() -> None:
+        if libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
+            os._exit(127)  # a server that could outlive us is not started at all
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os.kill(os.getpid(), sig)
+
+    return preexec
 
 
 def free_port(preferred: int) -> int:
@@ -46,7 +75,7 @@ def local_prefect_server(data_dir: Path, *, port: int = 4200, startup_timeout: f
     log = open(home / "server.log", "ab")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),  # dies with us, even on SIGKILL
     )
     api = f"http://127.0.0.1:{port}/api"
     try:

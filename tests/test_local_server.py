@@ -1,0 +1,114 @@
+"""A server vigie starts dies with it, even when vigie is killed with SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from vigie.runtime.local_server import die_with_parent
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def start_parent(code: str, tmp_path: Path, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], int]:
+    """A Python process that runs ``code`` (which starts a child and writes its pid), and that pid."""
+    pid_file = tmp_path / "child.pid"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), CHILD_PID_FILE=str(pid_file), DATA_DIR=str(tmp_path / "data"))
+    parent = subprocess.Popen([sys.executable, "-c", code], env=env)
+    deadline = time.monotonic() + timeout
+    while not (pid_file.exists() and pid_file.read_text().strip()):
+        if parent.poll() is not None or time.monotonic() > deadline:
+            parent.kill()  # and, by the hook under test, its child
+            parent.wait()
+            pytest.fail(f"the parent did not start its child within {timeout:.0f} s")
+        time.sleep(0.05)
+    return parent, int(pid_file.read_text())
+
+
+SLEEPER = """
+import os, subprocess, time
+from vigie.runtime.local_server import die_with_parent
+child = subprocess.Popen(["sleep", "300"], preexec_fn={preexec})
+open(os.environ["CHILD_PID_FILE"], "w").write(str(child.pid))
+time.sleep(300)
+"""
+
+
+@linux_only
+def test_a_child_started_with_die_with_parent_dies_when_the_parent_is_killed(tmp_path: Path) -> None:
+    parent, child = start_parent(SLEEPER.format(preexec="die_with_parent()"), tmp_path)
+    assert alive(child)
+    parent.kill()  # SIGKILL: no atexit, no finally
+    parent.wait()
+    assert gone_within(child, 10), "the child outlived its parent"
+
+
+@linux_only
+def test_without_it_the_child_is_orphaned_which_is_what_the_hook_prevents(tmp_path: Path) -> None:
+    parent, child = start_parent(SLEEPER.format(preexec="None"), tmp_path)
+    try:
+        parent.kill()
+        parent.wait()
+        assert not gone_within(child, 1)  # re-parented, still running: the failure the hook is for
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
+def test_die_with_parent_is_none_off_linux() -> None:
+    assert (die_with_parent() is None) == (not sys.platform.startswith("linux"))
+
+
+SERVE = """
+import os
+from pathlib import Path
+from vigie.runtime.local_server import local_prefect_server
+def children():
+    for entry in os.listdir("/proc"):
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+        except (OSError, ValueError):
+            continue
+        if entry.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+            yield int(entry)
+with local_prefect_server(Path(os.environ["DATA_DIR"]), port=4290, startup_timeout=300):
+    (server,) = children()
+    open(os.environ["CHILD_PID_FILE"], "w").write(str(server))
+    import time; time.sleep(600)
+"""
+
+
+@linux_only
+@pytest.mark.slow
+def test_the_local_prefect_server_dies_with_a_killed_vigie_serve(tmp_path: Path) -> None:
+    parent, server = start_parent(SERVE, tmp_path, timeout=300)
+    try:
+        parent.kill()
+        parent.wait()
+        assert gone_within(server, 30), "the Prefect server outlived vigie serve"
+    finally:
+        if alive(server):
+            os.kill(server, signal.SIGKILL)
