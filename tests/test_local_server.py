@@ -112,3 +112,52 @@ def test_the_local_prefect_server_dies_with_a_killed_vigie_serve(tmp_path: Path)
     finally:
         if alive(server):
             os.kill(server, signal.SIGKILL)
+
+
+# What `vigie run` does: Prefect starts its temporary API server itself, for the flow run.
+EPHEMERAL = """
+import os
+from pathlib import Path
+from vigie.runtime import prefect_env
+prefect_env.apply(Path(os.environ["DATA_DIR"]))
+os.environ.pop("PREFECT_API_URL", None)
+from vigie.runtime.local_server import bind_ephemeral_server_to_parent
+assert bind_ephemeral_server_to_parent() {expected}
+from prefect.client.orchestration import get_client
+from prefect.server.api.server import SubprocessASGIServer
+with get_client(sync_client=True) as client:
+    client.api_healthcheck()
+(server,) = [s for s in SubprocessASGIServer._instances.values() if s.server_process is not None]
+open(os.environ["CHILD_PID_FILE"], "w").write(str(server.server_process.pid))
+import time; time.sleep(600)
+"""
+
+
+@linux_only
+@pytest.mark.slow
+def test_prefects_temporary_server_dies_with_a_killed_vigie_run(tmp_path: Path) -> None:
+    parent, server = start_parent(EPHEMERAL.format(expected="is True"), tmp_path, timeout=300)
+    try:
+        assert alive(server)
+        time.sleep(1)  # the server outlives the thread that started it: it serves the whole run
+        assert alive(server)
+        parent.kill()
+        parent.wait()
+        assert gone_within(server, 30), "Prefect's temporary server outlived vigie run"
+    finally:
+        if alive(server):
+            os.kill(server, signal.SIGKILL)
+
+
+def test_binding_prefects_server_twice_changes_nothing_more() -> None:
+    from prefect.server.api import server as prefect_server
+
+    from vigie.runtime.local_server import bind_ephemeral_server_to_parent
+
+    before = prefect_server.subprocess
+    try:
+        first, second = bind_ephemeral_server_to_parent(), bind_ephemeral_server_to_parent()
+        assert first == second == sys.platform.startswith("linux")
+        assert prefect_server.subprocess.TimeoutExpired is subprocess.TimeoutExpired  # the rest is the real module
+    finally:
+        prefect_server.subprocess = before

@@ -72,6 +72,9 @@ def run(
     _prepare_prefect(cfg, verbose)
     from sqlalchemy.exc import SQLAlchemyError
 
+    from vigie.runtime.local_server import bind_ephemeral_server_to_parent
+
+    bind_ephemeral_server_to_parent()  # its temporary Prefect server must not outlive a killed run
     from flows.monitor import monitor  # imported late: Prefect start-up is slow
 
     try:

@@ -9,6 +9,8 @@ restart picks them up. When ``PREFECT_API_URL`` is set, that server is used inst
 The server dies with ``vigie serve`` even when that is killed with SIGKILL and has no
 chance to stop it: on Linux the child asks the kernel for SIGTERM when its parent dies
 (``prctl(PR_SET_PDEATHSIG)``, ``die_with_parent``), instead of living on under init.
+``bind_ephemeral_server_to_parent`` does the same for the temporary server Prefect
+itself starts for ``vigie run``.
 """
 
 from __future__ import annotations
@@ -50,6 +52,34 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
             os.kill(os.getpid(), sig)
 
     return preexec
+
+
+class _SubprocessDyingWithParent:
+    """The ``subprocess`` module as Prefect's server module sees it, but whose ``Popen`` starts
+    children that die with this process (everything else is the real module's)."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(subprocess, name)
+
+    @staticmethod
+    def Popen(*args: object, **kwargs: object) -> "subprocess.Popen[bytes]":  # noqa: N802 - the name Prefect calls
+        kwargs.setdefault("preexec_fn", die_with_parent())
+        return subprocess.Popen(*args, **kwargs)  # type: ignore[call-overload]  # Prefect's own arguments, passed on
+
+
+def bind_ephemeral_server_to_parent() -> bool:
+    """Make the temporary API server that Prefect starts for ``vigie run`` die with vigie.
+
+    Prefect starts it with a plain ``subprocess.Popen`` and stops it at exit; a ``kill -9``
+    of vigie left it running under init. Prefect's server module is given a ``subprocess``
+    whose ``Popen`` adds ``die_with_parent``; nothing else of it changes. Returns False when
+    this Prefect does not start its server that way (then nothing is changed)."""
+    from prefect.server.api import server as prefect_server
+
+    if getattr(prefect_server, "subprocess", None) is not subprocess or die_with_parent() is None:
+        return isinstance(getattr(prefect_server, "subprocess", None), _SubprocessDyingWithParent)
+    prefect_server.subprocess = _SubprocessDyingWithParent()  # type: ignore[assignment]  # a stand-in module
+    return True
 
 
 def free_port(preferred: int) -> int:
