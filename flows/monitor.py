@@ -36,6 +36,7 @@ from vigie.models import Article, Fetched, Match, Parsed, Source  # noqa: E402
 from vigie.runtime.summary import RunSummary, StageClock  # noqa: E402
 from vigie.store import connect  # noqa: E402
 from vigie.runtime.summarize import summarize_run  # noqa: E402
+from vigie.runtime import logmask  # noqa: E402
 
 # Every task has cache_policy=NO_CACHE: stage inputs are engines, matchers and lists of
 # articles, not worth hashing, and a monitoring cycle must never be served from a cache.
@@ -107,6 +108,7 @@ def monitor(config_path: str = "vigie.yaml") -> RunSummary:
     """One monitoring cycle over every configured source."""
     started = datetime.now(timezone.utc)
     config = load_config(Path(config_path))
+    logmask.protect(config)  # before any stage can log a URL
     engine = connect(config.store_url)
     try:
         return _cycle(config, engine, started)

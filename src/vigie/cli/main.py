@@ -34,7 +34,7 @@ app.add_typer(feeds_app, name="feeds", help="Fetch and parse feeds without stori
 app.add_typer(alerts_app, name="alerts", help="What was sent, pending or failed, and why.")
 
 def _prepare_prefect(config: Config, verbose: bool) -> None:
-    prefect_env.apply(config.data_dir)
+    prefect_env.apply(config.data_dir, verbose=verbose)
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -42,7 +42,7 @@ def _prepare_prefect(config: Config, verbose: bool) -> None:
 @app.command()
 def run(
     config: Optional[Path] = ConfigOption,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs and apprise's own (secrets masked)."),
 ) -> None:
     """Run one monitoring cycle as a Prefect flow run, then print a summary and the alerts."""
     config = config_path(config)
@@ -63,7 +63,7 @@ def run(
 @app.command()
 def serve(
     config: Optional[Path] = ConfigOption,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs and apprise's own (secrets masked)."),
 ) -> None:
     """Run the monitoring cycle on the configured schedule (Prefect ``flow.serve``) until stopped.
 
@@ -119,7 +119,7 @@ def show_config(config: Optional[Path] = ConfigOption) -> None:
     typer.echo(f"schedule: {cfg.schedule.cron or cfg.schedule.interval} ({cfg.schedule.timezone})")
     typer.echo(f"sources:  {len(cfg.sources)}")
     for s in cfg.source_objects():
-        typer.echo(f"  - {s.kind.value:6} {s.location}")
+        typer.echo(f"  - {s.kind.value:6} {s.id}")  # the id: as written, ${SECRETS} unexpanded
     typer.echo(f"targets:  {len(cfg.targets)}")
     for t in cfg.targets:
         typer.echo(f"  - {t.name}: {t.display_url} tags={list(t.tags)}")

@@ -147,7 +147,7 @@ def record(engine: Engine, fetched: Sequence[Fetched], parsed: Sequence[Parsed],
             old = old_states.get(src.id, FeedState(source_id=src.id))
             p = parsed_by_id.get(src.id)
             error = f.error if f.status == "error" else (p.error if p is not None and p.error else None)
-            location = f.new_location or old.location or src.location
+            location = f.new_location or old.location or src.id  # the id: the location may hold a secret
             values: dict[str, object] = {"source_id": src.id, "location": location, "last_fetch_at": now}
             if error is None:
                 if f.status == "ok":
