@@ -2,19 +2,38 @@
 
 ``captured`` records what apprise logs during one call (its DEBUG lines included: they
 carry the server's answer); ``failure_reason`` makes one line of it, and ``redact``
-takes the target's secrets and every URL's path out of any text.
+takes the target's secrets and every URL's path out of any text. apprise's logger does not
+propagate: its records reach the application's handlers only through ``pass_on``'s gate
+(WARNING unless asked for more), redacted.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from io import StringIO
 
 from apprise import LogCapture
 from apprise.logger import LOGGER_NAME
+
+
+_target_url: ContextVar[str] = ContextVar("vigie_apprise_target", default="")  # per thread: the URL being sent to
+_onward: _Onward | None = None
+_install_lock = threading.Lock()
+
+
+def pass_on(level: int) -> None:
+    """apprise's records from ``level`` up go on to the application's handlers, redacted.
+
+    Set once at start-up (WARNING; DEBUG for ``vigie run -v``), never per call: the
+    application's handlers (stderr, Prefect's logs) see apprise only through this gate,
+    and the delivery captures, which lower apprise's level to DEBUG, do not move it.
+    """
+    _install().setLevel(level)
 
 
 @contextmanager
@@ -22,36 +41,42 @@ def captured(level: int, secret_url: str) -> Iterator[StringIO]:
     """What apprise logs from ``level`` up during the block, captured for the failure reason.
 
     apprise's DEBUG lines quote the URL it posts to (a Slack webhook's path is its token) and
-    the whole payload. The capture lowers apprise's logger to ``level``; what goes on to the
-    application's handlers (stderr, Prefect's logs) is only what apprise's logger lets through
-    outside the capture (WARNING, unless ``vigie run -v``), and redacted like the reason.
+    the whole payload: they stay in the capture. What goes on to the application's handlers
+    is what ``pass_on`` lets through, redacted with ``secret_url`` like the reason.
     """
-    logger = logging.getLogger(LOGGER_NAME)
-    onward = _Onward(logger, logger.getEffectiveLevel(), secret_url)
-    propagates = logger.propagate
-    logger.propagate = False
-    if propagates:
-        logger.addHandler(onward)
+    _install()
+    token = _target_url.set(secret_url)
     try:
         with LogCapture(level=level) as cap:
             yield cap
     finally:
-        logger.removeHandler(onward)
-        logger.propagate = propagates
+        _target_url.reset(token)
+
+
+def _install() -> _Onward:
+    """apprise's logger stops propagating; one handler passes its records on, gated and redacted."""
+    global _onward
+    with _install_lock:
+        if _onward is None:
+            logger = logging.getLogger(LOGGER_NAME)
+            _onward = _Onward(logger, logging.WARNING)
+            logger.addHandler(_onward)
+            logger.propagate = False
+        return _onward
 
 
 class _Onward(logging.Handler):
-    """Passes a redacted copy of records from ``threshold`` up to the handlers above ``logger``."""
+    """Passes a redacted copy of each record to the handlers above ``logger``, as propagation would."""
 
-    def __init__(self, logger: logging.Logger, threshold: int, secret_url: str) -> None:
-        super().__init__(threshold)
-        self.logger, self.secret_url = logger, secret_url
+    def __init__(self, logger: logging.Logger, level: int) -> None:
+        super().__init__(level)
+        self.logger = logger
 
     def emit(self, record: logging.LogRecord) -> None:
         copy = logging.makeLogRecord(record.__dict__)
-        copy.msg, copy.args, copy.exc_info, copy.exc_text = redact(record.getMessage(), self.secret_url), None, None, None
+        copy.msg, copy.args, copy.exc_info, copy.exc_text = redact(record.getMessage(), _target_url.get()), None, None, None
         parent = self.logger.parent
-        while parent is not None:  # what propagation would do (logging.Logger.callHandlers)
+        while parent is not None:  # logging.Logger.callHandlers, from the parent up
             for handler in parent.handlers:
                 if copy.levelno >= handler.level:
                     handler.handle(copy)

@@ -1,8 +1,8 @@
 """Logs that cannot leak a secret: apprise kept at WARNING, and every log record masked.
 
 apprise logs, at DEBUG, the URLs it posts to and the payloads it sends: a Slack webhook's
-path is its token, a ``json://`` URL may hold one. ``quiet_apprise`` sets apprise's logger
-to WARNING (DEBUG only when asked for, ``vigie run -v``; the ``VIGIE_VERBOSE`` environment
+path is its token, a ``json://`` URL may hold one (and httpx logs every URL it requests at
+INFO). ``quiet_apprise`` sets their loggers to WARNING (DEBUG only when asked for, ``vigie run -v``; the ``VIGIE_VERBOSE`` environment
 variable carries the choice to the flow-run processes of ``vigie serve``).
 
 ``protect(config)`` is the belt to those braces: it learns the secrets of the configuration
@@ -22,9 +22,10 @@ from typing import Any
 
 from vigie.common.urlsecrets import url_secrets
 from vigie.config import Config
+from vigie.delivery import apprise_log
 from vigie.models import SourceKind
 
-APPRISE_LOGGER = "apprise"
+CHATTY_LOGGERS = ("apprise", "httpx")  # they log the URLs they call
 VERBOSE_ENV = "VIGIE_VERBOSE"
 
 _lock = threading.Lock()
@@ -35,10 +36,14 @@ _PIECE = re.compile(r"[^/:@?&=#%\s]{6,}")  # a token-sized piece of a URL (as de
 
 
 def quiet_apprise(verbose: bool | None = None) -> None:
-    """apprise's logger at WARNING, or DEBUG when ``verbose`` (None: as ``VIGIE_VERBOSE`` says)."""
+    """apprise's logger (and httpx's, which logs every URL it requests at INFO) at WARNING,
+    or DEBUG when ``verbose`` (None: as ``VIGIE_VERBOSE`` says)."""
     if verbose is None:
         verbose = os.environ.get(VERBOSE_ENV, "") not in ("", "0", "false")
-    logging.getLogger(APPRISE_LOGGER).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    level = logging.DEBUG if verbose else logging.WARNING
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    apprise_log.pass_on(level)
 
 
 def protect(config: Config) -> None:
