@@ -8,8 +8,10 @@ cycle over loopback servers and greps every output of it for the secret values.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -331,15 +333,26 @@ def _prefect_records() -> str:
     return "\n".join(parts)
 
 
+def _prefect_logging_on_process_stderr() -> None:
+    from prefect.logging.configuration import setup_logging
+
+    with contextlib.redirect_stderr(sys.__stderr__):
+        setup_logging(incremental=False)
+
+
 @pytest.mark.slow
 def test_a_whole_cycle_leaks_no_secret(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> None:
+                                       caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+                                       request: pytest.FixtureRequest) -> None:
     """Feeds behind ?token= and user:password@, one moved by a redirect carrying the token, one failing
     after a redirect (a "feed down" alert to every ops target); a json:// target with a token in its
     path and a Slack target, at local servers. Run with apprise at DEBUG (``-v``), and grep it all."""
     from flows.monitor import monitor
     from vigie.runtime.summarize import print_summary
 
+    # Prefect (re)configures its console handler on this test's captured stderr: give it back
+    # the process's own afterwards, or the tests after this one log to a closed file.
+    request.addfinalizer(_prefect_logging_on_process_stderr)
     monkeypatch.setenv("VIGIE_VERBOSE", "1")  # the most apprise ever logs: masked, not silenced
     caplog.set_level(logging.DEBUG)  # every logger's every record, to stderr and to Prefect's API
     with serve_routes(_guarded_routes()) as http, _webhook() as (port, bodies), slack_endpoint() as slack:  # type: ignore[arg-type]

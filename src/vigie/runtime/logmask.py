@@ -2,8 +2,9 @@
 
 apprise logs, at DEBUG, the URLs it posts to and the payloads it sends: a Slack webhook's
 path is its token, a ``json://`` URL may hold one (and httpx logs every URL it requests at
-INFO). ``quiet_apprise`` sets their loggers to WARNING (DEBUG only when asked for, ``vigie run -v``; the ``VIGIE_VERBOSE`` environment
-variable carries the choice to the flow-run processes of ``vigie serve``).
+INFO). ``quiet_apprise`` sets their loggers to WARNING, DEBUG only when asked for (``vigie
+run -v``; the ``VIGIE_VERBOSE`` environment variable carries the choice to the flow-run
+processes of ``vigie serve``), and sets the gate of ``delivery.apprise_log`` to match.
 
 ``protect(config)`` is the belt to those braces: it learns the secrets of the configuration
 (the expanded ``${NAME}`` values and user-info passwords of the feed URLs, the parts of each
