@@ -27,6 +27,7 @@ from vigie.config import Config, load_config  # noqa: E402
 from vigie.runtime import cycle  # noqa: E402
 from vigie.runtime.summary import RunSummary  # noqa: E402
 from vigie.store import connect  # noqa: E402
+from vigie.runtime import logmask  # noqa: E402
 
 # Every task has cache_policy=NO_CACHE: stage inputs are engines, matchers and lists of
 # articles, not worth hashing, and a monitoring cycle must never be served from a cache.
@@ -62,6 +63,7 @@ def monitor(config_path: str = "vigie.yaml") -> RunSummary:
     """One monitoring cycle over every configured source."""
     started = datetime.now(timezone.utc)
     config = load_config(Path(config_path))
+    logmask.protect(config)  # before any stage can log a URL
     engine = connect(config.store_url)
     try:
         return _cycle(config, engine, started)

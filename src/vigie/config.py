@@ -182,7 +182,7 @@ class Config(_Strict):
             else:
                 assert sc.url is not None
                 # The id is stored, logged and shown in alerts: never the expanded secret.
-                shown = sc.display_url or mask_userinfo(sc.url)
+                shown = mask_userinfo(sc.display_url or sc.url)
                 out.append(Source(id=shown, kind=SourceKind.FEED, location=sc.url, name=sc.name or shown,
                                   language=sc.language, full_text=sc.full_text))
         return out
@@ -205,8 +205,10 @@ def _expand_env(value: Any, loc: tuple[str | int, ...], missing: list[tuple[tupl
 
 
 def mask_userinfo(url: str) -> str:
-    """``url`` with the password of its user-info part masked (``https://user:****@host/...``)."""
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*):[^/@\s]*@", r"\1:****@", url)
+    """``url`` with the password of its user-info part masked (``https://user:****@host/...``),
+    unless it is written as ``${NAME}`` references: then it is shown as written."""
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*):(?!(?:\$\{[A-Za-z_][A-Za-z0-9_]*\})+@)[^/@\s]*@",
+                  r"\1:****@", url)
 
 
 def masked_url(url: str) -> str:
@@ -255,7 +257,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     for target in _items(raw, "targets"):
         if isinstance(target, dict) and isinstance(target.get("url"), str):
             written = target["url"]
-            target.setdefault("display_url", written if "${" in written else masked_url(written))
+            target.setdefault("display_url", mask_userinfo(written) if "${" in written else masked_url(written))
     missing: list[tuple[tuple[str | int, ...], str]] = []
     data = _expand_env(raw, (), missing)
     for loc, name in missing:

@@ -35,7 +35,7 @@ class Source:
 
     id: str  # stable identity: the configured URL or the absolute path
     kind: SourceKind
-    location: str  # URL (http, https, file) or filesystem path
+    location: str = field(repr=False)  # URL (http, https, file) or path; may hold expanded secrets: never shown
     name: str = ""
     language: str | None = None  # a hint; the text decides
     full_text: bool = False  # fetch each article page and extract its main text

@@ -53,7 +53,7 @@ def main_options(
 
 
 def _prepare_prefect(config: Config, verbose: bool) -> None:
-    prefect_env.apply(config.data_dir)
+    prefect_env.apply(config.data_dir, verbose=verbose)
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -62,7 +62,7 @@ def _prepare_prefect(config: Config, verbose: bool) -> None:
 def run(
     ctx: typer.Context,
     config: Optional[Path] = ConfigOption,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs and apprise's own (secrets masked)."),
 ) -> None:
     """Run one monitoring cycle as a Prefect flow run, then print a summary and the alerts."""
     config = config_path(config, ctx)
@@ -93,7 +93,7 @@ def run(
 def serve(
     ctx: typer.Context,
     config: Optional[Path] = ConfigOption,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs and apprise's own (secrets masked)."),
 ) -> None:
     """Run the monitoring cycle on the configured schedule (Prefect's flow.serve) until stopped.
 
@@ -149,7 +149,7 @@ def show_config(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> No
     typer.echo(f"schedule: {cfg.schedule.cron or cfg.schedule.interval} ({cfg.schedule.timezone})")
     typer.echo(f"sources:  {len(cfg.sources)}")
     for s in cfg.source_objects():
-        typer.echo(f"  - {s.kind.value:6} {s.location}")
+        typer.echo(f"  - {s.kind.value:6} {s.id}")  # the id: as written, ${SECRETS} unexpanded
     typer.echo(f"targets:  {len(cfg.targets)}")
     for t in cfg.targets:
         typer.echo(f"  - {t.name}: {t.display_url} tags={list(t.tags)}")

@@ -9,8 +9,9 @@ has closed) the deliverer
 2. renders the message for the target's channel (``vigie.delivery.render``) within the
    limits apprise gives for that service;
 3. sends it with its own ``apprise.Apprise()`` object holding that one URL, while
-   ``apprise.LogCapture`` records what apprise said, so the result is this target's
-   result and a failure carries its reason;
+   ``vigie.delivery.apprise_log`` captures what apprise said, so the result is this
+   target's result and a failure carries its reason (apprise's DEBUG lines stay in the
+   capture: they quote the target's URL and the payload);
 4. marks the deliveries sent only when apprise returned True; otherwise counts the
    attempt and schedules a retry with exponential backoff (``config.delivery``),
    until ``max_attempts`` marks them failed -- reported once, by the run that gave up.
@@ -22,7 +23,6 @@ and never raises: it shows up in the ``DeliveryReport``.
 from __future__ import annotations
 
 import logging
-import re
 import os
 import socket
 import time
@@ -31,11 +31,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Sequence
 
-from apprise import Apprise, AppriseAsset, LogCapture, NotifyFormat, NotifyType
+from apprise import Apprise, AppriseAsset, NotifyFormat, NotifyType
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigie.delivery import console_target
+from vigie.delivery.apprise_log import captured, failure_reason, redact
 from vigie.delivery import outbox
 from vigie.config import Config, TargetConfig
 from vigie.errors import StoreError
@@ -167,11 +168,11 @@ class _Sender:
         self.tc = tc
         self.config = config
         self.error: str | None = None
-        with LogCapture(level=logging.WARNING) as cap:
+        with captured(logging.WARNING, tc.url.get_secret_value()) as cap:
             apobj = self._new()
         if apobj is None:
             scheme = tc.url.get_secret_value().split(":", 1)[0]
-            reason = _reason(cap.getvalue(), tc.url.get_secret_value()) or "unknown or invalid URL"
+            reason = failure_reason(cap.getvalue(), tc.url.get_secret_value()) or "unknown or invalid URL"
             self.error = f"apprise does not accept the URL of target {tc.name!r} ({scheme}://…): {reason}"
             return
         plugin = apobj[0]
@@ -215,7 +216,8 @@ class _Sender:
             apobj = self._new()
             if apobj is None:
                 return False, f"apprise does not accept the URL of target {self.tc.name!r}"
-            with LogCapture(level=logging.DEBUG) as cap, console_target.console_context(objects, self.config.alerts_file):
+            with captured(logging.DEBUG, self.tc.url.get_secret_value()) as cap, \
+                    console_target.console_context(objects, self.config.alerts_file):
                 ok = apobj.notify(
                     body=rendered.body,
                     title=rendered.title,
@@ -226,7 +228,7 @@ class _Sender:
             return False, f"{self.tc.name}: {exc.__class__.__name__}: {exc}"
         if ok:
             return True, ""
-        return False, f"{self.tc.name}: {_reason(cap.getvalue(), self.tc.url.get_secret_value()) or 'apprise reported a failure'}"
+        return False, f"{self.tc.name}: {failure_reason(cap.getvalue(), self.tc.url.get_secret_value()) or 'apprise reported a failure'}"
 
 
 def _channel(tc: TargetConfig, plugin: object) -> Channel:
@@ -251,42 +253,6 @@ def _channel(tc: TargetConfig, plugin: object) -> Channel:
     return "text"
 
 
-_ANY_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://([^\s'\"<>]+)", re.I)
-_URL_FIELD = re.compile(r"(\burl: ?)[^\s'\"]+", re.I)
-_SECRET_PART = re.compile(r"[^/:@?&=#%\s]{6,}")
-
-
-def _reason(captured: str, secret_url: str) -> str:
-    """The warnings and errors apprise logged, on one line (its debug chatter left out).
-
-    The reason is stored, logged and shown by ``vigie alerts``, and apprise's messages
-    quote the URLs it called (a Slack webhook's path is its token): every URL is cut
-    to its scheme and host, and every long piece of the target's URL is masked.
-    """
-    lines = [ln.strip() for ln in captured.splitlines() if ln.strip()]
-    important = [ln.split(" - ", 2)[-1] for ln in lines if " - WARNING - " in ln or " - ERROR - " in ln]
-    details = [ln.split(" - ", 2)[-1] for ln in lines if "Response Details" in ln or "Exception" in ln]
-    chosen = important + [d for d in details if d not in important]
-    return redact(" | ".join(dict.fromkeys(chosen)), secret_url)[:2000]
-
-
-def redact(text: str, secret_url: str) -> str:
-    """``text`` without the secrets of ``secret_url`` nor the paths and credentials of any URL."""
-    rest = secret_url.split("://", 1)[-1]
-    host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
-    # A real host name says where delivery failed and is no secret; apprise puts some tokens
-    # in the host position (slack://TokenA/...), and those have no dot.
-    keep = {host} if "." in host or host == "localhost" else set()
-    for piece in sorted(set(_SECRET_PART.findall(rest)) - keep, key=len, reverse=True):
-        text = text.replace(piece, "****")
-
-    def host_only(m: re.Match[str]) -> str:
-        rest = m.group(2).split("/", 1)[0].rsplit("@", 1)[-1]
-        return f"{m.group(1)}://{rest}/…"
-
-    return _URL_FIELD.sub(r"\1…", _ANY_URL.sub(host_only, text))
-
-
 def _json(alert: Alert, target: str, now: datetime) -> dict[str, object]:
     return {
         "alert_id": alert.id,
@@ -302,4 +268,4 @@ def _json(alert: Alert, target: str, now: datetime) -> dict[str, object]:
     }
 
 
-__all__ = ["DeliveryOutcome", "DeliveryReport", "deliver_pending"]
+__all__ = ["DeliveryOutcome", "DeliveryReport", "deliver_pending", "redact"]

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import httpx
 
+from vigie.common.urlsecrets import conceal_secrets, reveal_secrets
 from vigie.config import FetchConfig
 from vigie.errors import FetchError
 from vigie.ingest.health import FeedState
@@ -36,14 +38,44 @@ log = logging.getLogger(__name__)
 
 def fetch_sources(sources: Sequence[Source], states: Mapping[str, FeedState], settings: FetchConfig) -> list[Fetched]:
     """Fetch every source (one ``Fetched`` each, same order); never raises for one source."""
-    return [_hide_location(f) for f in run_sync(fetch_sources_async(sources, states, settings))]
+    return run_sync(fetch_sources_async(sources, states, settings))
 
 
-def _hide_location(f: Fetched) -> Fetched:
-    """An error names the source by its id: its location may hold a secret (``${API_KEY}``)."""
-    if f.error and f.source.location != f.source.id and f.source.location in f.error:
-        return replace(f, error=f.error.replace(f.source.location, f.source.id))
-    return f
+def _where(source: Source, state: FeedState | None) -> str:
+    """Where to read ``source`` now: its stored location (a permanent redirect moved it), in full."""
+    stored = state.location if state else None
+    if not stored or stored == source.id:
+        return source.location
+    return reveal_secrets(stored, source.id, source.location)
+
+
+def _conceal(f: Fetched, state: FeedState | None) -> Fetched:
+    """``f`` holding the source's secrets only as written (``${API_KEY}``, ``user:****@``).
+
+    The expanded location lives only for the request: the error, the new location (stored),
+    the documents' locations (in parse errors, the base of relative links) name it as written.
+    """
+    src = f.source
+    if src.location == src.id:
+        return f
+
+    def hide(text: str) -> str:
+        return conceal_secrets(text, src.id, src.location)
+
+    new_location = hide(f.new_location) if f.new_location else None
+    if new_location is None and state and state.location and hide(state.location) != state.location:
+        new_location = hide(state.location)  # stored in full by an older version: store it as written
+    documents = tuple(replace(d, location=hide(d.location), headers={
+        k: _without_userinfo(hide(v)) if k == "content-location" else v for k, v in d.headers.items()})
+        for d in f.documents)
+    # An error names the source by its id, whatever the id is.
+    error = hide(f.error).replace(src.location, src.id) if f.error else None
+    return replace(f, error=error, new_location=new_location, documents=documents)
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` without ``user:password@``: links resolved against a feed's URL must not carry them."""
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@", r"\1", url)
 
 
 async def fetch_sources_async(sources: Sequence[Source], states: Mapping[str, FeedState], settings: FetchConfig,
@@ -63,7 +95,7 @@ async def fetch_sources_async(sources: Sequence[Source], states: Mapping[str, Fe
 async def _fetch_one(client: httpx.AsyncClient, hosts: HostLimiter, source: Source, state: FeedState | None,
                      settings: FetchConfig) -> Fetched:
     started = time.perf_counter()
-    location = (state.location if state and state.location else None) or source.location
+    location = _where(source, state)
     try:
         if source.kind == SourceKind.FOLDER:
             result = await asyncio.to_thread(read_folder, source, state, settings)
@@ -88,7 +120,7 @@ async def _fetch_one(client: httpx.AsyncClient, hosts: HostLimiter, source: Sour
         result = _error(source, location, state, f"{exc.__class__.__name__}: {detail}".rstrip(": "))
     except Exception as exc:  # noqa: BLE001 - one broken source never stops the others
         result = _error(source, location, state, f"unexpected {exc.__class__.__name__}: {exc}")
-    return _with_elapsed(result, time.perf_counter() - started)
+    return _with_elapsed(_conceal(result, state), time.perf_counter() - started)
 
 
 def _with_elapsed(f: Fetched, elapsed: float) -> Fetched:

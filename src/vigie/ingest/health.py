@@ -186,7 +186,7 @@ def record_polls(conn: Connection, polls: Sequence[PollOutcome], settings: Healt
     old_states = _load(conn, [p.source_id for p in polls])
     for poll in polls:
         old = old_states.get(poll.source_id, FeedState(source_id=poll.source_id))
-        location = poll.new_location or old.location or poll.location
+        location = poll.new_location or old.location or poll.source_id  # the id: the location may hold a secret
         values: dict[str, object] = {"source_id": poll.source_id, "location": location, "last_fetch_at": now}
         if poll.error is None:
             if poll.modified:

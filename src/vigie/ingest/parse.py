@@ -34,7 +34,7 @@ def parse_fetched(fetched: Fetched) -> Parsed:
     """Entries of one fetched source; its error (or none for "not modified") otherwise."""
     source = fetched.source
     if fetched.status == "error":
-        return Parsed(source=source, error=fetched.error or f"{source.location}: fetch failed")
+        return Parsed(source=source, error=fetched.error or f"{source.id}: fetch failed")
     if fetched.status == "not_modified":
         return Parsed(source=source)
     entries: list[Entry] = []

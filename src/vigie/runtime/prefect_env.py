@@ -19,11 +19,20 @@ QUIET_PREFECT = {
 }
 
 
-def apply(data_dir: Path | None = None) -> None:
+def apply(data_dir: Path | None = None, *, verbose: bool | None = None) -> None:
     """Set telemetry off, give the ephemeral server time to start, and, when no Prefect home is chosen,
-    keep Prefect's state in ``data_dir``. A value the user set wins."""
+    keep Prefect's state in ``data_dir``. A value the user set wins.
+
+    ``verbose`` (``-v``) lets apprise log at DEBUG, its URLs masked; otherwise it logs from
+    WARNING up. The choice goes through the environment to the flow-run processes too.
+    """
     for key, value in QUIET_PREFECT.items():
         os.environ.setdefault(key, value)
+    if verbose is not None:
+        from vigie.runtime import logmask
+
+        os.environ[logmask.VERBOSE_ENV] = "1" if verbose else "0"
+        logmask.quiet_apprise(verbose)
     if data_dir is not None and "PREFECT_HOME" not in os.environ and "PREFECT_API_URL" not in os.environ:
         home = data_dir / "prefect"
         home.mkdir(parents=True, exist_ok=True)  # Prefect creates the last level only
