@@ -52,6 +52,9 @@ def main_options(
     ctx.obj = {"config": config}
 
 
+VerboseOption: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs and apprise's own (secrets masked).")
+
+
 def _prepare_prefect(config: Config, verbose: bool) -> None:
     prefect_env.apply(config.data_dir, verbose=verbose)
     if not verbose:
@@ -59,11 +62,7 @@ def _prepare_prefect(config: Config, verbose: bool) -> None:
 
 
 @app.command()
-def run(
-    ctx: typer.Context,
-    config: Optional[Path] = ConfigOption,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs and apprise's own (secrets masked)."),
-) -> None:
+def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool = VerboseOption) -> None:
     """Run one monitoring cycle as a Prefect flow run, then print a summary and the alerts."""
     config = config_path(config, ctx)
     cfg = load_or_exit(config)
@@ -90,11 +89,7 @@ def run(
 
 
 @app.command()
-def serve(
-    ctx: typer.Context,
-    config: Optional[Path] = ConfigOption,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs and apprise's own (secrets masked)."),
-) -> None:
+def serve(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool = VerboseOption) -> None:
     """Run the monitoring cycle on the configured schedule (Prefect's flow.serve) until stopped.
 
     Stopping does not pause the schedule: a restart picks it up where it was.
