@@ -24,10 +24,9 @@ from sqlalchemy import Engine  # noqa: E402
 
 from vigie import rules  # noqa: E402
 from vigie.config import Config, load_config  # noqa: E402
-from vigie.runtime import cycle  # noqa: E402
+from vigie.runtime import cycle, logmask  # noqa: E402
 from vigie.runtime.summary import RunSummary  # noqa: E402
 from vigie.store import connect  # noqa: E402
-from vigie.runtime import logmask  # noqa: E402
 
 # Every task has cache_policy=NO_CACHE: stage inputs are engines, matchers and lists of
 # articles, not worth hashing, and a monitoring cycle must never be served from a cache.
