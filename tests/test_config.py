@@ -136,3 +136,14 @@ def test_schedule_becomes_a_prefect_schedule(tmp_path: Path, text: str, interval
         assert trigger.interval == interval
     else:
         assert trigger.cron == cron and trigger.timezone == "Europe/Paris"
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("", "every 15m (UTC)"),
+    ("schedule:\n  interval: 90m\n  timezone: Europe/Paris\n", "every 1h30m (Europe/Paris)"),
+    ("schedule:\n  interval: 2d\n", "every 2d (UTC)"),
+    ("schedule:\n  interval: 90s\n", "every 1m30s (UTC)"),
+    ("schedule:\n  cron: '0 7 * * *'\n", "cron 0 7 * * * (UTC)"),
+])
+def test_a_schedule_is_shown_as_people_write_it(tmp_path: Path, text: str, shown: str) -> None:
+    assert load_config(write(tmp_path, text)).schedule.describe() == shown

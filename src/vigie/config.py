@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, ValidationError, field_validator, model_validator
 
 from vigie.common.bounds import Backoff, Count, PositiveDuration, Seconds, at_least, duration
+from vigie.common.times import format_duration
 from vigie.errors import ConfigError, YamlSyntaxError
 from vigie.models import Source, SourceKind
 from vigie.common.yamlsrc import load_yaml
@@ -92,6 +93,11 @@ class ScheduleConfig(_Strict):
                 # A schedule that names only its time zone still runs every 15 minutes.
                 data = {**data, "interval": DEFAULT_INTERVAL}
         return data
+
+    def describe(self) -> str:
+        """The schedule as written: ``every 15m`` or ``cron 0 7 * * *``, with its zone."""
+        what = f"cron {self.cron}" if self.cron is not None else f"every {format_duration(self.interval or DEFAULT_INTERVAL)}"
+        return f"{what} ({self.timezone})"
 
     def trigger(self) -> "Schedule":
         """The Prefect schedule this describes."""

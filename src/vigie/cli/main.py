@@ -116,7 +116,7 @@ def _serve_forever(cfg: Config, config: Path) -> None:
     from flows.monitor import monitor
 
     sched = cfg.schedule
-    typer.echo(f"vigie: serving {cfg.path} every {sched.cron or sched.interval} ({sched.timezone}); Ctrl-C to stop")
+    typer.echo(f"vigie: serving {cfg.path}, {sched.describe()}; Ctrl-C to stop")
     try:
         monitor.serve(
             name="vigie",
@@ -141,7 +141,7 @@ def show_config(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> No
     typer.echo(f"data dir: {cfg.data_dir}")
     typer.echo(f"store:    {engine_url_for_display(cfg.store_url)}")
     typer.echo(f"rules:    {', '.join(str(r) for r in cfg.rules)}")
-    typer.echo(f"schedule: {cfg.schedule.cron or cfg.schedule.interval} ({cfg.schedule.timezone})")
+    typer.echo(f"schedule: {cfg.schedule.describe()}")
     typer.echo(f"sources:  {len(cfg.sources)}")
     for s in cfg.source_objects():
         typer.echo(f"  - {s.kind.value:6} {s.id}")  # the id: as written, ${SECRETS} unexpanded

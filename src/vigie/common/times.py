@@ -52,3 +52,16 @@ def backoff(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
     if attempts <= 0:
         return timedelta(0)
     return min(cap, base * (2 ** min(attempts - 1, 30)))
+
+
+def format_duration(value: timedelta) -> str:
+    """A duration as people write it in vigie.yaml: ``15m``, ``1h30m``, ``90d``, ``45s`` (``0s`` for none)."""
+    seconds = int(round(value.total_seconds()))
+    if seconds <= 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
