@@ -49,15 +49,20 @@ def pg_schema_url() -> Iterator[str]:
         admin.dispose()
 
 
+def skip_without_postgres() -> None:
+    """Skip the calling test, saying why, when PostgreSQL does not answer."""
+    reason = pg_unavailable()
+    if reason:
+        pytest.skip(reason)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A store URL, once for SQLite (a file in tmp_path) and once for PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'vigie.db'}"
         return
-    reason = pg_unavailable()
-    if reason:
-        pytest.skip(reason)
+    skip_without_postgres()
     with pg_schema_url() as url:
         yield url
 

@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url
 
 from support_http import LocalServer, serve_directory
 from support_notify import SlackEndpoint, SmtpServer, slack_endpoint, smtp_server
-from support_store import pg_schema_url, pg_unavailable
+from support_store import pg_schema_url, skip_without_postgres
 from vigie.common.faults import FAULT_ENV, POINTS, SIGNAL_ENV
 from vigie.config import load_config
 from vigie.runtime.cycle import run_cycle
@@ -225,9 +225,7 @@ def test_killed_at_every_point_on_sqlite(setup: Setup, expected: Counter[str]) -
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_killed_at_every_point_on_postgres(setup: Setup, expected: Counter[str]) -> None:
-    reason = pg_unavailable()
-    if reason:
-        pytest.skip(reason)
+    skip_without_postgres()
     with ExitStack() as stack:
         crash_then_recover(setup, expected, "postgres", {p: stack.enter_context(pg_schema_url()) for p in POINTS})
 
@@ -302,9 +300,7 @@ class CuttableProxy:
 @pytest.mark.slow
 def test_store_refusing_connections_mid_run_loses_nothing(setup: Setup, expected: Counter[str]) -> None:
     """PostgreSQL goes away while a run is frozen at a boundary: the run fails, the next one delivers all."""
-    reason = pg_unavailable()
-    if reason:
-        pytest.skip(reason)
+    skip_without_postgres()
     for point in ("after-fetch", "after-parse", "after-match"):
         with pg_schema_url() as direct:
             url = make_url(direct)

@@ -49,6 +49,18 @@ def start_parent(code: str, tmp_path: Path, timeout: float = 60.0) -> tuple[subp
     return parent, int(pid_file.read_text())
 
 
+def assert_dies_with(parent: subprocess.Popen[bytes], child: int, message: str) -> None:
+    """Kill ``parent`` with SIGKILL (no atexit, no finally) and expect ``child`` to be gone soon after."""
+    try:
+        assert alive(child), "the child was not running before its parent was killed"
+        parent.kill()
+        parent.wait()
+        assert gone_within(child, 30), message
+    finally:
+        if alive(child):
+            os.kill(child, signal.SIGKILL)
+
+
 SLEEPER = """
 import os, subprocess, time
 from vigie.runtime.local_server import die_with_parent
@@ -61,10 +73,7 @@ time.sleep(300)
 @linux_only
 def test_a_child_started_with_die_with_parent_dies_when_the_parent_is_killed(tmp_path: Path) -> None:
     parent, child = start_parent(SLEEPER.format(preexec="die_with_parent()"), tmp_path)
-    assert alive(child)
-    parent.kill()  # SIGKILL: no atexit, no finally
-    parent.wait()
-    assert gone_within(child, 10), "the child outlived its parent"
+    assert_dies_with(parent, child, "the child outlived its parent")
 
 
 @linux_only
@@ -105,13 +114,7 @@ with local_prefect_server(Path(os.environ["DATA_DIR"]), port=4290, startup_timeo
 @pytest.mark.slow
 def test_the_local_prefect_server_dies_with_a_killed_vigie_serve(tmp_path: Path) -> None:
     parent, server = start_parent(SERVE, tmp_path, timeout=300)
-    try:
-        parent.kill()
-        parent.wait()
-        assert gone_within(server, 30), "the Prefect server outlived vigie serve"
-    finally:
-        if alive(server):
-            os.kill(server, signal.SIGKILL)
+    assert_dies_with(parent, server, "the Prefect server outlived vigie serve")
 
 
 # What `vigie run` does: Prefect starts its temporary API server itself, for the flow run.
@@ -122,7 +125,7 @@ from vigie.runtime import prefect_env
 prefect_env.apply(Path(os.environ["DATA_DIR"]))
 os.environ.pop("PREFECT_API_URL", None)
 from vigie.runtime.local_server import bind_ephemeral_server_to_parent
-assert bind_ephemeral_server_to_parent() {expected}
+assert bind_ephemeral_server_to_parent() is True
 from prefect.client.orchestration import get_client
 from prefect.server.api.server import SubprocessASGIServer
 with get_client(sync_client=True) as client:
@@ -136,17 +139,9 @@ import time; time.sleep(600)
 @linux_only
 @pytest.mark.slow
 def test_prefects_temporary_server_dies_with_a_killed_vigie_run(tmp_path: Path) -> None:
-    parent, server = start_parent(EPHEMERAL.format(expected="is True"), tmp_path, timeout=300)
-    try:
-        assert alive(server)
-        time.sleep(1)  # the server outlives the thread that started it: it serves the whole run
-        assert alive(server)
-        parent.kill()
-        parent.wait()
-        assert gone_within(server, 30), "Prefect's temporary server outlived vigie run"
-    finally:
-        if alive(server):
-            os.kill(server, signal.SIGKILL)
+    parent, server = start_parent(EPHEMERAL, tmp_path, timeout=300)
+    time.sleep(1)  # the server outlives the thread that started it: it serves the whole run
+    assert_dies_with(parent, server, "Prefect's temporary server outlived vigie run")
 
 
 def test_binding_prefects_server_twice_changes_nothing_more() -> None:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from sqlalchemy import Connection, Engine, Table, inspect, insert, select
 
-from support_store import T0, pg_schema_url, pg_unavailable
+from support_store import T0, pg_schema_url, skip_without_postgres
 from vigie.store import schema as head
 from vigie.store.db import connect
 from vigie.store.migrations import MIGRATIONS, apply_migrations
@@ -32,9 +32,7 @@ def new_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ca
         numbers = itertools.count()
         yield lambda: f"sqlite:///{tmp_path / f'store{next(numbers)}.db'}"
         return
-    reason = pg_unavailable()
-    if reason:
-        pytest.skip(reason)
+    skip_without_postgres()
     with ExitStack() as stack:
         yield lambda: stack.enter_context(pg_schema_url())
 
