@@ -206,3 +206,13 @@ def test_an_unexpected_failure_in_one_file_is_that_files_error(tmp_path: Path, m
     assert [r.id for r in loaded.rules] == ["ok"]
     assert [str(e).replace(str(tmp_path) + "/", "") for e in loaded.errors] == [
         "odd.yaml:1:1: cannot be loaded: RecursionError: maximum recursion depth exceeded"]
+
+
+def test_a_large_honest_rule_file_is_not_refused_by_the_caps() -> None:
+    """The caps stop hostile files, not big rule sets: 2,000 rules (about 26,000 YAML nodes, no aliases) load."""
+    from vigie.rules import load_text
+
+    text = "rules:\n" + "".join(f"  - id: r{i}\n    name: Rule {i}\n    match: {{all: [{{text: word{i}}}, {{text: other{i}}}]}}\n"
+                                 for i in range(2000))
+    loaded = load_text(text, path="big.yaml")
+    assert loaded.errors == [] and len(loaded.rules) == 2000

@@ -32,17 +32,22 @@ from vigie.errors import YamlSyntaxError
 
 # ruamel's round-trip loader is pure Python: on a busy two-core machine it reads about 200 KB of
 # YAML a second, fewer for pathological layouts. A real vigie.yaml is a few KB (hundreds of feeds:
-# tens of KB) and a large rule file tens of KB, so 512 KiB leaves room while bounding any one
-# file's load to a couple of seconds in a scheduled run. The same cap holds for config and rules.
+# tens of KB), so 512 KiB leaves room while bounding its load to a couple of seconds. Rule files
+# may be large on purpose (10,000 generated rules are about 730 KB): their cap, given by the rule
+# loader, is larger; a 30 MB file is refused either way before it is parsed.
 MAX_YAML_BYTES = 512 * 1024
 # Hand-written settings and match trees nest a few levels; 64 is far beyond any real file and far
 # below Python's recursion limit in the composer, plain() and pydantic.
 MAX_YAML_DEPTH = 64
 # Anchors are a convenience for repeated lists; thousands of aliases only serve to multiply data.
 MAX_YAML_ALIASES = 1000
-# Nodes of the document once every alias is expanded: what plain() and pydantic actually walk.
-# A large rule file has a few thousand; composing 20 000 takes ruamel about a second.
+# Nodes of a document that uses aliases, once every alias is expanded: what plain() and pydantic
+# walk. Anchors serve a few repeated lists; 20 000 nodes is far beyond that. A document without
+# aliases is bounded by its size cap alone.
 MAX_YAML_NODES = 20_000
+# plain()'s own bound, for data that did not come through load_yaml: above what any file within
+# the caps can hold.
+MAX_PLAIN_NODES = 5_000_000
 # How the guards below word their refusals (ruamel's own errors are prefixed "invalid YAML: ").
 _LIMIT_PROBLEMS = ("nested too deeply", "too many", "too much data", "alias *")
 
@@ -115,9 +120,9 @@ class _GuardedComposer(Composer):
 
     def _grow(self, by: int, mark: Any) -> None:
         self.expanded += by
-        if self.expanded > MAX_YAML_NODES:
-            what = "too much data once aliases are expanded" if self.aliases else "too many values"
-            raise ComposerError(problem=f"{what} (more than {MAX_YAML_NODES} nodes)", problem_mark=mark)
+        if self.aliases and self.expanded > MAX_YAML_NODES:
+            raise ComposerError(problem=f"too much data once aliases are expanded (more than {MAX_YAML_NODES} nodes)",
+                                problem_mark=mark)
 
 
 def read_text(path: str | Path, max_bytes: int = MAX_YAML_BYTES) -> str:
@@ -145,13 +150,13 @@ def decode_text(name: str, raw: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-def load_yaml(path: str | Path, text: str | None = None) -> YamlDocument:
+def load_yaml(path: str | Path, text: str | None = None, *, max_bytes: int = MAX_YAML_BYTES) -> YamlDocument:
     """Load one YAML file (or ``text`` shown as coming from ``path``), within the caps above."""
     name = str(path)
     if text is None:
-        text = read_text(path)
-    elif len(text) > MAX_YAML_BYTES:  # characters, not bytes: the cap is about parsing work
-        raise YamlSyntaxError(name, 1, 1, f"file too large (over {MAX_YAML_BYTES // 1024} KiB)")
+        text = read_text(path, max_bytes)
+    elif len(text) > max_bytes:  # characters, not bytes: the cap is about parsing work
+        raise YamlSyntaxError(name, 1, 1, f"file too large (over {max_bytes // 1024} KiB)")
     text = text.removeprefix("\ufeff")
     yaml = YAML(typ="rt", pure=True)
     yaml.Scanner = _GuardedScanner
@@ -199,7 +204,7 @@ def locate(data: Any, loc: Sequence[str | int]) -> tuple[int, int]:
     return line, col
 
 
-def plain(data: Any, path: str = "<yaml>", max_nodes: int = MAX_YAML_NODES) -> Any:
+def plain(data: Any, path: str = "<yaml>", max_nodes: int = MAX_PLAIN_NODES) -> Any:
     """Round-trip containers as plain dicts and lists (for pydantic).
 
     Visits at most ``max_nodes`` nodes and ``MAX_YAML_DEPTH`` levels (YamlSyntaxError at 1:1
@@ -210,7 +215,7 @@ def plain(data: Any, path: str = "<yaml>", max_nodes: int = MAX_YAML_NODES) -> A
     def walk(value: Any, depth: int) -> Any:
         budget[0] -= 1
         if budget[0] < 0:
-            raise YamlSyntaxError(path, 1, 1, f"too much data once aliases are expanded (more than {max_nodes} nodes)")
+            raise YamlSyntaxError(path, 1, 1, f"too much data (more than {max_nodes} nodes)")
         if depth > MAX_YAML_DEPTH:
             raise YamlSyntaxError(path, 1, 1, f"nested too deeply (more than {MAX_YAML_DEPTH} levels)")
         if isinstance(value, dict):

@@ -26,6 +26,9 @@ from vigie.rules.query import parse_query
 from vigie.common.yamlsrc import load_yaml, locate, read_text
 
 RULE_SUFFIXES = (".yaml", ".yml")
+# Rule files may be generated and large (10,000 rules are about 730 KB); past this, loading one
+# would hold up a scheduled run for minutes.
+MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,8 @@ def load_file(path: Path, text: str | None = None) -> RuleSet:
     shown = str(path)
     try:
         if text is None:
-            text = read_text(path)
-        doc = load_yaml(path, text=text)
+            text = read_text(path, MAX_RULE_FILE_BYTES)
+        doc = load_yaml(path, text=text, max_bytes=MAX_RULE_FILE_BYTES)
         data = doc.data
         raw = doc.plain()
     except YamlSyntaxError as exc:
