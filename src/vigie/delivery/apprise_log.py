@@ -102,14 +102,20 @@ def failure_reason(captured: str, secret_url: str) -> str:
     return redact(" | ".join(dict.fromkeys(chosen)), secret_url)[:2000]
 
 
-def redact(text: str, secret_url: str) -> str:
-    """``text`` without the secrets of ``secret_url`` nor the paths and credentials of any URL."""
+def secret_pieces(secret_url: str) -> set[str]:
+    """The token-sized pieces of a target URL that may be secrets: every one but a real host name.
+
+    A real host name says where delivery failed and is no secret; apprise puts some tokens in
+    the host position (slack://TokenA/...), and those have no dot."""
     rest = secret_url.split("://", 1)[-1]
     host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
-    # A real host name says where delivery failed and is no secret; apprise puts some tokens
-    # in the host position (slack://TokenA/...), and those have no dot.
     keep = {host} if "." in host or host == "localhost" else set()
-    for piece in sorted(set(_SECRET_PART.findall(rest)) - keep, key=len, reverse=True):
+    return set(_SECRET_PART.findall(rest)) - keep
+
+
+def redact(text: str, secret_url: str) -> str:
+    """``text`` without the secrets of ``secret_url`` nor the paths and credentials of any URL."""
+    for piece in sorted(secret_pieces(secret_url), key=len, reverse=True):
         text = text.replace(piece, "****")
 
     def host_only(m: re.Match[str]) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from typing import Any
 
@@ -33,7 +32,6 @@ _lock = threading.Lock()
 _secrets: dict[str, str] = {}  # value -> what is shown instead
 _ordered: list[tuple[str, str]] = []  # the same, longest value first
 _installed = False
-_PIECE = re.compile(r"[^/:@?&=#%\s]{6,}")  # a token-sized piece of a URL (as delivery.send.redact sees them)
 
 
 def quiet_apprise(verbose: bool | None = None) -> None:
@@ -58,9 +56,7 @@ def protect(config: Config) -> None:
         secret, shown = target.url.get_secret_value(), target.display_url
         pairs += url_secrets(shown, secret) if "${" in shown else url_secrets(secret, secret)
         # What apprise masks in its own rendering: every token-sized piece it does not show.
-        host = secret.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
-        pairs += [(piece, "****") for piece in _PIECE.findall(secret.split("://", 1)[-1])
-                  if piece not in shown and piece != host]
+        pairs += [(piece, "****") for piece in apprise_log.secret_pieces(secret) if piece not in shown]
     remember(pairs)
 
 
