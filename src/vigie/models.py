@@ -17,7 +17,7 @@ All are frozen: a stage returns new objects, it never edits the ones it got.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Literal, Mapping, get_args
 
@@ -154,26 +154,37 @@ class Match:
         return self.terms
 
 
-AlertKind = Literal["each", "new_story", "development", "digest", "feed_health"]
+AlertKind = Literal["each", "new_story", "development", "escalation", "digest", "feed_health"]
 
 
 @dataclass(frozen=True)
 class WhatIsNew:
-    """What an article brought to its story: entities of the rule, names, figures (folded)."""
+    """What an article brought to its story: entities of the rule, names, figures, events (folded),
+    and the sentence of the article that carries them."""
 
     terms: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()  # event classes: "killed", "met", "signed" ...
+    sentence: str = ""  # the headline or lede sentence that says what is new
 
-    def to_json(self) -> dict[str, list[str]]:
-        """Only the kinds that have something: ``{"facts": ["30"]}``."""
-        pairs = (("terms", self.terms), ("names", self.names), ("facts", self.facts))
-        return {key: list(values) for key, values in pairs if values}
+    def to_json(self) -> dict[str, object]:
+        """Only the kinds that have something: ``{"facts": ["30"], "sentence": "..."}``."""
+        pairs = (("terms", self.terms), ("names", self.names), ("facts", self.facts), ("events", self.events))
+        out: dict[str, object] = {key: list(values) for key, values in pairs if values}
+        if self.sentence:
+            out["sentence"] = self.sentence
+        return out
 
     @classmethod
     def from_json(cls, data: object) -> WhatIsNew:
         got = data if isinstance(data, Mapping) else {}
-        return cls(texts(got.get("terms")), texts(got.get("names")), texts(got.get("facts")))
+        return cls(texts(got.get("terms")), texts(got.get("names")), texts(got.get("facts")), texts(got.get("events")),
+                   text(got.get("sentence")))
+
+    def words(self) -> tuple[str, ...]:
+        """Everything new, as words to show or highlight."""
+        return (*self.terms, *self.names, *self.facts, *self.events)
 
 
 @dataclass(frozen=True)
@@ -233,6 +244,7 @@ class AlertPayload:
     story_articles: int | None = None
     story_sources: int | None = None
     score: float | None = None
+    rules: tuple[str, ...] = ()  # every rule this one message is for (their names), when several fired
     # a feed-health alert's
     source_id: str | None = None
     state: str | None = None  # "down" | "recovered"
@@ -250,9 +262,10 @@ class AlertPayload:
             "snippets": [s.to_json() for s in self.snippets], "new": self.new.to_json(), "story_id": self.story_id,
             "story_title": self.story_title, "story_articles": self.story_articles, "story_sources": self.story_sources,
             "score": self.score, "source_id": self.source_id, "state": self.state, "message": self.message,
-            "consecutive_failures": self.consecutive_failures, "last_error": self.last_error,
+            "consecutive_failures": self.consecutive_failures, "last_error": self.last_error, "rules": list(self.rules),
         }
-        return {key: values[key] for key in (_HEALTH_KEYS if self.kind == "feed_health" else _STORY_KEYS)}
+        keys = _HEALTH_KEYS if self.kind == "feed_health" else (*_STORY_KEYS, *(("rules",) if self.rules else ()))
+        return {key: values[key] for key in keys}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object] | None) -> AlertPayload:
@@ -271,7 +284,7 @@ class AlertPayload:
             story_sources=number(got.get("story_sources"), int), score=number(got.get("score"), float),
             source_id=maybe_text(got.get("source_id")), state=maybe_text(got.get("state")),
             message=maybe_text(got.get("message")), consecutive_failures=number(got.get("consecutive_failures"), int),
-            last_error=maybe_text(got.get("last_error")),
+            last_error=maybe_text(got.get("last_error")), rules=texts(got.get("rules")),
         )
 
 
@@ -317,6 +330,13 @@ AlertPolicy = Literal["each", "new_story", "developments"]
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """A rule's ask to be told once when a story reaches ``sources`` independent sources within ``within``."""
+    sources: int
+    within: timedelta
+
+
+@dataclass(frozen=True)
 class RulePolicy:
     """What a rule asks of novelty and delivery (read from the rule file)."""
 
@@ -326,3 +346,4 @@ class RulePolicy:
     digest: str = "immediate"  # "immediate" | "hourly" | "daily at HH:MM" (config timezone)
     severity: str = "info"
     notify: tuple[str, ...] = ()  # apprise tags; () = every target
+    escalate: Escalation | None = None  # tell once when a story's independent sources grow fast

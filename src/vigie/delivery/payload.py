@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 
 from vigie.common.times import utc
 from vigie.models import AlertPayload, Article, Snippet, Span
-from vigie.stories.batch import StoryAlert
+from vigie.stories.story_alerts import StoryAlert
 from vigie.stories.features import lede
 
 
@@ -32,13 +32,14 @@ def story_payload(alert: StoryAlert, source_names: Mapping[str, str]) -> AlertPa
         language=art.language,
         extract=lede(art, 500),
         terms=alert.terms,
-        snippets=snippets(art, m.spans),
+        snippets=snippets(art, tuple(sp for f in alert.firings for sp in f.match.spans) or m.spans),
         new=alert.new,
         story_id=alert.story_id,
         story_title=alert.story_title,
         story_articles=alert.story.articles,
         story_sources=alert.story.sources,
         score=m.score,
+        rules=tuple(f.policy.name or f.match.rule_id for f in alert.firings) if len(alert.firings) > 1 else (),
     )
 
 

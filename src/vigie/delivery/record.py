@@ -36,7 +36,8 @@ from vigie.errors import StoreError
 from vigie.ingest.health import HealthEvent, PollOutcome, record_polls
 from vigie.models import Article, Match, RulePolicy
 from vigie.store.retention import purge_alerts_in, purge_in
-from vigie.stories.batch import BatchCounts, StoryAlert, record_batch
+from vigie.stories.batch import BatchCounts, record_batch
+from vigie.stories.story_alerts import StoryAlert
 
 log = logging.getLogger(__name__)
 

@@ -39,6 +39,7 @@ def purge_in(conn: Connection, cutoff: datetime) -> PurgeReport:
     if not n_articles:
         return PurgeReport(0, 0)
     empty = select(t.stories.c.id).where(~t.stories.c.id.in_(select(t.story_articles.c.story_id)))
+    conn.execute(delete(t.story_rules).where(t.story_rules.c.story_id.in_(empty)))
     n_stories = conn.execute(delete(t.stories).where(t.stories.c.id.in_(empty))).rowcount or 0
     return PurgeReport(n_articles, n_stories)
 

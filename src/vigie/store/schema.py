@@ -128,7 +128,25 @@ stories = Table(
     Column("languages", JSON, nullable=False, default=list),
     Column("development_count", Integer, nullable=False, default=0),
     Column("silent_count", Integer, nullable=False, default=0),
+    # Stories are events across rules and languages (migration 0003): what joining and
+    # developments compare, NULL in stories older than that migration.
+    Column("entities", JSON),  # canonical entities and names seen in titles/ledes, folded
+    Column("events", JSON),  # event classes its articles reported (vigie.stories.events)
+    Column("escalated", JSON),  # rules already told that the story grows fast
+    Column("last_published", TS),  # publication time of its newest article
     Index("ix_stories_rule_updated", "rule_id", "updated_at"),
+    Index("ix_stories_updated", "updated_at"),
+)
+
+# The rules that fired in a story (``stories.rule_id`` is the one that opened it); each
+# keeps its own policy: the first article it matched there is its "new story".
+story_rules = Table(
+    "story_rules",
+    metadata,
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("rule_id", String(200), primary_key=True),
+    Column("first_article_id", String(600), nullable=False),
+    Column("added_at", TS, nullable=False),
 )
 
 story_articles = Table(

@@ -2,10 +2,14 @@
 
     identity      exact duplicates (id, canonical URL) and near duplicates (minhash)
     minhash       MinHash signatures and LSH buckets over word shingles
-    features      what an article says about its event: names, figures, content words
-    joining       which open story of a rule an article joins
-    developments  what an article brings that its story lacked
+    features      what an article says about its event: names, figures, content words, events
+    names         names as entities (variants folded, parts of names), figures without dates
+    events        event words (killed, met, signed ...) in English and French, as classes
+    rarity        the weight of a word: its rarity in the language (wordfreq)
+    joining       which open story (of any rule, any language) an article joins
+    developments  the new fact an article brings, and the sentence that carries it
     story_rows    the store's story rows, in the caller's transaction
+    story_alerts  the alerts decided: one per article and digest setting, listing every rule
     batch         one batch, oldest article first: returns the ``StoryAlert`` values to announce
 
 The stage decides and returns values; it writes no alert. ``vigie.delivery.record`` opens

@@ -1,14 +1,18 @@
 """The recording of one batch: articles, matches and story changes, and the alerts they deserve.
 
-For each article, oldest first:
+For each article, in publication order (first-seen when a feed gives no date):
 
 1. identity (``vigie.stories.identity``) -- a copy of a stored article only adds a source;
-2. stories (``vigie.stories.joining``) -- each new match of a rule joins that rule's story
-   about the same event, or starts one;
+2. stories (``vigie.stories.joining``) -- an article that any rule matched joins the open
+   story about the same event, whatever rule or language opened it, or starts one; the
+   rules that fired are recorded in the story (``story_rules``);
 3. developments (``vigie.stories.developments``) -- joining, it is a development only when
-   it brings something the story lacked; otherwise it is added silently and counted;
-4. alerts -- by the rule's policy (``each`` | ``new_story`` | ``developments``), a
-   ``StoryAlert`` says what to announce.
+   it brings a new fact; otherwise it is added silently and counted. An article published
+   before the story's first one (fetched late) is not a development of the later ones;
+4. alerts -- each rule by its own policy (``each`` | ``new_story`` | ``developments``): a
+   rule's first article in a story is a new story *for that rule*; the rules firing on
+   one article make one ``StoryAlert`` per digest setting (``vigie.stories.story_alerts``);
+   a rule with ``escalate`` is told once when the story's independent sources grow fast.
 
 ``record_batch`` writes in the caller's transaction and returns the alerts as values:
 recording them (with their deliveries) is the delivery stage's job, in that same
@@ -23,53 +27,22 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from sqlalchemy import Connection
 
+from vigie.common.text import fold
 from vigie.common.times import utc
 from vigie.config import NoveltyConfig
-from vigie.models import AlertPolicy, Article, Match, RulePolicy, WhatIsNew
+from vigie.models import Article, Match, RulePolicy, WhatIsNew
 from vigie.stories import story_rows
 from vigie.stories.developments import development
 from vigie.stories.features import features
 from vigie.stories.identity import KnownArticles, identify
 from vigie.stories.joining import best_story
-from vigie.stories.story_rows import StoryCounts
+from vigie.stories.story_alerts import Firing, StoryAlert, StoryOutcome, grouped, rule_alert_kind
 
-StoryAlertKind = Literal["each", "new_story", "development"]
-_StoryOutcome = Literal["new_story", "development", "silent"]
-
-
-@dataclass(frozen=True)
-class StoryAlert:
-    """An alert the stories stage decided on, with what it was decided from."""
-
-    kind: StoryAlertKind
-    dedupe_key: str  # the same decision replayed has the same key, and is recorded once
-    policy: RulePolicy  # the rule's, or the defaults for a rule without one
-    match: Match
-    article: Article
-    article_id: str  # the stored article: ``article``'s own id, or the one it duplicates
-    terms: tuple[str, ...]  # the rule's entities found in the article
-    story_id: int
-    story_title: str
-    story: StoryCounts  # when the alert was decided
-    sources: tuple[str, ...]  # source ids of the stored article when the alert was decided
-    new: WhatIsNew  # what a development brought (empty otherwise)
-
-    @property
-    def rule_id(self) -> str:
-        return self.match.rule_id
-
-    @property
-    def severity(self) -> str:
-        return self.policy.severity or self.match.severity
-
-    @property
-    def notify(self) -> tuple[str, ...]:
-        return self.policy.notify or self.match.notify
-
+__all__ = ["BatchCounts", "BatchResult", "StoryAlert", "matched_terms", "record_batch"]
 
 @dataclass(frozen=True)
 class BatchCounts:
@@ -115,11 +88,9 @@ def record_batch(
         counts[found.status] += 1
         if found.status == "seen":
             continue
-        for m in sorted(by_article.get(art.id, ()), key=lambda x: x.rule_id):
-            policy = policies.get(m.rule_id) or RulePolicy(rule_id=m.rule_id, severity=m.severity, notify=m.notify)
-            alert = _on_match(conn, art, found.canonical, m, policy, settings, now, counts)
-            if alert is not None:
-                alerts.append(alert)
+        ms = sorted(by_article.get(art.id, ()), key=lambda x: x.rule_id)
+        if ms:
+            alerts += _on_article(conn, art, found.canonical, ms, policies, settings, now, counts)
     done = BatchCounts(
         new_articles=counts["new"], already_seen=counts["seen"], duplicates=counts["exact"], near_duplicates=counts["near"],
         new_stories=counts["new_story"], developments=counts["development"], silent=counts["silent"],
@@ -132,53 +103,66 @@ def matched_terms(m: Match) -> tuple[str, ...]:
     return m.terms or tuple(sorted({s.term for s in m.spans}))
 
 
-def _on_match(
-    conn: Connection, art: Article, canonical: str, m: Match, policy: RulePolicy, settings: NoveltyConfig,
-    now: datetime, counts: Counter[str],
-) -> StoryAlert | None:
-    terms = matched_terms(m)
-    if not story_rows.record_match(conn, canonical, m, terms, now):
-        # The rule already fired on this article (from another source): its story
+def _on_article(
+    conn: Connection, art: Article, canonical: str, ms: Sequence[Match], policies: Mapping[str, RulePolicy],
+    settings: NoveltyConfig, now: datetime, counts: Counter[str],
+) -> list[StoryAlert]:
+    fresh = [m for m in ms if story_rows.record_match(conn, canonical, m, matched_terms(m), now)]
+    held = story_rows.story_holding(conn, canonical)
+    if not fresh:
+        # Every rule already fired on this article (from another source): its story
         # just counts one more source, silently.
-        sid = story_rows.story_of(conn, canonical, m.rule_id)
-        if sid is not None:
-            story_rows.refresh_counts(conn, sid)
-        return None
-
-    feats = features(art, terms)
-    story = best_story(conn, m.rule_id, feats, utc(art.published), settings.story_window)
-    outcome: _StoryOutcome
-    if story is None:
-        sid, title = story_rows.open_story(conn, m.rule_id, art, canonical, feats), art.title
-        outcome, new = "new_story", WhatIsNew()
+        if held is not None:
+            story_rows.refresh_counts(conn, held.id)
+        return []
+    terms = tuple(sorted({x for m in ms for x in matched_terms(m)}))
+    aliases = {fold(sp.text): fold(sp.term) for m in ms for sp in m.spans if sp.term[:1].isupper()}
+    feats = features(art, terms, aliases)
+    published = utc(art.published)
+    outcome: StoryOutcome
+    new = WhatIsNew()
+    if held is not None:  # a copy, or a new rule on a stored article: the story had it already
+        sid, title, outcome = held.id, held.title, "silent"
+        story_counts = story_rows.refresh_counts(conn, sid)
     else:
-        dev = development(story, feats)
-        story_rows.extend_story(conn, story, art, feats, development=dev.moves_story)
-        sid, title = story.id, story.title
-        outcome, new = ("development" if dev.moves_story else "silent"), dev.new
-    counts[outcome] += 1
-    story_counts = story_rows.add_article(conn, sid, canonical, now, development=outcome == "development")
+        story = best_story(conn, feats, published, settings.story_window)
+        if story is None:
+            sid, title, outcome = story_rows.open_story(conn, fresh[0].rule_id, art, canonical, feats), art.title, "new_story"
+        else:
+            dev = development(story, feats, art)
+            # Fetched late but published before the story began: the story's first
+            # alert already announced the event; it is not a development of later news.
+            moves = dev.moves_story and published >= story.created_at
+            story_rows.extend_story(conn, story, art, feats, development=moves)
+            sid, title = story.id, story.title
+            outcome, new = ("development" if moves else "silent"), (dev.new if moves else WhatIsNew())
+        counts[outcome] += 1
+        story_counts = story_rows.add_article(conn, sid, canonical, now, development=outcome == "development")
+    firings = []
+    for m in fresh:
+        policy = _policy(policies, m)
+        first_here = story_rows.add_rule(conn, sid, m.rule_id, canonical, now)
+        kind = rule_alert_kind(policy.alert, "new_story" if first_here else outcome)
+        if kind is not None:
+            firings.append(Firing(kind, policy, m, matched_terms(m)))
+    sources = story_rows.source_ids(conn, canonical)
+    alerts = grouped(firings, article=art, canonical=canonical, story_id=sid, story_title=title, counts=story_counts,
+                     sources=sources, new=new)
+    for m in ms:
+        policy = _policy(policies, m)
+        if policy.escalate is not None and _grows_fast(conn, sid, policy, published):
+            alerts += grouped([Firing("escalation", policy, m, matched_terms(m))], article=art, canonical=canonical,
+                              story_id=sid, story_title=title, counts=story_counts, sources=sources, new=WhatIsNew())
+    return alerts
 
-    kind = _alert_kind(policy.alert, outcome)
-    if kind is None:
-        return None
-    key = {
-        "each": f"each:{m.rule_id}:{canonical}",
-        "new_story": f"story:{m.rule_id}:{canonical}",
-        "development": f"dev:{m.rule_id}:{sid}:{canonical}",
-    }[kind]
-    return StoryAlert(
-        kind=kind, dedupe_key=key, policy=policy, match=m, article=art, article_id=canonical, terms=terms,
-        story_id=sid, story_title=title, story=story_counts, sources=story_rows.source_ids(conn, canonical), new=new,
-    )
+
+def _policy(policies: Mapping[str, RulePolicy], m: Match) -> RulePolicy:
+    return policies.get(m.rule_id) or RulePolicy(rule_id=m.rule_id, severity=m.severity, notify=m.notify)
 
 
-def _alert_kind(policy: AlertPolicy, outcome: _StoryOutcome) -> StoryAlertKind | None:
-    """What a rule's policy announces of a story change (None: nothing)."""
-    if policy == "each":
-        return "each"
-    if outcome == "new_story":
-        return "new_story"
-    if outcome == "development" and policy == "developments":
-        return "development"
-    return None
+def _grows_fast(conn: Connection, story_id: int, policy: RulePolicy, published: datetime) -> bool:
+    """True, once per story and rule, when its independent sources reached the rule's ``escalate``."""
+    esc = policy.escalate
+    if esc is None or story_rows.independent_sources(conn, story_id, published - esc.within) < esc.sources:
+        return False
+    return story_rows.mark_escalated(conn, story_id, policy.rule_id)

@@ -1,18 +1,30 @@
-"""Developments: what an article joining a story brings that the story lacked.
+"""Developments: the new fact an article joining a story brings, not its new wording.
 
-An article is a development only when it brings something new: an entity of the
-rule, a figure, a name in its headline, or two names in its lede
-(``vigie.stories.features``). Across languages only entities and figures count,
-names being spelt differently ("Poutine", "Putin"). Otherwise it joins silently.
+A new fact is one of:
+
+- an entity the story never had: not a variant of one it has (the rules' variants fold
+  to their canonical entity), not a part of one ("Kim" after "Kim Jong Un") nor a
+  fuller form ("Kim Jong Un" after "Kim"), named in the headline or one of the rules'
+  own entities (a name only in the lede is the outlet's context more often than news);
+- a figure the story never had (dates, times, years and ordinals are not figures);
+- an event the story had not reported (``vigie.stories.events``: killed, met, signed ...).
+
+Across languages the same holds: entities fold to the rules' canonical names, figures
+and event classes are language-independent; a name spelt in another language
+("Poutine") is passed over. What is new is shown as the sentence that carries it
+(``new_sentence``), with the new words highlighted by the renderers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vigie.models import WhatIsNew
-from vigie.stories.features import Features, term_words
+from vigie.models import Article, WhatIsNew
+from vigie.stories.events import events_in
+from vigie.stories.features import Features, entity_terms, lede
 from vigie.stories.joining import StoredStory
+from vigie.stories.names import figures_in, known_entity, without_labels
+from vigie.common.text import fold, sentences
 
 
 @dataclass(frozen=True)
@@ -23,20 +35,29 @@ class Development:
     new: WhatIsNew  # empty unless ``moves_story``
 
 
-def development(story: StoredStory, feats: Features) -> Development:
+def development(story: StoredStory, feats: Features, article: Article | None = None) -> Development:
     """What ``feats`` (an article joining ``story``) adds to it."""
-    # A name is new only if the story never had the word at all (as a name, as a
-    # plain word, or inside one of the rule's entities: "Jong-un", "South").
-    known = story.names | story.keywords | term_words(story.terms | feats.terms)
-    new_names = {n for n in feats.names if n not in known and not all(p in known for p in n.split("-"))}
-    new_terms = tuple(sorted(feats.terms - story.terms))
+    known = set(story.entities) | entity_terms(story.terms)
+    rule_entities = entity_terms(feats.terms)
+    same_language = feats.language in story.languages
+    candidates = set(rule_entities) | (set(feats.title_entities) if same_language else set())
+    new_entities = sorted(e for e in candidates if not known_entity(e, known))
+    new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
+    new_names = tuple(e for e in new_entities if e not in {fold(t) for t in new_terms})
     new_facts = tuple(sorted(feats.facts - story.facts))
-    if feats.language in story.languages:
-        moves = bool(new_terms or new_facts or (feats.title_names & new_names) or len(new_names) >= 2)
-        new = WhatIsNew(new_terms, tuple(sorted(new_names)), new_facts)
-    else:
-        # Names are spelt differently across languages: only the rule's canonical
-        # entities and figures can tell news from translation.
-        moves = bool(new_terms or new_facts)
-        new = WhatIsNew(new_terms, (), new_facts)
-    return Development(moves, new if moves else WhatIsNew())
+    new_events = tuple(sorted(feats.events - story.events))
+    moves = bool(new_terms or new_names or new_facts or new_events)
+    if not moves:
+        return Development(False, WhatIsNew())
+    sentence = new_sentence(article, new_facts, (*new_terms, *new_names), new_events) if article is not None else ""
+    return Development(True, WhatIsNew(new_terms, new_names, new_facts, events=new_events, sentence=sentence))
+
+
+def new_sentence(article: Article, facts: tuple[str, ...], names: tuple[str, ...], events: tuple[str, ...]) -> str:
+    """The first sentence of the headline or lede (then summary) that carries one of the new facts."""
+    texts = [without_labels(article.title), lede(article), *sentences(article.summary or article.body or "")[1:4]]
+    for text in texts:
+        folded = fold(text)
+        if (set(facts) & figures_in(text)) or any(n in folded for n in names) or (set(events) & events_in(text)):
+            return text
+    return ""

@@ -21,9 +21,13 @@ import functools
 import re
 from dataclasses import dataclass
 
+from typing import Mapping
+
 from vigie.common.stopwords import stop_words
 from vigie.common.text import fold, sentence_ends, sentences
 from vigie.models import Article
+from vigie.stories.events import events_in
+from vigie.stories.names import canonical_names, figures_in, name_phrases, without_labels
 
 # What spaCy's stop-word lists lack and says nothing about which event an article is
 # about: newsroom filler, months and weekdays (English and French).
@@ -44,12 +48,11 @@ _NOT_NAMES = frozenset(
     cnn bbc reuters afp ap nyt guardian times post cbs nbc abc fox npr dpa ansa
     opinion analysis exclusive breaking live watch video photos pictures podcast newsletter explainer
     first continue reading group air more latest here what why how
+    ties talks war deal summit crisis conflict invasion sanctions offensive
     """.split()
 )
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
-_NUMBER = re.compile(r"(?<![\w.,&#])\d[\d,. ]*\d(?![\w])|(?<![\w.,&#])\d(?![\w.,])")
-_YEAR = re.compile(r"^(19|20)\d\d$")
 
 
 @functools.lru_cache(maxsize=None)
@@ -124,47 +127,59 @@ def term_words(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]
     return {_base(w) for t in terms for w in _TOKEN.findall(t) for w in [w, *w.split("-")]}
 
 
-def numbers_in(text: str) -> set[str]:
-    """Figures of a text, normalised ("1,200" and "1 200" are one), years left out."""
-    out = set()
-    for m in _NUMBER.finditer(text):
-        value = re.sub(r"[ ,.]", "", m.group(0))
-        if value and not _YEAR.match(value):
-            out.add(value.lstrip("0") or "0")
-    return out
-
-
 def keywords_in(text: str, language: str = "und") -> set[str]:
     """Content words (4+ letters, not function words)."""
     stop = function_words(language)
-    return {b for b in (_base(t) for t in _TOKEN.findall(text)) if len(b) >= 4 and b not in stop and not b.isdigit()}
+    words = {b for b in (_base(t) for t in _TOKEN.findall(text)) if len(b) >= 4 and b not in stop and not b.isdigit()}
+    # A plural is its singular ("missiles", "missile"): outlets differ in number more than in words.
+    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in words}
 
 
 @dataclass(frozen=True)
 class Features:
-    """The comparable facts of one article for one rule."""
+    """The comparable facts of one article (for every rule that matched it)."""
 
-    terms: frozenset[str]  # canonical entities/terms of the rule that matched (language-independent)
+    terms: frozenset[str]  # canonical entities/terms of the rules that matched (language-independent)
     title_names: frozenset[str]  # names in the headline (empty for Title Case headlines)
-    names: frozenset[str]  # names in headline + lede
-    facts: frozenset[str]  # figures in headline + lede
-    keywords: frozenset[str]  # content words in headline + lede, without the rule's own terms
+    names: frozenset[str]  # name words in headline + lede
+    facts: frozenset[str]  # figures in headline + lede, dates and ordinals left out
+    keywords: frozenset[str]  # content words in headline + lede, without the rules' own terms
     language: str
+    entities: frozenset[str] = frozenset()  # canonical entities and name phrases, variants folded (vigie.stories.names)
+    title_entities: frozenset[str] = frozenset()  # those named in the headline
+    events: frozenset[str] = frozenset()  # event classes in headline + lede (vigie.stories.events)
 
 
-def features(article: Article, terms: tuple[str, ...]) -> Features:
-    """The features of ``article`` as matched with ``terms``."""
+def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
+    """The rules' canonical entities among ``terms``, folded: a capitalised name ("Kim Jong Un",
+    "Kursk"), not a topic term ("troops", "deployment")."""
+    return {" ".join(_base(w) for w in _TOKEN.findall(t)) for t in terms if t[:1].isupper()}
+
+
+def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, str] | None" = None) -> Features:
+    """The features of ``article`` as matched with ``terms``; ``aliases`` maps the folded variants
+    the rules found in it to their folded canonical entity ("moscow" -> "russia")."""
     language = (article.language or "und").split("-")[0].lower()
     tw = term_words(terms)
     lead = lede(article)
-    title_names = set() if _title_case(article.title) else names_in(article.title, language)
+    title = without_labels(article.title)
+    title_names = set() if _title_case(title) else names_in(title, language)
     names = (title_names | names_in(lead, language)) - tw
-    keywords = (keywords_in(article.title, language) | keywords_in(lead, language)) - tw
+    keywords = (keywords_in(title, language) | keywords_in(lead, language)) - tw
+    stop = function_words(language)
+    entities = entity_terms(terms)
+    al = dict(aliases or {})
+    in_title = canonical_names(name_phrases(title, stop, _NOT_NAMES, title_case=_title_case(title)), al, entities)
+    in_lede = canonical_names(name_phrases(lead, stop, _NOT_NAMES), al, entities)
+    found = {fold(x) for x in al if x in fold(title)}
     return Features(
         terms=frozenset(terms),
         title_names=frozenset(title_names - tw),
         names=frozenset(names),
-        facts=frozenset(numbers_in(article.title) | numbers_in(lead)),
+        facts=frozenset(figures_in(title) | figures_in(lead)),
         keywords=frozenset(keywords),
         language=language,
+        entities=frozenset(entities | in_title | in_lede),
+        title_entities=frozenset(in_title | {al[x] for x in found}),
+        events=frozenset(events_in(title) | events_in(lead)),
     )

@@ -1,10 +1,21 @@
-"""Story joining: which open story of a rule a new matching article belongs to.
+"""Story joining: which open story (of any rule) a new matching article reports on.
 
-An article joins the story of the same rule that shares most of its headline/lede
-words (one language; a quarter suffices when it also shares two of the rule's
-canonical entities) or at least two of those entities (across languages), within
-``config.novelty.story_window`` of the story's last article. Otherwise it starts a
-story of its own.
+Outlets word one event differently (0-22% of headline/lede words in common) but name
+the same people and places, and the words they share that matter are rare ones. An
+article joins the open story with the best score, within ``config.novelty.story_window``
+of it, when it is the same event by one of these (``same_event``):
+
+- *same language*: the rarity-weighted share of its words (``vigie.stories.rarity``)
+  the story already has is at least ``WORDS``; or at least ``WORDS_WITH_ENTITIES`` when it
+  shares ``ENTITIES`` named entities (variants folded, across rules); or it shares that
+  many entities and they are rare names (their summed rarity at least ``RARE_ENTITIES``);
+  or ``WORDS_WITH_ONE_ENTITY`` with one entity and an event class or figure in common;
+- *across languages*: words do not compare, entities do: two shared entities, or one
+  when the article names no other (a one-entity rule) and the two also share a figure,
+  an event class or a rare word spelt alike (a name: "Zelensky"), within a day.
+
+Rarity makes "leader, meet, president" weigh little: two reports of a meeting no longer
+join an earlier missile-launch story on them.
 """
 
 from __future__ import annotations
@@ -17,12 +28,17 @@ from sqlalchemy import Connection, Row, select
 
 from vigie.common.times import utc
 from vigie.store import schema as t
+from vigie.stories import rarity
 from vigie.stories.features import Features
+from vigie.stories.names import same_entity
 
-SAME_LANGUAGE_JOIN = 0.5  # share of the article's headline/lede words already in the story
-SAME_LANGUAGE_JOIN_WITH_TERMS = 0.25  # ... when it also shares two or more of the rule's entities
-CROSS_LANGUAGE_TERMS = 2  # canonical entities in common to join a story in another language
-TERM_WEIGHT = 0.25  # what one shared entity adds to the containment when stories compete
+WORDS = 0.4  # rarity-weighted share of the article's words already in the story
+WORDS_WITH_ENTITIES = 0.15  # ... when it also shares ENTITIES entities
+WORDS_WITH_ONE_ENTITY = 0.2  # ... when it shares one, and an event class or a figure
+ENTITIES = 2
+RARE_ENTITIES = 30.0  # ... or when the shared entities are rare names (summed rarity, vigie.stories.rarity)
+CROSS_LANGUAGE_WINDOW = timedelta(hours=24)  # one shared entity joins across languages only this close
+ENTITY_WEIGHT = 0.15  # what one shared entity adds to the score when stories compete
 
 
 @dataclass(frozen=True)
@@ -37,36 +53,72 @@ class StoredStory:
     keywords: frozenset[str]
     languages: frozenset[str]
     updated_at: datetime
+    created_at: datetime
+    entities: frozenset[str] = frozenset()
+    events: frozenset[str] = frozenset()
+    last_published: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> StoredStory:
         return cls(
             id=int(row.id), title=row.title, terms=frozenset(row.terms), names=frozenset(row.names),
             facts=frozenset(row.facts), keywords=frozenset(row.keywords), languages=frozenset(row.languages),
-            updated_at=utc(row.updated_at),
+            updated_at=utc(row.updated_at), created_at=utc(row.created_at),
+            entities=frozenset(row.entities or ()), events=frozenset(row.events or ()),
+            last_published=utc(row.last_published) if row.last_published is not None else utc(row.updated_at),
         )
 
 
-def best_story(conn: Connection, rule_id: str, feats: Features, published: datetime, window: timedelta) -> StoredStory | None:
-    """The open story of ``rule_id`` this article belongs to, or None."""
+def best_story(conn: Connection, feats: Features, published: datetime, window: timedelta) -> StoredStory | None:
+    """The open story this article belongs to, or None."""
     s = t.stories
     rows = conn.execute(
-        select(s).where(s.c.rule_id == rule_id, s.c.updated_at >= published - window, s.c.created_at <= published + window)
+        select(s).where(s.c.updated_at >= published - window, s.c.created_at <= published + window)
     ).all()
-    words = feats.keywords | feats.names
     best: StoredStory | None = None
     best_score = 0.0
     for story in map(StoredStory.from_row, rows):
-        known = story.keywords | story.names
-        containment = len(words & known) / len(words) if words else 0.0
-        shared_terms = len(feats.terms & story.terms)
-        if feats.language in story.languages:
-            joins = containment >= SAME_LANGUAGE_JOIN or (
-                shared_terms >= CROSS_LANGUAGE_TERMS and containment >= SAME_LANGUAGE_JOIN_WITH_TERMS
-            )
-        else:
-            joins = shared_terms >= CROSS_LANGUAGE_TERMS
-        score = containment + TERM_WEIGHT * shared_terms
-        if joins and (score > best_score or (score == best_score and best is not None and story.id < best.id)):
+        score = same_event(feats, story, published)
+        if score > best_score or (score == best_score and score > 0 and best is not None and story.id < best.id):
             best, best_score = story, score
     return best
+
+
+def same_event(feats: Features, story: StoredStory, published: datetime) -> float:
+    """How well ``feats`` fits ``story`` (0.0: not the same event)."""
+    shared = shared_entities(feats.entities, story.entities)
+    if feats.language in story.languages:
+        words = feats.keywords | feats.names
+        have = words & (story.keywords | story.names)
+        total = rarity.total(words, feats.language)
+        share = rarity.total(have, feats.language) / total if total else 0.0
+        rare = sum(entity_weight(x) for x in feats.entities if known(x, story.entities))
+        corroborated = bool(feats.events & story.events or feats.facts & story.facts)
+        joins = (
+            share >= WORDS
+            or (shared >= ENTITIES and (share >= WORDS_WITH_ENTITIES or rare >= RARE_ENTITIES))
+            or (shared >= 1 and corroborated and share >= WORDS_WITH_ONE_ENTITY)
+        )
+        return share + ENTITY_WEIGHT * shared if joins else 0.0
+    # Across languages: entities (language-independent once folded to the rules' canonical
+    # names), figures, event classes and words spelt alike (names, mostly).
+    near = abs(published - (story.last_published or story.updated_at)) <= CROSS_LANGUAGE_WINDOW
+    spelt_alike = {w for w in (feats.keywords | feats.names) & (story.keywords | story.names) if rarity.zipf(w) < 3.5}
+    corroborated = bool(feats.facts & story.facts or feats.events & story.events or spelt_alike)
+    alone = len(feats.entities) == 1 or len(story.entities) == 1
+    joins = shared >= ENTITIES or (shared >= 1 and corroborated and (alone or near))
+    return ENTITY_WEIGHT * shared + 0.1 * corroborated if joins else 0.0
+
+
+def shared_entities(a: "frozenset[str] | set[str]", b: "frozenset[str] | set[str]") -> int:
+    """How many of ``a`` are in ``b`` (a part of a name counts: "kim" and "kim jong un")."""
+    return sum(1 for x in a if known(x, b))
+
+
+def known(x: str, b: "frozenset[str] | set[str]") -> bool:
+    return x in b or any(same_entity(x, y) for y in b)
+
+
+def entity_weight(name: str) -> float:
+    """The rarity of a name: that of its rarest word ("brittney griner": "griner")."""
+    return max((rarity.weight(w) for w in name.split()), default=0.0)

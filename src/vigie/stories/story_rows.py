@@ -1,4 +1,4 @@
-"""The rows of stories: a rule's match of an article, opening and extending a story, its counts.
+"""The rows of stories: a rule's match of an article, opening and extending a story, its rules and counts.
 
 Every function works inside the caller's transaction (``vigie.stories.batch``).
 """
@@ -33,17 +33,23 @@ def record_match(conn: Connection, canonical: str, m: Match, terms: tuple[str, .
     )
 
 
-def story_of(conn: Connection, article_id: str, rule_id: str) -> int | None:
-    """The id of the story of ``rule_id`` holding ``article_id``, if any."""
+def story_holding(conn: Connection, article_id: str) -> StoredStory | None:
+    """The story holding the stored article ``article_id``, if any (the newest, for stores
+    from before stories spanned rules, where one article could be in several)."""
     sa, s = t.story_articles, t.stories
-    sid = conn.execute(
-        select(sa.c.story_id).join(s, s.c.id == sa.c.story_id).where(sa.c.article_id == article_id, s.c.rule_id == rule_id)
-    ).scalar()
-    return None if sid is None else int(sid)
+    row = conn.execute(
+        select(s).join(sa, s.c.id == sa.c.story_id).where(sa.c.article_id == article_id).order_by(s.c.id.desc()).limit(1)
+    ).first()
+    return None if row is None else StoredStory.from_row(row)
+
+
+def add_rule(conn: Connection, story_id: int, rule_id: str, canonical: str, now: datetime) -> bool:
+    """Record that ``rule_id`` fired in the story; True when it is the rule's first article there."""
+    return insert_new(conn, t.story_rules, dict(story_id=story_id, rule_id=rule_id, first_article_id=canonical, added_at=now))
 
 
 def open_story(conn: Connection, rule_id: str, art: Article, canonical: str, feats: Features) -> int:
-    """A new story of ``rule_id`` whose first article is ``art``; its id."""
+    """A new story, opened by ``rule_id``, whose first article is ``art``; its id."""
     published = utc(art.published)
     return int(
         conn.execute(
@@ -52,6 +58,7 @@ def open_story(conn: Connection, rule_id: str, art: Article, canonical: str, fea
                 created_at=published, updated_at=published, article_count=1, source_count=1,
                 names=sorted(feats.names), facts=sorted(feats.facts), keywords=sorted(feats.keywords),
                 languages=[feats.language], development_count=0, silent_count=0,
+                entities=sorted(feats.entities), events=sorted(feats.events), escalated=[], last_published=published,
             ).returning(t.stories.c.id)
         ).scalar_one()
     )
@@ -60,6 +67,7 @@ def open_story(conn: Connection, rule_id: str, art: Article, canonical: str, fea
 def extend_story(conn: Connection, story: StoredStory, art: Article, feats: Features, *, development: bool) -> None:
     """Add what ``art`` says (``feats``) to what ``story`` knows, and count it as a development or not."""
     s = t.stories
+    published = utc(art.published)
     conn.execute(
         update(s).where(s.c.id == story.id).values(
             terms=sorted(story.terms | feats.terms),
@@ -67,7 +75,11 @@ def extend_story(conn: Connection, story: StoredStory, art: Article, feats: Feat
             facts=sorted(story.facts | feats.facts),
             keywords=sorted(story.keywords | feats.keywords),
             languages=sorted(story.languages | {feats.language}),
-            updated_at=max(story.updated_at, utc(art.published)),
+            entities=sorted(story.entities | feats.entities),
+            events=sorted(story.events | feats.events),
+            updated_at=max(story.updated_at, published),
+            created_at=min(story.created_at, published),
+            last_published=max(story.last_published or story.updated_at, published),
             development_count=s.c.development_count + (1 if development else 0),
             silent_count=s.c.silent_count + (0 if development else 1),
         )
@@ -91,6 +103,25 @@ def refresh_counts(conn: Connection, story_id: int) -> StoryCounts:
     ).scalar_one()
     conn.execute(update(t.stories).where(t.stories.c.id == story_id).values(article_count=articles, source_count=max(1, sources)))
     return StoryCounts(int(articles), max(1, int(sources)))
+
+
+def independent_sources(conn: Connection, story_id: int, since: datetime) -> int:
+    """Distinct sources of the story's own articles (not syndicated copies) published since ``since``."""
+    sa, a = t.story_articles, t.articles
+    return int(conn.execute(
+        select(func.count(func.distinct(a.c.source_id))).join(sa, sa.c.article_id == a.c.id)
+        .where(sa.c.story_id == story_id, a.c.published >= since)
+    ).scalar_one())
+
+
+def mark_escalated(conn: Connection, story_id: int, rule_id: str) -> bool:
+    """Remember that ``rule_id`` was told the story grows fast; False when it already was."""
+    s = t.stories
+    done = conn.execute(select(s.c.escalated).where(s.c.id == story_id)).scalar() or []
+    if rule_id in done:
+        return False
+    conn.execute(update(s).where(s.c.id == story_id).values(escalated=sorted({*done, rule_id})))
+    return True
 
 
 def source_ids(conn: Connection, canonical: str) -> tuple[str, ...]:

@@ -1,0 +1,143 @@
+"""Names of an article (people, places, bodies) as the entities a story compares, and its real figures.
+
+- *Names are phrases*: "Kim Jong Un", "Volodymyr Zelensky", one entity each, folded.
+- *Variants fold to the canonical entity*: the rules' matched spans say "Moscow" is
+  Russia and "Kim Jong-un" is Kim Jong Un, whatever rule matched them, so a variant is
+  never a new name.
+- *A part is not a new entity*: "Kim" after "Kim Jong Un" (or before it) is the same
+  person (``same_entity``).
+- *Labels and topic words are not names*: a headline's " | First Thing" or " – live"
+  is cut before reading names; a capitalised word that the article also writes in
+  lower case ("Ties", "Talks") is a topic word.
+- *Figures are facts, dates are not*: a day of the month next to a month, a time, a
+  year or an ordinal ("13 September", "10:30", "2022", "3rd") is no new figure.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping
+
+from vigie.common.text import fold, sentences
+from vigie.stories import rarity
+
+_TOKEN = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
+# " | First Thing", " | Charlotte Higgins", " – live", " - video": the outlet's labels, not the event.
+_LABEL = re.compile(r"\s+\|\s+[^|]*$|\s+[–—-]\s+(?:live|video|podcast|as it happened|in pictures|explainer)\s*$", re.I)
+_CLAUSE_START = frozenset(":;—–-\"“‘«(")
+# Titles before a name ("President Biden" is Biden) and adjectives of nationality ("Russian",
+# "Thai") are not entities of their own.
+_TITLES = frozenset("""
+    president vice prime minister foreign defence defense secretary chancellor king queen pope general gen leader
+    mr mrs ms dr sir senator sen rep governor mayor ambassador spokesman spokeswoman chief commander
+    president presidente ministre premier chef chancelier dirigeant porte-parole
+    """.split())
+_DEMONYM = re.compile(r"(?:ian|ians|ean|eans|ese|ish|ais|aise|ien|iens|ienne|iennes|thai|swiss|dutch)$")
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"
+    "nov(?:ember)?|dec(?:ember)?|janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|"
+    "novembre|decembre|décembre"
+)
+_DATES = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    r"|\b\d{1,2}[:h.]\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)"
+    r"|\b\d+(?:st|nd|rd|th|e|er|eme|ème|ère)\b|\b\d{1,4}[/-]\d{1,2}(?:[/-]\d{1,4})?\b"
+    # durations and days of a war place the event, they are not its figures: "10 months", "day 289"
+    r"|\b\d+\s+(?:years?|months?|weeks?|days?|hours?|minutes?|ans|mois|semaines|jours|heures)\b|\b(?:day|jour)\s+\d+\b",
+    re.I,
+)
+_NUMBER = re.compile(r"(?<![\w.,&#])\d[\d,. ]*\d(?![\w])|(?<![\w.,&#])\d(?![\w.,])")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def without_labels(title: str) -> str:
+    """The headline without the outlet's trailing label (" | First Thing", " – live")."""
+    return _LABEL.sub("", title).strip()
+
+
+def name_phrases(
+    text: str, stop: "frozenset[str] | set[str]", not_names: "frozenset[str] | set[str]", *, title_case: bool = False,
+) -> list[str]:
+    """Runs of capitalised words (folded, hyphens as spaces, joined by one space), in order of appearance.
+
+    A sentence's or clause's first word starts a name only when the next word is
+    capitalised too and it is no common word ("Kim Jong Un sends ...", not "Hear McCarthy");
+    function words, titles and labels break a run. In a Headline Written In Title Case
+    only rare words (``vigie.stories.rarity``) are taken for names.
+    """
+    lowered = {fold(m.group(0)) for m in _TOKEN.finditer(text) if m.group(0)[0].islower()}
+    out: list[str] = []
+    for sentence in sentences(text):
+        run: list[str] = []
+        tokens = list(_TOKEN.finditer(sentence))
+        for i, m in enumerate(tokens):
+            tok = m.group(0)
+            base = _base(tok)
+            opens = i == 0 or (sentence[: m.start()].rstrip()[-1:] in _CLAUSE_START)
+            capital = tok[0].isupper() and not base.isdigit() and (not title_case or rarity.zipf(base) < 3.0)
+            if capital and opens:
+                nxt = tokens[i + 1].group(0) if i + 1 < len(tokens) else ""
+                capital = bool(nxt) and nxt[0].isupper() and base not in stop and rarity.zipf(base) < 4.8
+            if capital and (base in stop or base in not_names or base in lowered or len(base) < 2 or base in _TITLES):
+                capital = False
+            if run and sentence[tokens[i - 1].end() : m.start()].strip():  # "Kursk, Zelensky": two names
+                out.append(" ".join(run))
+                run = []
+            if capital:
+                run.extend(p for p in base.split("-") if p)
+                continue
+            if run:
+                out.append(" ".join(run))
+                run = []
+        if run:
+            out.append(" ".join(run))
+    return [p for p in out if len(p) >= 3 and not _DEMONYM.search(p)]
+
+
+def canonical_names(phrases: Iterable[str], aliases: Mapping[str, str], entities: "set[str] | frozenset[str]") -> set[str]:
+    """``phrases`` with each variant replaced by its canonical entity (``aliases``: folded variant -> folded
+    entity), and a phrase that is part of one of ``entities`` (or holds one) replaced by that entity."""
+    out: set[str] = set()
+    for p in phrases:
+        canon = aliases.get(p)
+        if canon is None:
+            canon = next((aliases[v] for v in aliases if _within(v, p) or _within(p, v)), None)
+        if canon is None:
+            canon = next((e for e in sorted(entities) if same_entity(p, e)), p)
+        out.add(canon)
+    return out
+
+
+def same_entity(a: str, b: str) -> bool:
+    """True when one folded name is the other or a part of it ("kim" and "kim jong un")."""
+    return a == b or _within(a, b) or _within(b, a)
+
+
+def known_entity(name: str, known: "set[str] | frozenset[str]") -> bool:
+    """Whether ``name`` is one of ``known``, a part of one, or holds one."""
+    return name in known or any(same_entity(name, k) for k in known)
+
+
+def figures_in(text: str) -> set[str]:
+    """Figures of a text, normalised ("1,200" and "1 200" are one); dates, times, years and ordinals left out."""
+    out = set()
+    for m in _NUMBER.finditer(_DATES.sub(" ", text)):
+        value = re.sub(r"[ ,.]", "", m.group(0))
+        if value and not _YEAR.match(value):
+            out.add(value.lstrip("0") or "0")
+    return out
+
+
+def _within(part: str, whole: str) -> bool:
+    """``part``'s words appear, in order and together, in ``whole``'s."""
+    if part == whole or not part or not whole:
+        return False
+    return f" {part} " in f" {whole} "
+
+
+def _base(token: str) -> str:
+    word = fold(token).replace("’", "'").strip("'-")
+    for suffix in ("'s", "'"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word
