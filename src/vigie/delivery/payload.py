@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+import re
+
+from vigie.common.text import fold
 from vigie.common.times import utc
-from vigie.models import AlertPayload, Article, Snippet, Span
+from vigie.models import AlertPayload, Article, Snippet, Span, WhatIsNew
+from vigie.stories.events import event_spans
 from vigie.stories.story_alerts import StoryAlert
 from vigie.stories.features import lede
 
@@ -98,3 +102,31 @@ def snippets(art: Article, spans: Sequence[Span], *, context: int = 90, limit: i
         out.append(Snippet(fieldname, tuple(segs), cut_before=lo > 0, cut_after=hi < len(text)))
     return tuple(out)
 
+
+
+def new_segments(new: WhatIsNew) -> tuple[tuple[str, bool], ...]:
+    """The sentence that says what is new, as segments (text, is_new): its new names, figures
+    and event words highlighted. Empty when the development has no sentence."""
+    text = new.sentence
+    if not text:
+        return ()
+    folded = fold(text)
+    marks = event_spans(text, set(new.events)) if len(folded) == len(text) else []
+    for word in (*new.terms, *new.names, *new.facts):
+        if len(folded) == len(text):
+            marks += [(m.start(), m.end()) for m in re.finditer(rf"(?<!\w){re.escape(fold(word))}(?!\w)", folded)]
+        for fig in re.finditer(r"\d[\d,. ]*\d|\d", text) if word in new.facts else ():
+            if re.sub(r"[ ,.]", "", fig.group(0)).lstrip("0") == word:
+                marks.append((fig.start(), fig.end()))
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for start, end in sorted(set(marks)):
+        if start < pos:
+            continue
+        if start > pos:
+            out.append((text[pos:start], False))
+        out.append((text[start:end], True))
+        pos = end
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return tuple(out)

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from vigie.delivery.payload import new_segments
 from vigie.delivery.inert import md_escape, neutral_text, safe_url, slack_escape, strip_bidi
 from vigie.models import Alert
 
@@ -43,6 +44,7 @@ _FORMAT = {"email": "html", "slack": "markdown", "markdown": "markdown", "text":
 KIND_LABEL = {
     "new_story": "New story",
     "development": "Development",
+    "escalation": "Story growing fast",
     "each": "Match",
     "digest": "Digest",
     "feed_health": "Feed health",
@@ -198,7 +200,7 @@ def _item(alert: Alert, tz: str, extract: int, snippets: int) -> dict[str, Any]:
         "id": alert.id,
         "kind": alert.kind,
         "rule_id": alert.rule_id,
-        "rule_name": p.rule_name or alert.rule_id,
+        "rule_name": ", ".join(p.rules) if p.rules else (p.rule_name or alert.rule_id),
         "severity": p.severity,
         "headline": _one_line(p.headline or alert.title),
         "url": p.url,
@@ -211,6 +213,8 @@ def _item(alert: Alert, tz: str, extract: int, snippets: int) -> dict[str, Any]:
         "new_terms": list(p.new.terms),
         "new_names": list(p.new.names),
         "new_facts": list(p.new.facts),
+        "new_events": list(p.new.events),
+        "new_sentence": list(new_segments(p.new)),
         "story_id": p.story_id or alert.story_id,
         "story_title": _one_line(p.story_title),
         "story_articles": p.story_articles or 1,
