@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from vigie.errors import QuerySyntaxError, RuleError, YamlSyntaxError
-from vigie.models import RulePolicy
+from vigie.common.times import parse_duration
+from vigie.models import Escalation, RulePolicy
 from vigie.rules.expr import And, Atom, Expr, Near, Not, Or, Scope, atoms, positional
 from vigie.rules.folding import fold_words
 from vigie.rules.model import Entity, Rule, RuleFile, Term
@@ -49,7 +50,9 @@ class LoadedRule:
 
     def policy(self) -> RulePolicy:
         r = self.rule
-        return RulePolicy(rule_id=r.id, name=r.name, alert=r.alert, digest=r.digest, severity=r.severity, notify=r.notify)
+        esc = Escalation(r.escalate.sources, parse_duration(r.escalate.within)) if r.escalate is not None else None
+        return RulePolicy(rule_id=r.id, name=r.name, alert=r.alert, digest=r.digest, severity=r.severity, notify=r.notify,
+                          escalate=esc)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
+from vigie.common.times import parse_duration
 from vigie.rules.digest import parse_digest
 
 FieldName = Literal["title", "summary", "body"]
@@ -172,6 +173,20 @@ class Weights(_Strict):
 
 # ---- rules and files --------------------------------------------------------------------
 
+class Escalate(_Strict):
+    """Tell once when a story's independent sources grow fast (breaking news)."""
+
+    sources: int = Field(..., ge=2, description="Independent sources (syndicated copies not counted) that a story must reach ...")
+    within: str = Field(..., description="... within this time, counted back from its newest article: 30m, 2h, 1d.")
+
+    @field_validator("within")
+    @classmethod
+    def _within(cls, value: str) -> str:
+        if parse_duration(value).total_seconds() <= 0:
+            raise ValueError("within must be a positive duration")
+        return value
+
+
 class Rule(_Strict):
     """One alert rule. Give ``match``, ``query`` or ``weights`` (several: all must hold)."""
 
@@ -190,6 +205,7 @@ class Rule(_Strict):
     notify: tuple[str, ...] = Field((), description="Apprise tags to notify; empty: every target.")
     alert: Literal["each", "new_story", "developments"] = Field("developments", description="each matching article, the first article of a story, or a story and its developments.")
     digest: str = Field("immediate", description="immediate, hourly, or 'daily at HH:MM' (config time zone).")
+    escalate: Escalate | None = Field(None, description="Tell once when a story grows fast: {sources: 5, within: 2h}.")
 
     _id = field_validator("id")(lambda v: _check_id(v))
 
