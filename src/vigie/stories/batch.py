@@ -39,7 +39,7 @@ from vigie.stories import story_rows
 from vigie.stories.developments import development
 from vigie.stories.features import features
 from vigie.stories.identity import KnownArticles, identify
-from vigie.stories.joining import best_story
+from vigie.stories.joining import matching_stories
 from vigie.stories.story_alerts import Firing, StoryAlert, StoryOutcome, grouped, rule_alert_kind
 
 __all__ = ["BatchCounts", "BatchResult", "StoryAlert", "matched_terms", "record_batch"]
@@ -125,7 +125,8 @@ def _on_article(
         sid, title, outcome = held.id, held.title, "silent"
         story_counts = story_rows.refresh_counts(conn, sid)
     else:
-        story = best_story(conn, feats, published, settings.story_window)
+        found = matching_stories(conn, feats, published, settings.story_window)
+        story = story_rows.merge_stories(conn, found[0], found[1:]) if found else None
         if story is None:
             sid, title, outcome = story_rows.open_story(conn, fresh[0].rule_id, art, canonical, feats), art.title, "new_story"
         else:

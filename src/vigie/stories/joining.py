@@ -32,11 +32,12 @@ from vigie.stories import rarity
 from vigie.stories.features import Features
 from vigie.stories.names import same_entity
 
-WORDS = 0.4  # rarity-weighted share of the article's words already in the story
+WORDS = 0.5  # rarity-weighted share of the article's words already in the story
 WORDS_WITH_ENTITIES = 0.15  # ... when it also shares ENTITIES entities
 WORDS_WITH_ONE_ENTITY = 0.2  # ... when it shares one, and an event class or a figure
 ENTITIES = 2
 RARE_ENTITIES = 30.0  # ... or when the shared entities are rare names (summed rarity, vigie.stories.rarity)
+MERGE = 0.6  # an article fitting a second story this well shows the two are one event
 CROSS_LANGUAGE_WINDOW = timedelta(hours=24)  # one shared entity joins across languages only this close
 ENTITY_WEIGHT = 0.15  # what one shared entity adds to the score when stories compete
 
@@ -71,17 +72,23 @@ class StoredStory:
 
 def best_story(conn: Connection, feats: Features, published: datetime, window: timedelta) -> StoredStory | None:
     """The open story this article belongs to, or None."""
+    found = matching_stories(conn, feats, published, window)
+    return found[0] if found else None
+
+
+def matching_stories(conn: Connection, feats: Features, published: datetime, window: timedelta) -> list[StoredStory]:
+    """The open stories this article belongs to, best first (ties: the oldest story).
+
+    More than one means the stories were one event all along, told apart only because
+    their articles came in another order: the caller merges them.
+    """
     s = t.stories
     rows = conn.execute(
         select(s).where(s.c.updated_at >= published - window, s.c.created_at <= published + window)
     ).all()
-    best: StoredStory | None = None
-    best_score = 0.0
-    for story in map(StoredStory.from_row, rows):
-        score = same_event(feats, story, published)
-        if score > best_score or (score == best_score and score > 0 and best is not None and story.id < best.id):
-            best, best_score = story, score
-    return best
+    scored = sorted(((same_event(feats, story, published), story) for story in map(StoredStory.from_row, rows)),
+                    key=lambda x: (-x[0], x[1].id))
+    return [story for i, (score, story) in enumerate(scored) if score > 0 and (i == 0 or score >= MERGE)]
 
 
 def same_event(feats: Features, story: StoredStory, published: datetime) -> float:
@@ -89,9 +96,8 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
     shared = shared_entities(feats.entities, story.entities)
     if feats.language in story.languages:
         words = feats.keywords | feats.names
-        have = words & (story.keywords | story.names)
         total = rarity.total(words, feats.language)
-        share = rarity.total(have, feats.language) / total if total else 0.0
+        share = rarity.total(words & (story.keywords | story.names), feats.language) / total if total else 0.0
         rare = sum(entity_weight(x) for x in feats.entities if known(x, story.entities))
         corroborated = bool(feats.events & story.events or feats.facts & story.facts)
         joins = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
@@ -84,6 +85,49 @@ def extend_story(conn: Connection, story: StoredStory, art: Article, feats: Feat
             silent_count=s.c.silent_count + (0 if development else 1),
         )
     )
+
+
+def merge_stories(conn: Connection, into: StoredStory, others: list[StoredStory]) -> StoredStory:
+    """Fold ``others`` into ``into`` (their articles, rules, features and alerts); the merged story.
+
+    Two stories of one event arise when a later article, fetched first, opened its
+    own; an article that belongs to both shows they are one.
+    """
+    if not others:
+        return into
+    s, sa, sr = t.stories, t.story_articles, t.story_rules
+    ids = [o.id for o in others]
+    conn.execute(update(sa).where(sa.c.story_id.in_(ids)).values(story_id=into.id))
+    have = set(conn.execute(select(sr.c.rule_id).where(sr.c.story_id == into.id)).scalars())
+    for row in conn.execute(select(sr).where(sr.c.story_id.in_(ids)).order_by(sr.c.added_at)).all():
+        if row.rule_id not in have:
+            have.add(row.rule_id)
+            conn.execute(sr.insert().values(story_id=into.id, rule_id=row.rule_id, first_article_id=row.first_article_id,
+                                            added_at=row.added_at))
+    conn.execute(sr.delete().where(sr.c.story_id.in_(ids)))
+    conn.execute(update(t.alerts).where(t.alerts.c.story_id.in_(ids)).values(story_id=into.id))
+    every = [into, *others]
+    merged = StoredStory(
+        id=into.id, title=into.title, terms=frozenset().union(*(x.terms for x in every)),
+        names=frozenset().union(*(x.names for x in every)), facts=frozenset().union(*(x.facts for x in every)),
+        keywords=frozenset().union(*(x.keywords for x in every)), languages=frozenset().union(*(x.languages for x in every)),
+        updated_at=max(x.updated_at for x in every), created_at=min(x.created_at for x in every),
+        entities=frozenset().union(*(x.entities for x in every)), events=frozenset().union(*(x.events for x in every)),
+        last_published=max((x.last_published or x.updated_at) for x in every),
+    )
+    conn.execute(update(s).where(s.c.id == into.id).values(
+        terms=sorted(merged.terms), names=sorted(merged.names), facts=sorted(merged.facts), keywords=sorted(merged.keywords),
+        languages=sorted(merged.languages), entities=sorted(merged.entities), events=sorted(merged.events),
+        updated_at=merged.updated_at, created_at=merged.created_at, last_published=merged.last_published,
+        development_count=s.c.development_count + sum(o_dev for o_dev in _counts(conn, ids, s.c.development_count)),
+        silent_count=s.c.silent_count + sum(_counts(conn, ids, s.c.silent_count)),
+    ))
+    conn.execute(s.delete().where(s.c.id.in_(ids)))
+    return merged
+
+
+def _counts(conn: Connection, ids: list[int], column: Any) -> list[int]:
+    return [int(x or 0) for x in conn.execute(select(column).where(t.stories.c.id.in_(ids))).scalars()]
 
 
 def add_article(conn: Connection, story_id: int, canonical: str, now: datetime, *, development: bool) -> StoryCounts:
