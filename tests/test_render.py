@@ -119,3 +119,22 @@ def test_user_templates_take_precedence(tmp_path: Path) -> None:
     md = render([alert(headline="a_b *c*")], "markdown", user_dirs=dirs).body
     assert md.startswith("CONFIG-MD a\\_b \\*c\\* [x](https://news.example/a?x=1&y=2)")  # escaping holds in user templates
     assert re.search(r"\[Kim Jong Un\]", render([alert()], "text").body)  # packaged template otherwise
+
+
+@pytest.mark.parametrize(
+    ("channel", "story", "fact"),
+    [
+        ("email", "&laquo;Kim Jong Un sends message to Putin&raquo;", "<mark><b>30</b></mark>"),
+        ("slack", "*Kim Jong Un sends message to Putin* (3 articles, 2 sources when alerted)", "*30*"),
+        ("markdown", "**Kim Jong Un sends message to Putin** (3 articles, 2 sources when alerted)", "**30**"),
+        ("text", "Story: Kim Jong Un sends message to Putin (3 articles, 2 sources when alerted)", "[30]"),
+    ],
+)
+def test_a_development_names_its_story_counts_and_the_sentence_with_the_new_fact(channel: str, story: str, fact: str) -> None:
+    """Every channel: the story's first headline and counts as stored with the alert, and what is new as a sentence."""
+    dev = alert(kind="development", headline="Zelensky says 30 North Korean soldiers killed near Kursk",
+                new={"facts": ["30"], "sentence": "Zelensky says 30 North Korean soldiers killed near Kursk"},
+                rules=["Kim Jong Un", "The Kursk front"])
+    msg = render([dev], channel, tz="Europe/Paris")  # type: ignore[arg-type]
+    assert story in msg.body and fact in msg.body
+    assert "Kim Jong Un, The Kursk front" in msg.body  # one message lists every rule that fired

@@ -38,6 +38,8 @@ _CLASSES: dict[str, str] = {
     "deployed": """deploy deploys deployed deploying deployment deploie deploye deployes deployees deploiement""",
     "visited": """visit visits visited visiting visite visitent visitee""",
     "banned": """ban bans banned banning interdit interdisent interdiction""",
+    "accused": """accuse accuses accused accusing blame blames blamed blaming accusent accusee accusation accusations""",
+    "denied": """deny denies denied denying denial dement dementi dementent nie nient""",
     "charged": """charged indicted convicted sentenced inculpe condamne condamnes condamnee""",
 }
 

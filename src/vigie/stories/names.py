@@ -23,7 +23,9 @@ from vigie.stories import rarity
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 # " | First Thing", " | Charlotte Higgins", " – live", " - video": the outlet's labels, not the event.
-_LABEL = re.compile(r"\s+\|\s+[^|]*$|\s+[–—-]\s+(?:live|video|podcast|as it happened|in pictures|explainer)\s*$", re.I)
+_LABEL = re.compile(
+    r"\s+\|\s+[^|]*$|\s+[–—-]\s+(?:[\w-]+\s+){0,3}(?:live|video|podcast|as it happened|in pictures|explainer)\s*$", re.I
+)
 _CLAUSE_START = frozenset(":;—–-\"“‘«(")
 # Titles before a name ("President Biden" is Biden) and adjectives of nationality ("Russian",
 # "Thai") are not entities of their own.
