@@ -67,6 +67,7 @@ def test_list_show_retry_send(tmp_path: Path) -> None:
         assert res.exit_code == 0, res.output
         assert "Kim Jong Un sends message to Putin" in res.output
         assert "[Kim Jong Un]" in res.output  # the matched term, highlighted
+        assert "story #1 timeline (1 article):" in res.output and "first" in res.output  # the story's articles, in order
         assert "team-slack: failed, 1 attempt(s)" in res.output and "why:" in res.output
 
         assert runner.invoke(app, ["show", "99", "-c", str(cfg_path)]).exit_code == 1

@@ -1,7 +1,7 @@
 """`vigie alerts`: what was sent, what is pending or failed, and why.
 
     vigie alerts [list] [--status sent|pending|failed] [--limit N] [--json]   the latest alerts, newest first
-    vigie alerts show ID [--json]                                             one alert: what it says, each target's state
+    vigie alerts show ID [--json]                                             one alert: what it says, its story's timeline, each target's state
     vigie alerts retry [ID]                                                   failed deliveries back to pending
     vigie alerts send                                                         deliver what is due now (no fetching)
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -94,6 +94,7 @@ def show(
     cfg = _config(ctx, config)
     with open_store(cfg, write=False) as engine:
         found = get_alert(engine, alert_id)
+        events = _timeline(engine, found.alert.story_id) if found is not None else []
     if found is None:
         typer.secho(f"error: no alert #{alert_id}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
@@ -112,6 +113,13 @@ def show(
     typer.echo(msg.title)
     typer.echo("")
     typer.echo(msg.body.rstrip())
+    if events:
+        typer.echo("")
+        typer.echo(f"story #{alert.story_id} timeline ({len(events)} article{'s' if len(events) != 1 else ''}):")
+        for n, e in enumerate(events):
+            mark = "first" if n == 0 else ("development" if e.development else "repeat")
+            here = "  <- this alert" if e.article_id == alert.article_id else ""
+            typer.echo(f"  {_when(e.published)}  {mark:<11}  {e.title[:90]}  ({e.source_id}){here}")
     typer.echo("")
     typer.echo("deliveries:")
     if not deliveries:
@@ -121,6 +129,16 @@ def show(
         typer.echo(f"  {d.target}: {d.status}, {d.attempts} attempt(s){extra}")
         if d.last_error and d.status != "sent":
             typer.echo(f"    why: {d.last_error}")
+
+
+def _timeline(engine: Any, story_id: int | None) -> list[Any]:
+    """The story's articles, oldest first (none once retention forgot them)."""
+    from vigie.stories.story_rows import timeline
+
+    if story_id is None:
+        return []
+    with engine.connect() as conn:
+        return timeline(conn, story_id)
 
 
 @app.command()

@@ -168,6 +168,27 @@ def mark_escalated(conn: Connection, story_id: int, rule_id: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One article of a story, for ``vigie alerts show``."""
+
+    published: datetime
+    source_id: str
+    title: str
+    development: bool
+    article_id: str
+
+
+def timeline(conn: Connection, story_id: int) -> list[TimelineEntry]:
+    """The story's articles in publication order, each marked whether it was a development."""
+    sa, a = t.story_articles, t.articles
+    rows = conn.execute(
+        select(a.c.id, a.c.published, a.c.source_id, a.c.title, sa.c.development).join(sa, sa.c.article_id == a.c.id)
+        .where(sa.c.story_id == story_id).order_by(a.c.published, a.c.id)
+    ).all()
+    return [TimelineEntry(utc(r.published), r.source_id, r.title, bool(r.development), r.id) for r in rows]
+
+
 def source_ids(conn: Connection, canonical: str) -> tuple[str, ...]:
     """The sources the stored article ``canonical`` came from so far (its copies' included)."""
     src = t.article_sources
