@@ -118,6 +118,17 @@ def test_several_rules_on_one_article_give_one_message_per_target(engine, tmp_pa
     assert len(alerts(engine)) == 1 and targets == ["analysts", "ops"]
 
 
+def test_a_target_hears_only_of_its_own_rules(engine, tmp_path) -> None:  # noqa: F811
+    cfg = config(tmp_path, targets=[("mail", "json://127.0.0.1:9/a", ("analysts",)), ("chat", "json://127.0.0.1:9/b", ("chat",))])
+    run(engine, [corpus_article(BARRAGE[0])], NOON, cfg)
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.alerts.c.payload, t.deliveries.c.target)
+                            .join(t.deliveries, t.deliveries.c.alert_id == t.alerts.c.id)).all()
+    sent = sorted((tuple(p.get("rules") or [p["rule_name"]]), target) for p, target in rows)
+    # "missiles" routes to the analysts only; "north-korea" to everyone: one message each, never a foreign rule.
+    assert sent == [(("Missile launches", "North Korea in the news"), "mail"), (("North Korea in the news",), "chat")], sent
+
+
 def test_an_article_published_earlier_but_fetched_later_is_no_development(engine, tmp_path) -> None:  # noqa: F811
     cfg = config(tmp_path)
     first, later = [corpus_article(u) for u in BARRAGE[:2]]

@@ -80,7 +80,8 @@ def record(
             purge_alerts_in(conn, now - config.alert_retention)
             batch = record_batch(conn, articles, matches, policies, config.novelty, now)
             for decided in batch.alerts:
-                alert_ids += _ids(_record_story_alert(conn, decided, config, now, names))
+                for part, targets in _per_targets(decided, config):
+                    alert_ids += _ids(_record_story_alert(conn, part, targets, config, now, names))
             events = [*health_events, *record_polls(conn, polls, config.health, now)]
             for event in events:
                 alert_ids += _ids(record_health_alert(conn, event, config, now, names))
@@ -106,7 +107,22 @@ def _ids(alert_id: int | None) -> list[int]:
     return [] if alert_id is None else [alert_id]
 
 
-def _record_story_alert(conn: Connection, decided: StoryAlert, config: Config, now: datetime,
+def _per_targets(decided: StoryAlert, config: Config) -> list[tuple[StoryAlert, list[str]]]:
+    """One alert per set of rules that go to the same targets, with those targets: a target
+    gets one message listing its rules, never another rule's."""
+    if not decided.firings or not route(config, decided.notify):  # no target at all: recorded, sent to none
+        return [(decided, route(config, decided.notify))]
+    rules_of: dict[str, frozenset[str]] = {}
+    for f in decided.firings:
+        for target in route(config, f.policy.notify or f.match.notify):
+            rules_of[target] = rules_of.get(target, frozenset()) | {f.match.rule_id}
+    by_rules: dict[frozenset[str], list[str]] = {}
+    for target, rules in rules_of.items():
+        by_rules.setdefault(rules, []).append(target)
+    return [(decided.only(rules), targets) for rules, targets in sorted(by_rules.items(), key=lambda x: sorted(x[0]))]
+
+
+def _record_story_alert(conn: Connection, decided: StoryAlert, targets: list[str], config: Config, now: datetime,
                         source_names: Mapping[str, str]) -> int | None:
     """The alert and its deliveries, with the digest window end when the rule collects a digest."""
     try:
@@ -116,6 +132,6 @@ def _record_story_alert(conn: Connection, decided: StoryAlert, config: Config, n
         due = None
     return record_alert(
         conn, dedupe_key=decided.dedupe_key, rule_id=decided.rule_id, kind=decided.kind, title=decided.article.title,
-        payload=story_payload(decided, source_names), created_at=now, targets=route(config, decided.notify),
+        payload=story_payload(decided, source_names), created_at=now, targets=targets,
         severity=decided.severity, story_id=decided.story_id, article_id=decided.article_id, digest_due_at=due,
     )

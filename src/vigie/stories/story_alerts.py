@@ -5,7 +5,9 @@ says what one rule announces of a story change. Several rules firing on one arti
 (or story) would then send one person several messages; ``grouped`` makes one
 ``StoryAlert`` of them per digest setting, listing every rule (``firings``), with the
 strongest kind (a new story before a development before an "each" item), the highest
-severity and every rule's routing tags.
+severity and every rule's routing tags. The delivery stage, which knows the targets,
+cuts it again (``StoryAlert.only``) where rules route to different targets, so that a
+target hears only of its own rules, once.
 """
 
 from __future__ import annotations
@@ -50,6 +52,14 @@ class StoryAlert:
     sources: tuple[str, ...]  # source ids of the stored article when the alert was decided
     new: WhatIsNew  # what a development brought (empty otherwise)
     firings: tuple[Firing, ...] = ()  # every rule of this message (the first is ``policy``'s)
+
+    def only(self, rule_ids: "set[str] | frozenset[str]") -> StoryAlert:
+        """The same alert for some of its rules (those routed to one set of targets)."""
+        kept = [f for f in self.firings if f.match.rule_id in rule_ids]
+        if len(kept) == len(self.firings):
+            return self
+        return grouped(kept, article=self.article, canonical=self.article_id, story_id=self.story_id,
+                       story_title=self.story_title, counts=self.story, sources=self.sources, new=self.new)[0]
 
     @property
     def rule_id(self) -> str:
