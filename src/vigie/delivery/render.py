@@ -240,8 +240,8 @@ def title_for(alerts: Sequence[Alert]) -> str:
         a = alerts[0]
         if a.kind == "feed_health":
             return _one_line(a.title)
-        rules = ", ".join(a.payload.rules) or a.payload.rule_name or a.rule_id
-        return _one_line(f"[{rules}] {KIND_LABEL.get(a.kind, a.kind)}: {a.payload.headline or a.title}")
+        named = ", ".join(a.payload.rules) or a.payload.rule_name or a.rule_id
+        return _one_line(f"[{named}] {KIND_LABEL.get(a.kind, a.kind)}: {a.payload.headline or a.title}")
     rules = sorted({a.payload.rule_name or a.rule_id for a in alerts})
     stories = {a.story_id for a in alerts}
     return _one_line(f"[{', '.join(rules)}] Digest: {len(alerts)} alerts, {len(stories)} stories")
