@@ -35,7 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
-from bench.stories_days import Day, load_days, match_all, matcher_of
+from bench.stories_days import Day, LabelledEntry, load_days, match_all, matcher_of
 from bench.support import Table
 from vigie.models import Article, Match, RulePolicy
 
@@ -168,7 +168,7 @@ def bcubed(gold: dict[str, str], pred: dict[str, str]) -> tuple[float, float, fl
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def predicted_stories(day: Day, arts: Sequence[Article], got: Replayed) -> dict[str, str]:
+def predicted_stories(entries: Sequence[LabelledEntry], arts: Sequence[Article], got: Replayed) -> dict[str, str]:
     """Entry url -> predicted story: stories sharing an entry (across rules) are one."""
     parent: dict[str, str] = {}
 
@@ -179,7 +179,7 @@ def predicted_stories(day: Day, arts: Sequence[Article], got: Replayed) -> dict[
         return x
 
     held = {}
-    for e, a in zip(day.entries, arts):
+    for e, a in zip(entries, arts):
         sids = sorted(got.stories.get(got.canonical.get(a.id, a.id), ()))
         held[e.url] = sids
         for s in sids[1:]:
@@ -199,21 +199,26 @@ class Score:
     new_stories_missed: int
 
 
-def score(day: Day, arts: Sequence[Article], got: Replayed) -> Score:
-    pred = predicted_stories(day, arts, got)
-    p, r, f = bcubed({e.url: e.story for e in day.entries}, pred)
-    owner: dict[str, str] = {}  # stored article id -> the first entry holding it (publication order)
-    for e, a in zip(day.entries, arts):
+def alerts_per_entry(entries: Sequence[LabelledEntry], arts: Sequence[Article], got: Replayed) -> dict[str, list[str]]:
+    """Entry url -> the kinds of the alerts on it (an alert on a stored article counts for the first entry holding it)."""
+    owner: dict[str, str] = {}
+    for e, a in zip(entries, arts):
         owner.setdefault(got.canonical.get(a.id, a.id), e.url)
-    per_entry: dict[str, int] = defaultdict(int)
-    for _, _, article_id in got.alerts:
-        per_entry[owner.get(article_id, article_id)] += 1
-    kinds = {e.url: e.kind for e in day.entries}
+    out: dict[str, list[str]] = {e.url: [] for e in entries}
+    for kind, _, article_id in got.alerts:
+        out.setdefault(owner.get(article_id, article_id), []).append(kind)
+    return out
+
+
+def score(day: Day, arts: Sequence[Article], got: Replayed) -> Score:
+    pred = predicted_stories(day.entries, arts, got)
+    p, r, f = bcubed({e.url: e.story for e in day.entries}, pred)
+    alerted = alerts_per_entry(day.entries, arts, got)
     return Score(
         stories=len(set(pred.values())), precision=p, recall=r, f1=f, alerts=len(got.alerts),
-        repeats_alerted=sum(n for url, n in per_entry.items() if kinds.get(url) == "repeat"),
-        developments_missed=sum(1 for e in day.entries if e.kind == "development" and not per_entry.get(e.url)),
-        new_stories_missed=sum(1 for e in day.entries if e.kind == "new_story" and not per_entry.get(e.url)),
+        repeats_alerted=sum(len(alerted[e.url]) for e in day.entries if e.kind == "repeat"),
+        developments_missed=sum(1 for e in day.entries if e.kind == "development" and not alerted[e.url]),
+        new_stories_missed=sum(1 for e in day.entries if e.kind == "new_story" and not alerted[e.url]),
     )
 
 

@@ -75,7 +75,7 @@ class Day:
         return sum(1 for e in self.entries if e.kind != "repeat")
 
 
-def _time(value: Any) -> datetime:
+def utc_time(value: Any) -> datetime:
     d = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     return d.astimezone(timezone.utc) if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
@@ -99,11 +99,11 @@ def load_days(names: list[str] | None = None) -> list[Day]:
             if item.get("kind") not in KINDS or not item.get("story"):
                 raise ValueError(f"{path}:{n}: entry without a valid label (story, kind in {KINDS}): {item.get('title')!r}")
             entries.append(LabelledEntry(
-                url=item["url"], title=item["title"], summary=item["summary"], published=_time(item["published"]),
+                url=item["url"], title=item["title"], summary=item["summary"], published=utc_time(item["published"]),
                 source=item["source"], publisher=item["publisher"], language=item["language"], story=item["story"],
                 kind=item["kind"], fact=item.get("fact") or "",
             ))
-        out.append(Day(d["name"], _time(d["start"]), _time(d["end"]), d.get("about", ""),
+        out.append(Day(d["name"], utc_time(d["start"]), utc_time(d["end"]), d.get("about", ""),
                        tuple(sorted(entries, key=lambda e: (e.published, e.url)))))
     return out
 
@@ -125,7 +125,7 @@ def match_all(matcher: Any, articles: list[Article]) -> list[Match]:
 def extract(name: str) -> int:
     """Write ``<name>.jsonl`` from the corpus: the window's items the rules match, keeping known labels."""
     spec = next(d for d in manifest()["days"] if d["name"] == name)
-    start, end = _time(spec["start"]), _time(spec["end"])
+    start, end = utc_time(spec["start"]), utc_time(spec["end"])
     path = LABELS / f"{name}.jsonl"
     old = {}
     if path.exists():
@@ -138,7 +138,7 @@ def extract(name: str) -> int:
     with (CORPUS / manifest()["corpus"]).open(encoding="utf-8") as fh:
         for line in fh:
             item = json.loads(line)
-            published = _time(item["date_published"])
+            published = utc_time(item["date_published"])
             if not start <= published < end:
                 continue
             e = LabelledEntry(url=item["url"], title=item["title"], summary=item.get("description") or "",

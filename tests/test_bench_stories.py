@@ -84,3 +84,14 @@ def test_tiny_run_prints_labels_baseline_and_vigie_rows() -> None:
         assert 0 < r["B3 F1"] <= 1 and r["alerts"] > 0 and r["targets missed"]
         assert (r["same as one run"] is None) == (r["arrival"] == "one run")
     assert "B3 F1" in format_table(table).splitlines()[2]
+
+
+def test_every_case_of_the_issue_fails_with_the_frozen_baseline() -> None:
+    from bench.stories_cases import load_cases, unmet
+
+    cases = load_cases()
+    assert len({c.id for c in cases}) == len(cases)
+    run = [c for c in cases if c.check == "stories"]
+    assert len(run) >= 10 and {c.check for c in cases} == {"stories", "delivery"}
+    for case in run:
+        assert unmet(case, bs.replay_baseline), f"{case.id} no longer fails with the baseline: not a failing case"
