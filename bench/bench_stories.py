@@ -1,6 +1,7 @@
 """Stories on labelled real news days: vigie's story stage against the labels and the frozen baseline.
 
     python -m bench --only stories
+    python -m bench.bench_stories DAY [vigie | "baseline 7ffabeb"] [ARRIVAL]   # each entry: label beside outcome
 
 Each labelled day (``bench/stories_labels/``, see its GUIDE.md) is replayed three ways on a fresh
 SQLite store: in one run, as ~6 polls split by publication time, and as ~6 polls of the same
@@ -291,3 +292,28 @@ def run(size: str) -> Table:
                        "on entries labelled repeat; 'devs/new missed': labelled developments / new stories that got no alert; "
                        "'same as one run': the same alerts (kind, rule, article) as the one-run replay")
     return table
+
+
+def explain(name: str, algorithm: str = "vigie", arrival: str = f"{POLLS} polls") -> list[str]:
+    """One line per entry of a day: its label beside what ``algorithm`` made of it (for tuning by reading)."""
+    day = load_days([name])[0]
+    matcher, policies = matcher_of(day.rules_path)
+    arts = [e.article() for e in day.entries]
+    with tempfile.TemporaryDirectory(prefix="vigie-bench-stories-") as tmp:
+        got = ALGORITHMS[algorithm](ARRIVALS[arrival](arts), match_all(matcher, arts), policies, Path(tmp))
+    pred, alerted = predicted_stories(day.entries, arts, got), alerts_per_entry(day.entries, arts, got)
+    number: dict[str, int] = {}
+    lines = []
+    for i, e in enumerate(day.entries):
+        story = number.setdefault(pred[e.url], len(number) + 1)
+        said = ",".join(alerted[e.url]) or "-"
+        lines.append(f"{i:3} {e.published:%d %H:%M} {e.kind:11} {e.story[:24]:24} | story {story:3} {said:24} | {e.title[:80]}")
+    return lines
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) < 2:
+        sys.exit(f"usage: python -m bench.bench_stories DAY [{' | '.join(ALGORITHMS)}] [{' | '.join(ARRIVALS)}]")
+    print("\n".join(explain(*sys.argv[1:4])))

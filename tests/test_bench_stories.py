@@ -95,3 +95,10 @@ def test_every_case_of_the_issue_fails_with_the_frozen_baseline() -> None:
     assert len(run) >= 10 and {c.check for c in cases} == {"stories", "delivery"}
     for case in run:
         assert unmet(case, bs.replay_baseline), f"{case.id} no longer fails with the baseline: not a failing case"
+
+
+def test_explain_puts_each_entrys_label_beside_the_outcome() -> None:
+    day = load_days()[0]
+    lines = bs.explain(day.name, "baseline 7ffabeb", "one run")
+    assert len(lines) == len(day.entries)
+    assert lines[0].split()[3] == "new_story" and "story   1 new_story" in lines[0]
