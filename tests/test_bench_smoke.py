@@ -26,6 +26,8 @@ EXPECTED = {
              "naive s", "naive/vigie"),
     "e2e": ("measure", "value", "target", "met"),
     "prefect": ("what", "plain s", "flow s", "overhead s", "flow/plain", "overhead per task ms"),
+    "stories": ("day", "algorithm", "arrival", "entries", "outlets", "stories", "B3 P", "B3 R", "B3 F1", "alerts", "labelled",
+                "alerts/labelled", "repeats alerted", "devs missed", "new missed", "same as one run", "targets missed"),
 }
 
 
@@ -98,6 +100,8 @@ def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> Non
     assert {"fetch s", "parse s", "normalize s", "match s", "novelty s", "deliver s", "peak RSS of the run's process, MB"} <= set(e2e)
     assert e2e["feeds answering 304"]["value"] > 0 and e2e["new articles"]["value"] > 0
     assert any(r["what"].startswith("steady state") for r in doc["benchmarks"]["prefect"]["rows"])
+    stories = doc["benchmarks"]["stories"]["rows"]
+    assert {r["algorithm"] for r in stories} == {"labels", "baseline 7ffabeb", "vigie"}
 
 
 def test_unknown_benchmark_is_refused() -> None:

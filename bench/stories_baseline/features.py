@@ -1,0 +1,170 @@
+"""Frozen baseline (commit 7ffabeb), what an article says about its event, as sets novelty can compare.
+
+Novelty needs two judgements that plain string equality cannot make:
+
+- *same event?* -- articles about one event share most of the content words of their
+  title and lede, in one language; across languages they share the rule's canonical
+  entities (``Match.terms``: "Koursk" and "Kursk" are one canonical term);
+- *something new?* -- a development brings a name (person, place, organisation) or a
+  figure (a toll, a count) the story did not have, or a new entity of the rule.
+  New wording alone (another outlet's rewrite) is not news.
+
+Everything here is pure and cheap: regular expressions over the title and the first
+sentence of the summary (``vigie.common.text.sentence_ends``), no model. Words are
+compared folded (``vigie.common.text.fold``), without the function words of the
+article's language (spaCy's, ``vigie.common.stopwords``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from vigie.common.stopwords import stop_words
+from vigie.common.text import fold, sentence_ends, sentences
+from vigie.models import Article
+
+# What spaCy's stop-word lists lack and says nothing about which event an article is
+# about: newsroom filler, months and weekdays (English and French).
+_OWN_STOP = frozenset(
+    """
+    says said say tells told reported report reports having amid people time day days week weeks year years
+    new news live latest update updates video watch read ete
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+    janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre
+    lundi mardi mercredi jeudi vendredi samedi dimanche
+    """.split()
+)
+
+# Capitalised words that are not names of the event: outlets, rubrics, newsroom labels.
+_NOT_NAMES = frozenset(
+    """
+    cnn bbc reuters afp ap nyt guardian times post cbs nbc abc fox npr dpa ansa
+    opinion analysis exclusive breaking live watch video photos pictures podcast newsletter explainer
+    first continue reading group air more latest here what why how
+    """.split()
+)
+
+_TOKEN = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
+_NUMBER = re.compile(r"(?<![\w.,&#])\d[\d,. ]*\d(?![\w])|(?<![\w.,&#])\d(?![\w.,])")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+@functools.lru_cache(maxsize=None)
+def function_words(language: str) -> frozenset[str]:
+    """Words that say nothing about the event, folded: spaCy's stop words of ``language``
+    and the newsroom filler above.
+
+    One language's list, not all of them: "war" and "dies" are German function words,
+    "state" and "mayor" Italian or Spanish ones, and news words in English. For a
+    language spaCy has no list for here (or "und"), every list counts.
+    """
+    lists = stop_words()
+    chosen = lists[language] if language in lists else frozenset().union(*lists.values())
+    return _OWN_STOP | {_fold(w) for w in chosen}
+
+
+def _fold(word: str) -> str:
+    # fold() leaves the typographic apostrophe: "Kyiv’s" must lose its "’s" like "Kyiv's".
+    return fold(word).replace("’", "'")
+
+
+def lede(article: Article, limit: int = 400) -> str:
+    """The first sentence of the summary (or of the body when there is no summary)."""
+    text = (article.summary or article.body or "").strip()
+    if not text:
+        return ""
+    ends = sentence_ends(text)
+    return text[: ends[0] if ends else len(text)][:limit]
+
+
+def _base(token: str) -> str:
+    word = _fold(token).strip("'-")
+    for suffix in ("'s", "'"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word
+
+
+def _title_case(title: str) -> bool:
+    """True for headlines Written Like This, where capitals say nothing about names."""
+    words = [w for w in _TOKEN.findall(title) if len(w) > 3 and w[0].isalpha()]
+    if len(words) < 3:
+        return False
+    return sum(1 for w in words if w[0].isupper()) / len(words) > 0.7
+
+
+_CLAUSE_START = frozenset(":;—–-\"“‘«(")
+
+
+def names_in(text: str, language: str = "und") -> set[str]:
+    """Capitalised words that do not open a sentence or clause and are not function
+    words or newsroom labels: people, places, bodies."""
+    stop = function_words(language)
+    out: set[str] = set()
+    for sentence in sentences(text):
+        for i, m in enumerate(_TOKEN.finditer(sentence)):
+            tok = m.group(0)
+            if i == 0 or not tok[0].isupper():
+                continue
+            before = sentence[: m.start()].rstrip()
+            if before and before[-1] in _CLAUSE_START:  # "North Korea: Air raid ..." -- "Air" opens a clause
+                continue
+            base = _base(tok)
+            if len(base) < 3 or base in stop or base in _NOT_NAMES or base.isdigit():
+                continue
+            out.add(base)
+    return out
+
+
+def term_words(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
+    """The words of canonical terms: "Kim Jong Un" -> {"kim", "jong", "un"}."""
+    return {_base(w) for t in terms for w in _TOKEN.findall(t) for w in [w, *w.split("-")]}
+
+
+def numbers_in(text: str) -> set[str]:
+    """Figures of a text, normalised ("1,200" and "1 200" are one), years left out."""
+    out = set()
+    for m in _NUMBER.finditer(text):
+        value = re.sub(r"[ ,.]", "", m.group(0))
+        if value and not _YEAR.match(value):
+            out.add(value.lstrip("0") or "0")
+    return out
+
+
+def keywords_in(text: str, language: str = "und") -> set[str]:
+    """Content words (4+ letters, not function words)."""
+    stop = function_words(language)
+    return {b for b in (_base(t) for t in _TOKEN.findall(text)) if len(b) >= 4 and b not in stop and not b.isdigit()}
+
+
+@dataclass(frozen=True)
+class Features:
+    """The comparable facts of one article for one rule."""
+
+    terms: frozenset[str]  # canonical entities/terms of the rule that matched (language-independent)
+    title_names: frozenset[str]  # names in the headline (empty for Title Case headlines)
+    names: frozenset[str]  # names in headline + lede
+    facts: frozenset[str]  # figures in headline + lede
+    keywords: frozenset[str]  # content words in headline + lede, without the rule's own terms
+    language: str
+
+
+def features(article: Article, terms: tuple[str, ...]) -> Features:
+    """The features of ``article`` as matched with ``terms``."""
+    language = (article.language or "und").split("-")[0].lower()
+    tw = term_words(terms)
+    lead = lede(article)
+    title_names = set() if _title_case(article.title) else names_in(article.title, language)
+    names = (title_names | names_in(lead, language)) - tw
+    keywords = (keywords_in(article.title, language) | keywords_in(lead, language)) - tw
+    return Features(
+        terms=frozenset(terms),
+        title_names=frozenset(title_names - tw),
+        names=frozenset(names),
+        facts=frozenset(numbers_in(article.title) | numbers_in(lead)),
+        keywords=frozenset(keywords),
+        language=language,
+    )
