@@ -15,6 +15,7 @@ from vigie.common.text import fold
 from vigie.common.times import utc
 from vigie.models import AlertPayload, Article, Snippet, Span, WhatIsNew
 from vigie.stories.events import event_spans
+from vigie.stories.names import figure_spans
 from vigie.stories.story_alerts import StoryAlert
 from vigie.stories.features import lede
 
@@ -112,12 +113,10 @@ def new_segments(new: WhatIsNew) -> tuple[tuple[str, bool], ...]:
         return ()
     folded = fold(text)
     marks = event_spans(text, set(new.events)) if len(folded) == len(text) else []
-    for word in (*new.terms, *new.names, *new.facts):
+    for word in (*new.terms, *new.names):
         if len(folded) == len(text):
             marks += [(m.start(), m.end()) for m in re.finditer(rf"(?<!\w){re.escape(fold(word))}(?!\w)", folded)]
-        for fig in re.finditer(r"\d[\d,. ]*\d|\d", text) if word in new.facts else ():
-            if re.sub(r"[ ,.]", "", fig.group(0)).lstrip("0") == word:
-                marks.append((fig.start(), fig.end()))
+    marks += [(start, end) for start, end, value in figure_spans(text) if value in new.facts]
     out: list[tuple[str, bool]] = []
     pos = 0
     for start, end in sorted(set(marks)):

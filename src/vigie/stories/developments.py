@@ -6,8 +6,10 @@ A new fact is one of:
   to their canonical entity), not a part of one ("Kim" after "Kim Jong Un") nor a
   fuller form ("Kim Jong Un" after "Kim"), named in the headline or one of the rules'
   own entities (a name only in the lede is the outlet's context more often than news);
-- a figure the story never had (dates, times, years and ordinals are not figures);
-- an event the story had not reported (``vigie.stories.events``: killed, met, signed ...).
+- a figure the story never had, rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
+  times, years, durations and ordinals are not figures;
+- an event the story had not reported, in the headline (``vigie.stories.events``: killed,
+  met, signed ...).
 
 Across languages the same holds: entities fold to the rules' canonical names, figures
 and event classes are language-independent; a name spelt in another language
@@ -23,7 +25,7 @@ from vigie.models import Article, WhatIsNew
 from vigie.stories.events import events_in
 from vigie.stories.features import Features, entity_terms, lede
 from vigie.stories.joining import StoredStory
-from vigie.stories.names import figures_in, known_entity, without_labels
+from vigie.stories.names import figures_in, known_entity, new_figures, without_labels
 from vigie.common.text import fold, sentences
 
 
@@ -44,8 +46,9 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     new_entities = sorted(e for e in candidates if not known_entity(e, known))
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
     new_names = tuple(e for e in new_entities if e not in {fold(t) for t in new_terms})
-    new_facts = tuple(sorted(feats.facts - story.facts))
-    new_events = tuple(sorted(feats.events - story.events))
+    new_facts = tuple(sorted(new_figures(feats.facts, story.facts)))
+    # An event counts from the headline: ledes and summaries tell the background too.
+    new_events = tuple(sorted(feats.title_events - story.events))
     moves = bool(new_terms or new_names or new_facts or new_events)
     if not moves:
         return Development(False, WhatIsNew())

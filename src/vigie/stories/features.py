@@ -47,7 +47,7 @@ _NOT_NAMES = frozenset(
     """
     cnn bbc reuters afp ap nyt guardian times post cbs nbc abc fox npr dpa ansa
     opinion analysis exclusive breaking live watch video photos pictures podcast newsletter explainer
-    first continue reading group air more latest here what why how
+    first continue reading group air more latest here what why how papers briefing listen updates
     ties talks war deal summit crisis conflict invasion sanctions offensive
     """.split()
 )
@@ -148,6 +148,7 @@ class Features:
     entities: frozenset[str] = frozenset()  # canonical entities and name phrases, variants folded (vigie.stories.names)
     title_entities: frozenset[str] = frozenset()  # those named in the headline
     events: frozenset[str] = frozenset()  # event classes in headline + lede (vigie.stories.events)
+    title_events: frozenset[str] = frozenset()  # those of the headline
 
 
 def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
@@ -169,7 +170,8 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     stop = function_words(language)
     entities = entity_terms(terms)
     al = dict(aliases or {})
-    in_title = canonical_names(name_phrases(title, stop, _NOT_NAMES, title_case=_title_case(title)), al, entities)
+    in_title = canonical_names(name_phrases(title, stop, _NOT_NAMES, title_case=_title_case(title),
+                                            known_names=names_in(article.summary or article.body or "", language)), al, entities)
     in_lede = canonical_names(name_phrases(lead, stop, _NOT_NAMES), al, entities)
     found = {fold(x) for x in al if x in fold(title)}
     return Features(
@@ -182,4 +184,5 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         entities=frozenset(entities | in_title | in_lede),
         title_entities=frozenset(in_title | {al[x] for x in found}),
         events=frozenset(events_in(title) | events_in(lead)),
+        title_events=frozenset(events_in(title)),
     )

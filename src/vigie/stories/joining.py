@@ -88,7 +88,18 @@ def matching_stories(conn: Connection, feats: Features, published: datetime, win
     ).all()
     scored = sorted(((same_event(feats, story, published), story) for story in map(StoredStory.from_row, rows)),
                     key=lambda x: (-x[0], x[1].id))
-    return [story for i, (score, story) in enumerate(scored) if score > 0 and (i == 0 or score >= MERGE)]
+    best = [story for score, story in scored[:1] if score > 0]
+    return best + [story for score, story in scored[1:] if score >= MERGE and _one_event(best[0], story)]
+
+
+def _one_event(a: StoredStory, b: StoredStory) -> bool:
+    """Whether story ``b``, read as one article, would join story ``a``: a bridging article (a
+    roundup of the day) is not enough to merge two stories that have little in common."""
+    as_article = Features(
+        terms=b.terms, title_names=frozenset(), names=b.names, facts=b.facts, keywords=b.keywords,
+        language=sorted(b.languages)[0] if b.languages else "und", entities=b.entities, events=b.events,
+    )
+    return same_event(as_article, a, b.last_published or b.updated_at) > 0
 
 
 def same_event(feats: Features, story: StoredStory, published: datetime) -> float:

@@ -26,7 +26,7 @@ _TOKEN = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 _LABEL = re.compile(
     r"\s+\|\s+[^|]*$|\s+[–—-]\s+(?:[\w-]+\s+){0,3}(?:live|video|podcast|as it happened|in pictures|explainer)\s*$", re.I
 )
-_CLAUSE_START = frozenset(":;—–-\"“‘«(")
+_CLAUSE_START = frozenset(":;—–-\"“‘«('")
 # Titles before a name ("President Biden" is Biden) and adjectives of nationality ("Russian",
 # "Thai") are not entities of their own.
 _TITLES = frozenset("""
@@ -34,7 +34,7 @@ _TITLES = frozenset("""
     mr mrs ms dr sir senator sen rep governor mayor ambassador spokesman spokeswoman chief commander
     president presidente ministre premier chef chancelier dirigeant porte-parole
     """.split())
-_DEMONYM = re.compile(r"(?:ian|ians|ean|eans|ese|ish|ais|aise|ien|iens|ienne|iennes|thai|swiss|dutch)$")
+_DEMONYM = re.compile(r"(?:ian|ians|ean|eans|ican|icans|ese|ish|ais|aise|ien|iens|ienne|iennes|thai|swiss|dutch)$")
 _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"
     "nov(?:ember)?|dec(?:ember)?|janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|"
@@ -45,10 +45,18 @@ _DATES = re.compile(
     r"|\b\d{1,2}[:h.]\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)"
     r"|\b\d+(?:st|nd|rd|th|e|er|eme|ème|ère)\b|\b\d{1,4}[/-]\d{1,2}(?:[/-]\d{1,4})?\b"
     # durations and days of a war place the event, they are not its figures: "10 months", "day 289"
-    r"|\b\d+\s+(?:years?|months?|weeks?|days?|hours?|minutes?|ans|mois|semaines|jours|heures)\b|\b(?:day|jour)\s+\d+\b",
+    r"|\b\d+\s+(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|ans|mois|semaines|jours|heures|secondes)\b"
+    r"|\b(?:day|jour)\s+\d+\b|\b[A-Z]\d+\b",
     re.I,
 )
-_NUMBER = re.compile(r"(?<![\w.,&#])\d[\d,. ]*\d(?![\w])|(?<![\w.,&#])\d(?![\w.,])")
+# A figure: digits (with thousands separators or a decimal point) and an optional scale.
+_FIGURE = re.compile(
+    r"(?<![\w.,&#])(\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
+    r"(?:\s?(bn|billions?|milliards?|m|millions?|k|thousands?|mille|%|per ?cent|pour ?cent)\b)?(?![\w])",
+    re.I,
+)
+_UNITS = {"bn": 1e9, "billion": 1e9, "milliard": 1e9, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3, "mille": 1e3}
+FIGURE_TOLERANCE = 0.15  # a figure within 15% of a known one is that one, rounded
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
@@ -59,13 +67,15 @@ def without_labels(title: str) -> str:
 
 def name_phrases(
     text: str, stop: "frozenset[str] | set[str]", not_names: "frozenset[str] | set[str]", *, title_case: bool = False,
+    known_names: "frozenset[str] | set[str]" = frozenset(),
 ) -> list[str]:
     """Runs of capitalised words (folded, hyphens as spaces, joined by one space), in order of appearance.
 
     A sentence's or clause's first word starts a name only when the next word is
     capitalised too and it is no common word ("Kim Jong Un sends ...", not "Hear McCarthy");
     function words, titles and labels break a run. In a Headline Written In Title Case
-    only rare words (``vigie.stories.rarity``) are taken for names.
+    only rare words (``vigie.stories.rarity``) and ``known_names`` (the words the lede
+    writes capitalised mid-sentence) are taken for names.
     """
     lowered = {fold(m.group(0)) for m in _TOKEN.finditer(text) if m.group(0)[0].islower()}
     out: list[str] = []
@@ -76,7 +86,8 @@ def name_phrases(
             tok = m.group(0)
             base = _base(tok)
             opens = i == 0 or (sentence[: m.start()].rstrip()[-1:] in _CLAUSE_START)
-            capital = tok[0].isupper() and not base.isdigit() and (not title_case or rarity.zipf(base) < 3.0)
+            capital = tok[0].isupper() and not base.isdigit() and (
+                not title_case or rarity.zipf(base) < 3.0 or base in known_names)
             if capital and opens:
                 nxt = tokens[i + 1].group(0) if i + 1 < len(tokens) else ""
                 capital = bool(nxt) and nxt[0].isupper() and base not in stop and rarity.zipf(base) < 4.8
@@ -93,7 +104,7 @@ def name_phrases(
                 run = []
         if run:
             out.append(" ".join(run))
-    return [p for p in out if len(p) >= 3 and not _DEMONYM.search(p)]
+    return [p for p in out if len(p) >= 3 and not any(_DEMONYM.search(w) for w in p.split())]
 
 
 def canonical_names(phrases: Iterable[str], aliases: Mapping[str, str], entities: "set[str] | frozenset[str]") -> set[str]:
@@ -120,14 +131,54 @@ def known_entity(name: str, known: "set[str] | frozenset[str]") -> bool:
     return name in known or any(same_entity(name, k) for k in known)
 
 
-def figures_in(text: str) -> set[str]:
-    """Figures of a text, normalised ("1,200" and "1 200" are one); dates, times, years and ordinals left out."""
-    out = set()
-    for m in _NUMBER.finditer(_DATES.sub(" ", text)):
-        value = re.sub(r"[ ,.]", "", m.group(0))
-        if value and not _YEAR.match(value):
-            out.add(value.lstrip("0") or "0")
+def figure_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where the figures of a text are, and their values ("$1.8bn" and "1.8 billion" are both
+    "1800000000"); dates, times, years, ordinals and durations are not figures."""
+    blanked = _DATES.sub(lambda m: " " * len(m.group(0)), text)
+    out = []
+    for m in _FIGURE.finditer(blanked):
+        value = _value(m.group(1), m.group(2) or "")
+        if value is not None:
+            out.append((m.start(), m.end(), value))
     return out
+
+
+def figures_in(text: str) -> set[str]:
+    """The values of the figures of a text (``figure_spans``)."""
+    return {v for _s, _e, v in figure_spans(text)}
+
+
+def new_figures(figures: "set[str] | frozenset[str]", known: "set[str] | frozenset[str]") -> set[str]:
+    """``figures`` the story does not have, even rounded ("nearly $2bn" after "$1.8bn" is known)."""
+    def close(a: float, b: float) -> bool:
+        return abs(a - b) <= FIGURE_TOLERANCE * max(abs(a), abs(b))
+
+    have = [float(k) for k in known if _is_number(k)]
+    return {f for f in figures if not _is_number(f) or not any(close(float(f), k) for k in have)}
+
+
+def _value(digits: str, unit: str) -> str | None:
+    # "1,200" and "1 200" are thousands; "1.8" is a decimal (one or two digits after the point).
+    d = digits.replace(" ", "")
+    if re.fullmatch(r"\d{1,3}(?:[,.]\d{3})+", d):
+        number = float(re.sub(r"[,.]", "", d))
+    else:
+        try:
+            number = float(d.replace(",", "."))
+        except ValueError:
+            return None
+    if _YEAR.match(d) and not unit:
+        return None
+    number *= _UNITS.get(unit.lower().rstrip("s").strip(), 1)
+    return str(int(number)) if number == int(number) else f"{number:g}"
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _within(part: str, whole: str) -> bool:
