@@ -140,10 +140,14 @@ def _on_article(
         counts[outcome] += 1
         story_counts = story_rows.add_article(conn, sid, canonical, now, development=outcome == "development")
     firings = []
+    earlier = story_rows.rules_of(conn, sid)
     for m in fresh:
         policy = _policy(policies, m)
         first_here = story_rows.add_rule(conn, sid, m.rule_id, canonical, now)
-        kind = rule_alert_kind(policy.alert, "new_story" if first_here else outcome)
+        # A rule's first article in a known story is a new story only for targets that
+        # have not heard of it through another rule of the story.
+        told = outcome != "new_story" and _reaches_no_one_new(policy, [_policy_of(policies, r) for r in earlier])
+        kind = rule_alert_kind(policy.alert, "new_story" if first_here and not told else outcome)
         if kind is not None:
             firings.append(Firing(kind, policy, m, matched_terms(m)))
     sources = story_rows.source_ids(conn, canonical)
@@ -155,6 +159,19 @@ def _on_article(
             alerts += grouped([Firing("escalation", policy, m, matched_terms(m))], article=art, canonical=canonical,
                               story_id=sid, story_title=title, counts=story_counts, sources=sources, new=WhatIsNew())
     return alerts
+
+
+def _policy_of(policies: Mapping[str, RulePolicy], rule_id: str) -> RulePolicy | None:
+    return policies.get(rule_id)
+
+
+def _reaches_no_one_new(policy: RulePolicy, earlier: Sequence[RulePolicy | None]) -> bool:
+    """Whether every tag ``policy`` routes to was already routed to by one of ``earlier``
+    (a rule without tags reaches every target)."""
+    known = [p for p in earlier if p is not None]
+    if any(not p.notify for p in known):
+        return True
+    return bool(known) and bool(policy.notify) and set(policy.notify) <= {t for p in known for t in p.notify}
 
 
 def _policy(policies: Mapping[str, RulePolicy], m: Match) -> RulePolicy:

@@ -49,6 +49,12 @@ def add_rule(conn: Connection, story_id: int, rule_id: str, canonical: str, now:
     return insert_new(conn, t.story_rules, dict(story_id=story_id, rule_id=rule_id, first_article_id=canonical, added_at=now))
 
 
+def rules_of(conn: Connection, story_id: int) -> list[str]:
+    """The rules that fired in the story so far."""
+    sr = t.story_rules
+    return sorted(conn.execute(select(sr.c.rule_id).where(sr.c.story_id == story_id)).scalars())
+
+
 def open_story(conn: Connection, rule_id: str, art: Article, canonical: str, feats: Features) -> int:
     """A new story, opened by ``rule_id``, whose first article is ``art``; its id."""
     published = utc(art.published)
