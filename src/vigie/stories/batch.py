@@ -90,7 +90,7 @@ def record_batch(
             continue
         ms = sorted(by_article.get(art.id, ()), key=lambda x: x.rule_id)
         if ms:
-            alerts += _on_article(conn, art, found.canonical, ms, policies, settings, now, counts)
+            alerts += _on_article(conn, art, found.canonical, ms, policies, settings, now, counts, stored=found.status != "new")
     done = BatchCounts(
         new_articles=counts["new"], already_seen=counts["seen"], duplicates=counts["exact"], near_duplicates=counts["near"],
         new_stories=counts["new_story"], developments=counts["development"], silent=counts["silent"],
@@ -105,10 +105,11 @@ def matched_terms(m: Match) -> tuple[str, ...]:
 
 def _on_article(
     conn: Connection, art: Article, canonical: str, ms: Sequence[Match], policies: Mapping[str, RulePolicy],
-    settings: NoveltyConfig, now: datetime, counts: Counter[str],
+    settings: NoveltyConfig, now: datetime, counts: Counter[str], *, stored: bool,
 ) -> list[StoryAlert]:
+    """``stored``: the article is a copy of one stored before (else it was stored just now, in no story yet)."""
     fresh = [m for m in ms if story_rows.record_match(conn, canonical, m, matched_terms(m), now)]
-    held = story_rows.story_holding(conn, canonical)
+    held = story_rows.story_holding(conn, canonical) if stored else None
     if not fresh:
         # Every rule already fired on this article (from another source): its story
         # just counts one more source, silently.
@@ -129,6 +130,8 @@ def _on_article(
         story = story_rows.merge_stories(conn, found[0], found[1:]) if found else None
         if story is None:
             sid, title, outcome = story_rows.open_story(conn, fresh[0].rule_id, art, canonical, feats), art.title, "new_story"
+            counts[outcome] += 1
+            story_counts = story_rows.first_article(conn, sid, canonical, now)
         else:
             dev = development(story, feats, art)
             # Fetched late but published before the story began: the story's first
@@ -137,20 +140,21 @@ def _on_article(
             story_rows.extend_story(conn, story, art, feats, development=moves)
             sid, title = story.id, story.title
             outcome, new = ("development" if moves else "silent"), (dev.new if moves else WhatIsNew())
-        counts[outcome] += 1
-        story_counts = story_rows.add_article(conn, sid, canonical, now, development=outcome == "development")
+            counts[outcome] += 1
+            story_counts = story_rows.add_article(conn, sid, canonical, now, development=outcome == "development")
     firings = []
-    earlier = story_rows.rules_of(conn, sid)
+    fired = {m.rule_id for m in fresh}
     for m in fresh:
         policy = _policy(policies, m)
         first_here = story_rows.add_rule(conn, sid, m.rule_id, canonical, now)
         # A rule's first article in a known story is a new story only for targets that
         # have not heard of it through another rule of the story.
-        told = outcome != "new_story" and _reaches_no_one_new(policy, [_policy_of(policies, r) for r in earlier])
+        told = first_here and outcome != "new_story" and _reaches_no_one_new(
+            policy, [policies.get(r) for r in story_rows.rules_of(conn, sid) if r not in fired])
         kind = rule_alert_kind(policy.alert, "new_story" if first_here and not told else outcome)
         if kind is not None:
             firings.append(Firing(kind, policy, m, matched_terms(m)))
-    sources = story_rows.source_ids(conn, canonical)
+    sources = story_rows.source_ids(conn, canonical) if stored else (art.source_id,)
     alerts = grouped(firings, article=art, canonical=canonical, story_id=sid, story_title=title, counts=story_counts,
                      sources=sources, new=new)
     for m in ms:
@@ -159,10 +163,6 @@ def _on_article(
             alerts += grouped([Firing("escalation", policy, m, matched_terms(m))], article=art, canonical=canonical,
                               story_id=sid, story_title=title, counts=story_counts, sources=sources, new=WhatIsNew())
     return alerts
-
-
-def _policy_of(policies: Mapping[str, RulePolicy], rule_id: str) -> RulePolicy | None:
-    return policies.get(rule_id)
 
 
 def _reaches_no_one_new(policy: RulePolicy, earlier: Sequence[RulePolicy | None]) -> bool:

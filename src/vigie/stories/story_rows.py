@@ -136,6 +136,12 @@ def _counts(conn: Connection, ids: list[int], column: Any) -> list[int]:
     return [int(x or 0) for x in conn.execute(select(column).where(t.stories.c.id.in_(ids))).scalars()]
 
 
+def first_article(conn: Connection, story_id: int, canonical: str, now: datetime) -> StoryCounts:
+    """Put the first article, stored just now from one source, in the story opened for it."""
+    conn.execute(t.story_articles.insert().values(story_id=story_id, article_id=canonical, added_at=now, development=False))
+    return StoryCounts(1, 1)
+
+
 def add_article(conn: Connection, story_id: int, canonical: str, now: datetime, *, development: bool) -> StoryCounts:
     """Put the stored article ``canonical`` in the story; the story's counts after it."""
     conn.execute(
