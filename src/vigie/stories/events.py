@@ -29,7 +29,7 @@ _CLASSES: dict[str, str] = {
     "arrested": """arrest arrests arrested detained detains detain arrete arretes arretee arrestation interpelle""",
     "resigned": """resign resigns resigned resignation quits quit demission demissionne demissionnent""",
     "elected": """elected elu elue elus""",
-    "arrived": """arrive arrives arrived arriving lands landed landing arrivee""",
+    "arrived": """arrive arrives arrived arriving arrivee""",
     "addressed": """addresses addressed discours""",
     "invaded": """invade invades invaded invasion envahi envahit envahissent""",
     "seized": """seize seizes seized captured capture captures annexed annexes annexation annexe annexion prise""",

@@ -11,8 +11,9 @@ of it, when it is the same event by one of these (``same_event``):
   many entities and they are rare names (their summed rarity at least ``RARE_ENTITIES``);
   or ``WORDS_WITH_ONE_ENTITY`` with one entity and an event class or figure in common;
 - *across languages*: words do not compare, entities do: two shared entities, or one
-  when the article names no other (a one-entity rule) and the two also share a figure,
-  an event class or a rare word spelt alike (a name: "Zelensky"), within a day.
+  within a day when the two also share a figure, an event class or a rare word spelt
+  alike (a name: "Zelensky"), or, within ``ALONE_WINDOW``, when the article has no other
+  entity of the rules (a one-entity rule's report of the same half-day).
 
 Rarity makes "leader, meet, president" weigh little: two reports of a meeting no longer
 join an earlier missile-launch story on them.
@@ -29,7 +30,7 @@ from sqlalchemy import Connection, Row, select
 from vigie.common.times import utc
 from vigie.store import schema as t
 from vigie.stories import rarity
-from vigie.stories.features import Features
+from vigie.stories.features import Features, entity_terms
 from vigie.stories.names import same_entity
 
 WORDS = 0.5  # rarity-weighted share of the article's words already in the story
@@ -39,6 +40,7 @@ ENTITIES = 2
 RARE_ENTITIES = 30.0  # ... or when the shared entities are rare names (summed rarity, vigie.stories.rarity)
 MERGE = 0.6  # an article fitting a second story this well shows the two are one event
 CROSS_LANGUAGE_WINDOW = timedelta(hours=24)  # one shared entity joins across languages only this close
+ALONE_WINDOW = timedelta(hours=12)  # ... and with nothing else in common, only this close
 ENTITY_WEIGHT = 0.15  # what one shared entity adds to the score when stories compete
 
 
@@ -110,7 +112,7 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
         total = rarity.total(words, feats.language)
         share = rarity.total(words & (story.keywords | story.names), feats.language) / total if total else 0.0
         rare = sum(entity_weight(x) for x in feats.entities if known(x, story.entities))
-        corroborated = bool(feats.events & story.events or feats.facts & story.facts)
+        corroborated = bool(feats.events & story.events or feats.numbers & story.facts)
         joins = (
             share >= WORDS
             or (shared >= ENTITIES and (share >= WORDS_WITH_ENTITIES or rare >= RARE_ENTITIES))
@@ -121,9 +123,12 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
     # names), figures, event classes and words spelt alike (names, mostly).
     near = abs(published - (story.last_published or story.updated_at)) <= CROSS_LANGUAGE_WINDOW
     spelt_alike = {w for w in (feats.keywords | feats.names) & (story.keywords | story.names) if rarity.zipf(w) < 3.5}
-    corroborated = bool(feats.facts & story.facts or feats.events & story.events or spelt_alike)
-    alone = len(feats.entities) == 1 or len(story.entities) == 1
-    joins = shared >= ENTITIES or (shared >= 1 and corroborated and (alone or near))
+    corroborated = bool(feats.numbers & story.facts or feats.events & story.events or spelt_alike)
+    # An article that names nothing but the one entity it shares (a one-entity rule's
+    # report: "Poutine ..." beside "Putin ...") joins the story of the same day.
+    gap = abs(published - (story.last_published or story.updated_at))
+    alone = len(entity_terms(feats.terms)) == 1 and gap <= ALONE_WINDOW
+    joins = shared >= ENTITIES or (shared >= 1 and near and (corroborated or alone))
     return ENTITY_WEIGHT * shared + 0.1 * corroborated if joins else 0.0
 
 

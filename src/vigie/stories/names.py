@@ -57,6 +57,8 @@ _FIGURE = re.compile(
 )
 _UNITS = {"bn": 1e9, "billion": 1e9, "milliard": 1e9, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3, "mille": 1e3}
 FIGURE_TOLERANCE = 0.15  # a figure within 15% of a known one is that one, rounded
+# Distances place the event ("60km off the coast"): no new fact, but shared by its reports.
+_DISTANCES = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:km|kilometres?|kilometers?|miles?|metres?|meters?|mi)\b", re.I)
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
@@ -131,10 +133,13 @@ def known_entity(name: str, known: "set[str] | frozenset[str]") -> bool:
     return name in known or any(same_entity(name, k) for k in known)
 
 
-def figure_spans(text: str) -> list[tuple[int, int, str]]:
+def figure_spans(text: str, *, places: bool = False) -> list[tuple[int, int, str]]:
     """Where the figures of a text are, and their values ("$1.8bn" and "1.8 billion" are both
-    "1800000000"); dates, times, years, ordinals and durations are not figures."""
+    "1800000000"); dates, times, years, ordinals and durations are not figures, nor
+    distances unless ``places``."""
     blanked = _DATES.sub(lambda m: " " * len(m.group(0)), text)
+    if not places:
+        blanked = _DISTANCES.sub(lambda m: " " * len(m.group(0)), blanked)
     out = []
     for m in _FIGURE.finditer(blanked):
         value = _value(m.group(1), m.group(2) or "")
@@ -143,9 +148,9 @@ def figure_spans(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def figures_in(text: str) -> set[str]:
+def figures_in(text: str, *, places: bool = False) -> set[str]:
     """The values of the figures of a text (``figure_spans``)."""
-    return {v for _s, _e, v in figure_spans(text)}
+    return {v for _s, _e, v in figure_spans(text, places=places)}
 
 
 def new_figures(figures: "set[str] | frozenset[str]", known: "set[str] | frozenset[str]") -> set[str]:

@@ -63,7 +63,7 @@ def open_story(conn: Connection, rule_id: str, art: Article, canonical: str, fea
             t.stories.insert().values(
                 rule_id=rule_id, title=art.title, terms=sorted(feats.terms), first_article_id=canonical,
                 created_at=published, updated_at=published, article_count=1, source_count=1,
-                names=sorted(feats.names), facts=sorted(feats.facts), keywords=sorted(feats.keywords),
+                names=sorted(feats.names), facts=sorted(feats.facts | feats.numbers), keywords=sorted(feats.keywords),
                 languages=[feats.language], development_count=0, silent_count=0,
                 entities=sorted(feats.entities), events=sorted(feats.events), escalated=[], last_published=published,
             ).returning(t.stories.c.id)
@@ -79,7 +79,7 @@ def extend_story(conn: Connection, story: StoredStory, art: Article, feats: Feat
         update(s).where(s.c.id == story.id).values(
             terms=sorted(story.terms | feats.terms),
             names=sorted(story.names | feats.names),
-            facts=sorted(story.facts | feats.facts),
+            facts=sorted(story.facts | feats.facts | feats.numbers),
             keywords=sorted(story.keywords | feats.keywords),
             languages=sorted(story.languages | {feats.language}),
             entities=sorted(story.entities | feats.entities),
