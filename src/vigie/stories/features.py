@@ -149,6 +149,7 @@ class Features:
     title_entities: frozenset[str] = frozenset()  # those named in the headline
     events: frozenset[str] = frozenset()  # event classes in headline + lede (vigie.stories.events)
     title_events: frozenset[str] = frozenset()  # those of the headline
+    title_facts: frozenset[str] = frozenset()  # the headline's figures
     numbers: frozenset[str] = frozenset()  # every figure, distances too: what two reports of one event share
 
 
@@ -186,5 +187,6 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_entities=frozenset(in_title | {al[x] for x in found}),
         events=frozenset(events_in(title) | events_in(lead)),
         title_events=frozenset(events_in(title)),
+        title_facts=frozenset(figures_in(title)),
         numbers=frozenset(figures_in(title, places=True) | figures_in(lead, places=True)),
     )
