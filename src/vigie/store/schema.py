@@ -131,6 +131,7 @@ stories = Table(
     # Stories are events across rules and languages (migration 0003): what joining and
     # developments compare, NULL in stories older than that migration.
     Column("entities", JSON),  # canonical entities and names seen in titles/ledes, folded
+    Column("entity_counts", JSON),  # {entity: how many of its articles named it}
     Column("events", JSON),  # event classes its articles reported (vigie.stories.events)
     Column("escalated", JSON),  # rules already told that the story grows fast
     Column("last_published", TS),  # publication time of its newest article

@@ -7,7 +7,8 @@ of it, when it is the same event by one of these (``same_event``):
 
 - *same language*: the rarity-weighted share of its words (``vigie.stories.rarity``)
   the story already has is at least ``WORDS``; or at least ``WORDS_WITH_ENTITIES`` when it
-  shares ``ENTITIES`` named entities (variants folded, across rules); or it shares that
+  shares ``ENTITIES`` of the story's core entities (named by a third of its articles:
+  variants folded, across rules; "Putin" in reports of Zelensky's visit is an aside); or it shares that
   many entities and they are rare names (their summed rarity at least ``RARE_ENTITIES``);
   or ``WORDS_WITH_ONE_ENTITY`` with one entity and an event class or figure in common;
 - *across languages*: words do not compare, entities do: two shared entities, or one
@@ -21,9 +22,9 @@ join an earlier missile-launch story on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import Connection, Row, select
 
@@ -33,11 +34,12 @@ from vigie.stories import rarity
 from vigie.stories.features import Features, entity_terms
 from vigie.stories.names import same_entity
 
-WORDS = 0.5  # rarity-weighted share of the article's words already in the story
+WORDS = 0.45  # rarity-weighted share of the article's words already in the story
 WORDS_WITH_ENTITIES = 0.15  # ... when it also shares ENTITIES entities
 WORDS_WITH_ONE_ENTITY = 0.2  # ... when it shares one, and an event class or a figure
 ENTITIES = 2
 RARE_ENTITIES = 30.0  # ... or when the shared entities are rare names (summed rarity, vigie.stories.rarity)
+CORE = 3  # an entity that a third of a story's articles name is what the story is about
 MERGE = 0.6  # an article fitting a second story this well shows the two are one event
 CROSS_LANGUAGE_WINDOW = timedelta(hours=24)  # one shared entity joins across languages only this close
 ALONE_WINDOW = timedelta(hours=12)  # ... and with nothing else in common, only this close
@@ -60,6 +62,8 @@ class StoredStory:
     entities: frozenset[str] = frozenset()
     events: frozenset[str] = frozenset()
     last_published: datetime | None = None
+    entity_counts: Mapping[str, int] = field(default_factory=dict)  # {entity: articles that named it}
+    articles: int = 1
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> StoredStory:
@@ -69,7 +73,15 @@ class StoredStory:
             updated_at=utc(row.updated_at), created_at=utc(row.created_at),
             entities=frozenset(row.entities or ()), events=frozenset(row.events or ()),
             last_published=utc(row.last_published) if row.last_published is not None else utc(row.updated_at),
+            entity_counts=dict(row.entity_counts or {}), articles=int(row.article_count or 1),
         )
+
+    def core_entities(self) -> frozenset[str]:
+        """The entities a third of its articles name: what the story is about, not its asides
+        ("Putin" in reports of Zelensky's visit). All of them in a small or older story."""
+        if self.articles < 3 or not self.entity_counts:
+            return self.entities
+        return frozenset(e for e, n in self.entity_counts.items() if CORE * n >= self.articles)
 
 
 def best_story(conn: Connection, feats: Features, published: datetime, window: timedelta) -> StoredStory | None:
@@ -106,12 +118,12 @@ def _one_event(a: StoredStory, b: StoredStory) -> bool:
 
 def same_event(feats: Features, story: StoredStory, published: datetime) -> float:
     """How well ``feats`` fits ``story`` (0.0: not the same event)."""
-    shared = shared_entities(feats.entities, story.entities)
     if feats.language in story.languages:
+        shared = shared_entities(feats.entities, story.core_entities())
         words = feats.keywords | feats.names
         total = rarity.total(words, feats.language)
         share = rarity.total(words & (story.keywords | story.names), feats.language) / total if total else 0.0
-        rare = sum(entity_weight(x) for x in feats.entities if known(x, story.entities))
+        rare = sum(entity_weight(x) for x in feats.entities if known(x, story.core_entities()))
         corroborated = bool(feats.events & story.events or feats.numbers & story.facts)
         joins = (
             share >= WORDS
@@ -121,6 +133,7 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
         return share + ENTITY_WEIGHT * shared if joins else 0.0
     # Across languages: entities (language-independent once folded to the rules' canonical
     # names), figures, event classes and words spelt alike (names, mostly).
+    shared = shared_entities(feats.entities, story.entities)
     near = abs(published - (story.last_published or story.updated_at)) <= CROSS_LANGUAGE_WINDOW
     spelt_alike = {w for w in (feats.keywords | feats.names) & (story.keywords | story.names) if rarity.zipf(w) < 3.5}
     corroborated = bool(feats.numbers & story.facts or feats.events & story.events or spelt_alike)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import Connection, func, select, update
 
@@ -66,6 +66,7 @@ def open_story(conn: Connection, rule_id: str, art: Article, canonical: str, fea
                 names=sorted(feats.names), facts=sorted(feats.facts | feats.numbers), keywords=sorted(feats.keywords),
                 languages=[feats.language], development_count=0, silent_count=0,
                 entities=sorted(feats.entities), events=sorted(feats.events), escalated=[], last_published=published,
+                entity_counts={e: 1 for e in sorted(feats.entities)},
             ).returning(t.stories.c.id)
         ).scalar_one()
     )
@@ -83,6 +84,7 @@ def extend_story(conn: Connection, story: StoredStory, art: Article, feats: Feat
             keywords=sorted(story.keywords | feats.keywords),
             languages=sorted(story.languages | {feats.language}),
             entities=sorted(story.entities | feats.entities),
+            entity_counts=_counted([story.entity_counts, {e: 1 for e in feats.entities}]),
             events=sorted(story.events | feats.events),
             updated_at=max(story.updated_at, published),
             created_at=min(story.created_at, published),
@@ -120,16 +122,26 @@ def merge_stories(conn: Connection, into: StoredStory, others: list[StoredStory]
         updated_at=max(x.updated_at for x in every), created_at=min(x.created_at for x in every),
         entities=frozenset().union(*(x.entities for x in every)), events=frozenset().union(*(x.events for x in every)),
         last_published=max((x.last_published or x.updated_at) for x in every),
+        entity_counts=_counted([x.entity_counts for x in every]), articles=sum(x.articles for x in every),
     )
     conn.execute(update(s).where(s.c.id == into.id).values(
         terms=sorted(merged.terms), names=sorted(merged.names), facts=sorted(merged.facts), keywords=sorted(merged.keywords),
         languages=sorted(merged.languages), entities=sorted(merged.entities), events=sorted(merged.events),
         updated_at=merged.updated_at, created_at=merged.created_at, last_published=merged.last_published,
+        entity_counts=dict(merged.entity_counts),
         development_count=s.c.development_count + sum(o_dev for o_dev in _counts(conn, ids, s.c.development_count)),
         silent_count=s.c.silent_count + sum(_counts(conn, ids, s.c.silent_count)),
     ))
     conn.execute(s.delete().where(s.c.id.in_(ids)))
     return merged
+
+
+def _counted(counts: "list[Mapping[str, int]]") -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in counts:
+        for key, n in c.items():
+            out[key] = out.get(key, 0) + n
+    return dict(sorted(out.items()))
 
 
 def _counts(conn: Connection, ids: list[int], column: Any) -> list[int]:

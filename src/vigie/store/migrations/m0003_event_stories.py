@@ -4,6 +4,7 @@ A story may now hold articles that different rules matched, in several languages
 ``story_rules`` says which rules fired in it (each rule keeps its own alert policy);
 ``stories.rule_id`` stays as the rule that opened it. New story columns hold what
 joining and developments compare: ``entities`` (canonical entities and names, folded),
+``entity_counts`` (how many of its articles named each),
 ``events`` (event classes: killed, met, signed ...), ``last_published`` (the newest
 article's publication time, for decisions in publication order), ``escalated`` (rules
 already told that the story grows fast). Old per-rule stories stay stories: each gets
@@ -32,7 +33,7 @@ _stories = Table(
 
 
 def upgrade(conn: Connection) -> None:
-    for column in ("entities JSON", "events JSON", "escalated JSON", "last_published TIMESTAMP WITH TIME ZONE"):
+    for column in ("entities JSON", "entity_counts JSON", "events JSON", "escalated JSON", "last_published TIMESTAMP WITH TIME ZONE"):
         if conn.dialect.name == "sqlite":
             column = column.replace("TIMESTAMP WITH TIME ZONE", "DATETIME")
         conn.exec_driver_sql(f"ALTER TABLE stories ADD COLUMN {column}")
