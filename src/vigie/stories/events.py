@@ -31,7 +31,7 @@ _CLASSES: dict[str, str] = {
     "elected": """elected elu elue elus""",
     "arrived": """arrive arrives arrived arriving arrivee""",
     "addressed": """addresses addressed discours""",
-    "invaded": """invade invades invaded invasion envahi envahit envahissent""",
+    "invaded": """invade invades invaded envahi envahit envahissent""",  # not "invasion": "day 253 of the invasion" is context
     "seized": """seize seizes seized captured capture captures annexed annexes annexation annexe annexion prise""",
     "released": """release releases released freed frees libere liberes liberee libere liberation""",
     "withdrew": """withdraw withdraws withdrew withdrawn withdrawal retreat retreats retreated retrait retire retirent""",
