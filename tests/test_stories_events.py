@@ -236,6 +236,13 @@ def test_labels_and_topic_words_are_not_names() -> None:
     names = name_phrases("The Ukraine war is deepening Russia's ties with North Korea as well as Iran", frozenset(), frozenset())
     assert names == ["ukraine", "russia", "north korea", "iran"]
     assert figures_in("On 13 September, 30 soldiers were killed at 10:30 on day 289, 13 years after 2009 and the 3rd") == {"30"}
+    # Real headlines of one aid package (2022-12-21): one figure, however written or rounded.
+    from vigie.stories.names import new_figures
+
+    package = figures_in("US to send $1.8bn aid to Ukraine, including Patriot system: Media")
+    assert package == figures_in("Biden to announce $1.8 billion in new assistance") == figures_in("Biden is set to unveil $1.8B")
+    assert not new_figures(figures_in("U.S. Announces Nearly $2 Billion Arms Package"), package)
+    assert new_figures(figures_in("Congress's spending bill carries $44.9bn"), package) == {"44900000000"}
 
 
 def test_a_story_growing_fast_escalates_once(engine, tmp_path) -> None:  # noqa: F811

@@ -52,10 +52,10 @@ _DATES = re.compile(
 # A figure: digits (with thousands separators or a decimal point) and an optional scale.
 _FIGURE = re.compile(
     r"(?<![\w.,&#])(\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
-    r"(?:\s?(bn|billions?|milliards?|m|millions?|k|thousands?|mille|%|per ?cent|pour ?cent)\b)?(?![\w])",
+    r"(?:\s?(bn|b|billions?|milliards?|m|millions?|k|thousands?|mille|%|per ?cent|pour ?cent)\b)?(?![\w])",
     re.I,
 )
-_UNITS = {"bn": 1e9, "billion": 1e9, "milliard": 1e9, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3, "mille": 1e3}
+_UNITS = {"bn": 1e9, "b": 1e9, "billion": 1e9, "milliard": 1e9, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3, "mille": 1e3}
 FIGURE_TOLERANCE = 0.15  # a figure within 15% of a known one is that one, rounded
 # Distances place the event ("60km off the coast"): no new fact, but shared by its reports.
 _DISTANCES = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:km|kilometres?|kilometers?|miles?|metres?|meters?|mi)\b", re.I)
