@@ -258,3 +258,31 @@ def test_a_story_growing_fast_escalates_once(engine, tmp_path) -> None:  # noqa:
     record(engine, arts, ms, policies, cfg, NOON)
     record(engine, arts, ms, policies, cfg, NOON)
     assert [r.kind for r in alerts(engine)].count("escalation") == 1
+
+
+def test_an_aside_of_a_story_does_not_pull_another_event_into_it(engine, tmp_path) -> None:  # noqa: F811
+    """21 December 2022: Putin is an aside of reports of Zelensky's visit to Washington; his own
+    speech to his generals that day is another story (the labels' putin-defence-board)."""
+    from vigie.models import RulePolicy
+
+    rules = load_text(
+        "version: 1\nentities:\n"
+        "  zelensky: {name: Volodymyr Zelensky, kind: person, variants: [Zelensky, Zelenskiy, Zelenskyy]}\n"
+        "  putin: {name: Vladimir Putin, kind: person, variants: [Putin, Vladimir Putin, Poutine]}\n"
+        "rules:\n  - id: zelensky\n    match: {entity: zelensky}\n  - id: putin\n    match: {entity: putin}\n"
+    )
+    matcher = compile_rules(rules)
+    titles = ["Retired colonel predicts how Putin will respond", "Zelensky plans US visit in first trip abroad",
+              "Zelensky Will Meet With Biden in Washington", "Zelenskyy to meet with Biden and Congress in D.C.",
+              "Russia will continue improving combat capabilities, Putin says",
+              "Putin supports plans for Russia to expand its armed forces"]
+    items = {it["title"]: it for it in _geopolitics().values() if it["date_published"].startswith("2022-12-21")}
+    arts = []
+    for prefix in titles:
+        it = next(v for k, v in items.items() if k.startswith(prefix))
+        arts.append(corpus_article(it["url"]))
+    ms = [m for a in arts for m in matcher.match(a)]
+    record(engine, arts, ms, {p: RulePolicy(p) for p in ("zelensky", "putin")}, config(tmp_path),
+           datetime(2022, 12, 22, tzinfo=timezone.utc))
+    *visit, speech, plans = stories_of(engine, arts)
+    assert len(set(visit[1:])) == 1 and speech == plans and speech not in visit
