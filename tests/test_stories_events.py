@@ -286,3 +286,24 @@ def test_an_aside_of_a_story_does_not_pull_another_event_into_it(engine, tmp_pat
            datetime(2022, 12, 22, tzinfo=timezone.utc))
     *visit, speech, plans = stories_of(engine, arts)
     assert len(set(visit[1:])) == 1 and speech == plans and speech not in visit
+
+
+def test_stories_of_an_older_store_merge_even_when_they_share_an_article(engine, tmp_path) -> None:  # noqa: F811
+    """Before migration 0003 stories were per rule, and one article could be in two of them."""
+    from vigie.stories import story_rows
+    from vigie.stories.joining import StoredStory
+
+    arts = [corpus_article(u) for u in BARRAGE[:2]]
+    run(engine, arts, NOON, config(tmp_path))
+    with engine.begin() as conn:
+        first = conn.execute(select(t.stories)).one()
+        other = conn.execute(t.stories.insert().values(
+            rule_id="old-rule", title="old", terms=[], first_article_id=first.first_article_id, created_at=NOON,
+            updated_at=NOON, article_count=1, source_count=1, names=[], facts=[], keywords=[], languages=["en"],
+            development_count=0, silent_count=0).returning(t.stories.c.id)).scalar_one()
+        conn.execute(t.story_articles.insert().values(story_id=other, article_id=first.first_article_id, added_at=NOON,
+                                                      development=False))
+        rows = conn.execute(select(t.stories).order_by(t.stories.c.id)).all()
+        merged = story_rows.merge_stories(conn, StoredStory.from_row(rows[0]), [StoredStory.from_row(rows[1])])
+        held = conn.execute(select(t.story_articles.c.story_id)).scalars().all()
+    assert merged.id == first.id and set(held) == {first.id} and len(held) == 2

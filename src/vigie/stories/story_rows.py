@@ -105,7 +105,11 @@ def merge_stories(conn: Connection, into: StoredStory, others: list[StoredStory]
         return into
     s, sa, sr = t.stories, t.story_articles, t.story_rules
     ids = [o.id for o in others]
-    conn.execute(update(sa).where(sa.c.story_id.in_(ids)).values(story_id=into.id))
+    for other in ids:  # one at a time: stores from before 0003 may hold an article in several stories
+        held = sa.alias("held")
+        conn.execute(sa.delete().where(sa.c.story_id == other,
+                                       sa.c.article_id.in_(select(held.c.article_id).where(held.c.story_id == into.id))))
+        conn.execute(update(sa).where(sa.c.story_id == other).values(story_id=into.id))
     have = set(conn.execute(select(sr.c.rule_id).where(sr.c.story_id == into.id)).scalars())
     for row in conn.execute(select(sr).where(sr.c.story_id.in_(ids)).order_by(sr.c.added_at)).all():
         if row.rule_id not in have:
