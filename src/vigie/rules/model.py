@@ -55,7 +55,7 @@ class Entity(_Strict):
 
     name: str = Field("", description="Canonical name, reported in matches (default: the entity id).")
     kind: EntityKind = Field("other", description="What the entity is.")
-    variants: tuple[str, ...] = Field(..., min_length=1, description="Every spelling, language and script of the name.")
+    variants: tuple[str, ...] = Field(..., min_length=1, description="Every spelling, language and script of the name; end one with * for the words it starts (Курск*, 북한*); one ending in Hangul also matches with a Korean particle glued to it (김정은이), never a longer word.")
     description: str = Field("", description="Free text for analysts.")
 
     _v = field_validator("variants")(lambda v: _non_empty(v, "variant"))
