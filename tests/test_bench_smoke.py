@@ -26,6 +26,7 @@ EXPECTED = {
              "naive s", "naive/vigie"),
     "e2e": ("measure", "value", "target", "met"),
     "prefect": ("what", "plain s", "flow s", "overhead s", "flow/plain", "overhead per task ms"),
+    "lang": ("text", "declared", "language", "items", "vigie %", "baseline %", "vigie - baseline"),
 }
 
 
