@@ -13,12 +13,20 @@ from vigie.rules.loader import load_file
 
 # (file text, the one expected error "line:col: message")
 ERRORS = [
-    ("rulez: []\n", "1:1: unknown key 'rulez'"),
-    ("rules:\n  - id: a\n    query: x\n    severty: high\n", "4:5: unknown key 'severty'"),
+    ("rulez: []\n", "1:1: unknown key 'rulez' (did you mean 'rules'?)"),
+    ("rules:\n  - id: a\n    query: x\n    severty: high\n", "4:5: unknown key 'severty' (did you mean 'severity'?)"),
     ("rules:\n  - query: x\n", "2:5: missing key 'id'"),
     ("rules:\n  - id: a\n", "2:5: a rule needs 'match', 'query' or 'weights'"),
     ("rules:\n  - id: a\n    match:\n      all:\n        - entity: kimm\n", "5:11: unknown entity 'kimm' (known: none defined)"),
     ("entities:\n  k: {variants: [K]}\nrules:\n  - id: a\n    query: 'x AND @kimm'\n", "5:19: unknown entity 'kimm' (known: k)"),
+    ("entities:\n  kju: {variants: [K]}\nrules:\n  - id: a\n    query: 'x AND @kjuu'\n", "5:19: unknown entity 'kjuu' (did you mean 'kju'?) (known: kju)"),
+    ("entities:\n  kim-jong-un: {variants: [K]}\n  kursk: {variants: [K]}\nrules:\n  - id: a\n    match: {entity: kim}\n",
+     "6:13: unknown entity 'kim' (did you mean 'kim-jong-un'?) (known: kim-jong-un, kursk)"),
+    ("terms:\n  troops: {words: [troop]}\nrules:\n  - id: a\n    query: \"x OR #trops\"\n", "5:18: unknown term 'trops' (did you mean 'troops'?) (known: troops)"),
+    ("entities:\n  k: {variants: [K], kindd: place}\n", "2:22: unknown key 'kindd' (did you mean 'kind'?)"),
+    ("rules:\n  - id: a\n    weights: {threshold: 1, items: [{text: a, wieght: 2}]}\n", "3:47: unknown key 'wieght' (did you mean 'weight'?)"),
+    ("rules:\n  - id: a\n    match: {all: [{near: [{text: a}, {text: b}], distnce: 2}]}\n", "3:50: unknown key 'distnce' (did you mean 'distance'?)"),
+    ("rules:\n  - id: a\n    query: x\n    colour: red\n", "4:5: unknown key 'colour'"),  # nothing close: no guess
     ("rules:\n  - id: a\n    query: \"x OR #trops\"\n", "3:18: unknown term 'trops' (known: none defined)"),
     ("rules:\n  - id: a\n    match: {term: t}\n", "3:13: unknown term 't' (known: none defined)"),
     ("rules:\n  - id: a\n    query: (a OR b\n", "3:12: query: unbalanced parenthesis: this '(' is never closed"),
@@ -37,7 +45,7 @@ ERRORS = [
     ("rules:\n  - id: a\n    query: ''\n", "3:5: empty query"),
     ("rules:\n  - id: a\n    query: -x\n", "3:5: nothing to look for: the rule has only NOT items or filters"),
     ("rules:\n  - id: a\n    match:\n      any:\n        - txt: x\n", "5:11: a match item needs one of the keys all, any, none, entity, term, text, query, near"),
-    ("rules:\n  - id: a\n    match:\n      text: x\n      exactly: true\n", "5:7: unknown key 'exactly'"),
+    ("rules:\n  - id: a\n    match:\n      text: x\n      exactly: true\n", "5:7: unknown key 'exactly' (did you mean 'exact'?)"),
     ("rules:\n  - id: a\n    match:\n      any: []\n", "4:7: any must not be empty"),
     ("rules:\n  - id: a\n    match:\n      near: [{all: [{text: a}, {text: b}]}, {text: c}]\n", "4:14: near: items must be entity, term, text or any: of them"),
     ("rules:\n  - id: a\n    match: {near: [{text: a}, {text: b}], distance: -1}\n", "3:43: distance: input should be greater than or equal to 0"),

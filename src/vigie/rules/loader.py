@@ -23,6 +23,7 @@ from vigie.rules.folding import fold_words
 from vigie.rules.model import Entity, Rule, RuleFile, Term
 from vigie.rules.problems import too_deep_matches, validation_errors
 from vigie.rules.query import parse_query
+from vigie.common.suggest import did_you_mean
 from vigie.common.yamlsrc import load_yaml, locate, read_text
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -214,7 +215,7 @@ class _Resolver:
         if ref in table:
             return table[ref]
         known = ", ".join(sorted(table)) or "none defined"
-        self.err(keys, f"unknown {kind} {ref!r} (known: {known})", offset=offset)
+        self.err(keys, f"unknown {kind} {ref!r}{did_you_mean(ref, table)} (known: {known})", offset=offset)
         return None
 
     def query(self, text: str, keys: list[Any]) -> Expr | None:

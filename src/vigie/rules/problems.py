@@ -11,9 +11,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from vigie.common.suggest import did_you_mean, keys_at
 from vigie.common.yamlsrc import locate
 from vigie.errors import RuleError
-from vigie.rules.model import NODE_KEYS
+from vigie.rules.model import NODE_KEYS, RuleFile
 
 # The match tree is walked by recursion (validation, compiling, matching); real rules nest a few
 # levels, and 20 keeps every walk far from Python's limit.
@@ -89,7 +90,7 @@ def _message(err: Any, keys: list[Any], loc: tuple[Any, ...]) -> str:
     named = [k for k in keys if isinstance(k, str)]
     last = named[-1] if named else ""
     if kind == "extra_forbidden":
-        return f"unknown key {last!r}"
+        return f"unknown key {last!r}" + did_you_mean(last, keys_at(RuleFile, loc[:-1]))
     if kind == "missing":
         return f"missing key {last!r}"
     if kind == "node_kind":
