@@ -23,13 +23,14 @@ _BRANCHES = ("all", "any", "none", "near")
 
 
 def too_deep_matches(path: str, data: Any) -> list[RuleError]:
-    """An error for each rule whose match tree nests more than MAX_MATCH_DEPTH levels, at the first node too deep."""
-    rules = data.get("rules")
+    """An error for each rule match tree or define: item nested more than MAX_MATCH_DEPTH levels, at the first node too deep."""
+    rules, define = data.get("rules"), data.get("define")
     out: list[RuleError] = []
-    for i, rule in enumerate(rules if isinstance(rules, list) else []):
-        if not isinstance(rule, dict) or "match" not in rule:
-            continue
-        todo: list[tuple[Any, list[Any], int]] = [(rule["match"], ["rules", i, "match"], 1)]
+    roots = [(rule["match"], ["rules", i, "match"]) for i, rule in enumerate(rules if isinstance(rules, list) else [])
+             if isinstance(rule, dict) and "match" in rule]
+    roots += [(node, ["define", name]) for name, node in (define.items() if isinstance(define, dict) else ())]
+    for root, where in roots:
+        todo: list[tuple[Any, list[Any], int]] = [(root, where, 1)]
         while todo:
             node, keys, depth = todo.pop()
             if depth > MAX_MATCH_DEPTH:
