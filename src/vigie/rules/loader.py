@@ -293,11 +293,11 @@ class _Resolver:
             e = Scope(item.fields, e)
         return e
 
-    def text(self, text: str, exact: bool, keys: list[Any]) -> Atom | None:
+    def text(self, text: str, exact: bool, keys: list[Any], case_sensitive: bool = False) -> Atom | None:
         if not fold_words(text.rstrip("*")):
             self.err(keys, f"{text!r} has no letters or digits to match")
             return None
-        return Atom("text", text, (text,), inflect=not exact)
+        return Atom("text", text, (text,), inflect=not exact, case_sensitive=case_sensitive)
 
     def node(self, node: Any, keys: list[Any]) -> Expr:
         """Convert one match-tree node (errors are collected; a placeholder keeps the walk going)."""
@@ -319,7 +319,7 @@ class _Resolver:
         elif getattr(node, "term", None) is not None:
             result = self.ref("term", node.term, keys + ["term"]) or _PLACEHOLDER
         elif getattr(node, "text", None) is not None:
-            result = self.text(node.text, node.exact, keys + ["text"]) or _PLACEHOLDER
+            result = self.text(node.text, node.exact, keys + ["text"], node.case == "sensitive") or _PLACEHOLDER
         elif getattr(node, "use", None) is not None:
             result = self.use(node.use, keys + ["use"]) or _PLACEHOLDER
         else:
@@ -339,8 +339,9 @@ class _Reported(Exception):
 
 
 def _entity_atom(key: str, e: Entity) -> Atom:
-    return Atom("entity", e.name or key, e.variants, inflect=False)
+    return Atom("entity", e.name or key, e.variants, inflect=False, case_sensitive=e.case == "sensitive")
 
 
 def _term_atom(key: str, t: Term) -> Atom:
-    return Atom("term", t.name or key, t.words, inflect=t.match == "inflect", languages=t.languages)
+    return Atom("term", t.name or key, t.words, inflect=t.match == "inflect", languages=t.languages,
+                case_sensitive=t.case == "sensitive")

@@ -25,6 +25,8 @@ FieldName = Literal["title", "summary", "body"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 EntityKind = Literal["person", "place", "organisation", "group", "event", "product", "thing", "other"]
 MatchMode = Literal["inflect", "exact"]
+Case = Literal["insensitive", "sensitive"]
+_CASE = "sensitive: the article must write each word with the same capitals (Arm the chip maker, not arm)."
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -56,6 +58,7 @@ class Entity(_Strict):
 
     name: str = Field("", description="Canonical name, reported in matches (default: the entity id).")
     kind: EntityKind = Field("other", description="What the entity is.")
+    case: Case = Field("insensitive", description=_CASE)
     variants: tuple[str, ...] = Field(..., min_length=1, description="Every spelling, language and script of the name; end one with * for the words it starts (Курск*, 북한*); one ending in Hangul also matches with a Korean particle glued to it (김정은이), never a longer word.")
     description: str = Field("", description="Free text for analysts.")
 
@@ -69,6 +72,7 @@ class Term(_Strict):
     words: tuple[str, ...] = Field(..., min_length=1, description="Words and phrases (synonyms included); a trailing * matches any ending.")
     match: MatchMode = Field("inflect", description="inflect: also match inflected forms (troops/troop, déployé/déployer); exact: folded form only.")
     languages: tuple[str, ...] = Field(("en", "fr"), description="Languages whose inflections are added.")
+    case: Case = Field("insensitive", description=_CASE)
     description: str = Field("", description="Free text for analysts.")
 
     _w = field_validator("words")(lambda v: _non_empty(v, "word"))
@@ -103,6 +107,7 @@ class TermNode(_Node):
 class TextNode(_Node):
     text: str = Field(..., min_length=1, description="A word or phrase written in the rule itself.")
     exact: bool = Field(False, description="Match the folded form only, no inflections.")
+    case: Case = Field("insensitive", description=_CASE)
 
 
 class UseNode(_Node):

@@ -32,8 +32,10 @@ from vigie.rules.folding import is_acronym, is_cjk_or_hangul, tokenize
 MAX_VARIANTS_PER_PHRASE = 2000  # inflections of a multi-word phrase multiply; past this we stop expanding
 
 # What a key finds: (number of words, atoms found in any language,
-# (atom, the languages it counts in or None for all, word positions that must be upper-case) to check)
-Checked = tuple[int, frozenset[str] | None, tuple[int, ...]]
+# (atom, the languages it counts in or None for all, case checks: word positions that must be upper-case,
+# or (position, word as written) for a case-sensitive atom) to check)
+CaseCheck = int | tuple[int, str]
+Checked = tuple[int, frozenset[str] | None, tuple[CaseCheck, ...]]
 Payload = tuple[int, tuple[int, ...], tuple[Checked, ...]]
 
 
@@ -73,6 +75,27 @@ def acronym_positions(phrase: str) -> tuple[int, ...]:
     return tuple(i for i, (s, e) in enumerate(zip(toks.starts, toks.ends)) if is_acronym(core[s:e]))
 
 
+def written_words(phrase: str) -> tuple[tuple[int, str], ...]:
+    """(position, word as written) of each word of ``phrase``: the case checks of a case-sensitive atom."""
+    core = phrase.rstrip().rstrip("*")
+    toks = tokenize(core)
+    return tuple((i, core[s:e]) for i, (s, e) in enumerate(zip(toks.starts, toks.ends)))
+
+
+def same_case(raws: list[str], start: int, checks: tuple[CaseCheck, ...]) -> bool:
+    """Do the article's words from ``start`` pass ``checks``: capitals for an acronym position, and the
+    capitals of the written word for a case-sensitive one (letter by letter: "Arms" passes for "Arm")."""
+    for check in checks:
+        if type(check) is int:
+            if not raws[start + check].isupper():
+                return False
+        else:
+            pos, word = check  # type: ignore[misc]
+            if any(a.isupper() != b.isupper() for a, b in zip(raws[start + pos], word) if a.isalpha() and b.isalpha()):
+                return False
+    return True
+
+
 def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dict[str, set[str] | None]:
     """Index keys of one phrase -> the languages they count in (None: every language)."""
     prefix = phrase.rstrip().endswith("*")
@@ -106,11 +129,14 @@ def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dic
 
 def build_index(atoms: list[Atom]) -> PhraseIndex:
     """The phrase table (whole-word keys, by first word) and the automaton (prefix keys) of ``atoms``."""
-    table: dict[str, dict[tuple[int, tuple[int, ...]], set[str] | None]] = {}
+    table: dict[str, dict[tuple[int, tuple[CaseCheck, ...]], set[str] | None]] = {}
     for idx, atom in enumerate(atoms):
         for phrase in atom.phrases:
-            caps = acronym_positions(phrase)
-            for key, langs in phrase_patterns(phrase, atom.inflect and not caps, atom.languages).items():
+            caps: tuple[CaseCheck, ...] = acronym_positions(phrase)
+            inflect = atom.inflect and not caps
+            if atom.case_sensitive:
+                caps = written_words(phrase)
+            for key, langs in phrase_patterns(phrase, inflect, atom.languages).items():
                 slot = table.setdefault(key, {})
                 idx_caps = (idx, caps)
                 if idx_caps not in slot:
