@@ -40,7 +40,9 @@ _TOKEN_RE = re.compile(
     r"(?:https?|ftp)://\S+"  # URLs
     r"|www\.\S+"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?-i:[a-z]{2,24})/\S*"  # bare host/path: a lower-case letter TLD (not N.Korea/Russia, 3.5/10)
+    # bare host/path: a lower-case letter top-level domain (not N.Korea/Russia, 3.5/10); possessive, as
+    # a label never holds a dot: an ordinary word fails here at once, without backtracking
+    r"|\b(?:[\w-]++\.)++(?-i:[a-z]{2,24})/\S*"
     r"|</?[A-Za-z!][^>]*>"  # HTML tags and comments
     r"|&#?\w+;"  # HTML entities left in text
     rf"|\b{_ELISIONS}[{_APOS}](?=[^\W\d_])"  # l'armée -> armée
