@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,poll,e2e,prefect,stories]
+    python -m bench [--quick | --tiny] [--only match,poll,e2e,prefect,stories,lang]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -9,7 +9,8 @@ on a shared, noisy machine.
 
 matching and polling reuse the functions of ``bench/bench_match.py`` and ``bench/bench_poll.py``
 (each also runs on its own); the end-to-end and Prefect benchmarks are ``bench_e2e`` and
-``bench_prefect``; the stories benchmark (labelled real news days) is ``bench_stories``.
+``bench_prefect``; the stories benchmark (labelled real news days) is ``bench_stories``;
+language identification is ``bench_lang`` (baseline: ``lang_stopwords``).
 """
 
 from __future__ import annotations
@@ -220,12 +221,19 @@ def run_stories(size: str) -> Table:
     return bench_stories.run(size)
 
 
+def run_lang(size: str) -> Table:
+    from bench import bench_lang
+
+    return bench_lang.run(size)
+
+
 BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "match": run_match,
     "poll": run_poll,
     "e2e": run_e2e,
     "prefect": run_prefect,
     "stories": run_stories,
+    "lang": run_lang,
 }
 
 

@@ -28,6 +28,7 @@ EXPECTED = {
     "prefect": ("what", "plain s", "flow s", "overhead s", "flow/plain", "overhead per task ms"),
     "stories": ("day", "algorithm", "arrival", "entries", "outlets", "stories", "B3 P", "B3 R", "B3 F1", "alerts", "labelled",
                 "alerts/labelled", "repeats alerted", "devs missed", "new missed", "same as one run", "targets missed"),
+    "lang": ("text", "declared", "language", "items", "vigie %", "baseline %", "vigie - baseline"),
 }
 
 

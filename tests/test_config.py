@@ -56,8 +56,10 @@ def test_durations_and_schedule(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("sorces: []\n", "vigie.yaml:1: sorces: unknown key"),
+        ("sorces: []\n", "vigie.yaml:1: sorces: unknown key (did you mean 'sources'?)"),
         ("sources:\n  - url: a.xml\n    lang: fr\n", "vigie.yaml:3: sources.0.lang: unknown key"),
+        ("targets:\n  - name: a\n    url: mailto://a@example.com\n    tag: [ops]\n",
+         "vigie.yaml:4: targets.0.tag: unknown key (did you mean 'tags'?)"),
         ("sources:\n  - name: x\n", "vigie.yaml:2: sources.0: give exactly one of 'url' (a feed) or 'folder' (article files)"),
         ("schedule:\n  interval: soon\n", "vigie.yaml:2: schedule.interval: not a duration: 'soon'"),
         ("schedule:\n  interval: 5m\n  cron: '* * * * *'\n", "vigie.yaml:1: schedule: give 'interval' or 'cron', not both"),

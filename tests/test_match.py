@@ -328,3 +328,9 @@ def test_seed_rules_stay_quiet_on_off_topic_items() -> None:
     m = compile_rules(load_rules([REPO / "rules"]))
     hits = [x for a in read_inputs([str(path)]) for x in match_article(m, a)]
     assert len(hits) <= 5, [(h.rule_id, h.terms) for h in hits]
+
+
+def test_a_slash_between_names_is_not_a_web_address() -> None:
+    m = matcher(FOLD)
+    assert "russia" in fired(m, article(title="N.Korea/Russia arms deals probed"))
+    assert "russia" not in fired(m, article(title="see news.example.com/Russia"))

@@ -197,3 +197,37 @@ def test_the_seed_file_is_valid_against_the_published_schema() -> None:
     schema = json.loads((REPO / "rules" / "schema.json").read_text(encoding="utf-8"))
     doc = plain(load_yaml(REPO / "rules" / "north-korea-russia.yaml").data)
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(doc)) == []
+
+
+NOTIFY_RULES = """\
+entities:
+  kju: {name: Kim Jong Un, variants: [Kim Jong Un]}
+rules:
+  - {id: typo, query: '@kju', notify: [korea-dsk]}
+  - {id: half, query: '@kju', notify: [ops, nobody]}
+  - {id: fine, query: '@kju', notify: [ops]}
+  - {id: all, query: '@kju'}
+"""
+
+
+def test_check_warns_of_notify_tags_no_configured_target_has(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(NOTIFY_RULES, encoding="utf-8")
+    config = tmp_path / "vigie.yaml"
+    config.write_text("rules: [r.yaml]\ntargets:\n  - name: desk\n    url: mailto://a@example.com\n    tags: [korea-desk, ops]\n",
+                      encoding="utf-8")
+    code, out, err = run("rules", "check", "--config", str(config))
+    rules = tmp_path / "r.yaml"
+    assert code == 0  # a warning, not an error: the rules still load and run
+    assert err.splitlines() == [
+        f"{rules}:4:5: warning: rule 'typo': no target has the notify tag 'korea-dsk' (did you mean 'korea-desk'?); "
+        "its alerts go to every target",
+        f"{rules}:5:5: warning: rule 'half': no target has the notify tag 'nobody'",
+    ]
+    assert "4 valid rule(s), 0 error(s) in 0 file(s), 2 warning(s)" in out
+    # Rule files named alone, with no configuration given: no targets to check the tags against.
+    code, out, err = run("rules", "check", str(rules))
+    assert (code, err) == (0, "")
+    # A target without tags takes what no tagged target does: the warning says so.
+    config.write_text("rules: [r.yaml]\ntargets:\n  - name: console\n    url: vigie://\n", encoding="utf-8")
+    err = run("rules", "check", "--config", str(config))[2]
+    assert "rule 'typo': no target has the notify tag 'korea-dsk'; only targets without tags get its alerts" in err

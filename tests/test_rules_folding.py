@@ -24,6 +24,10 @@ from vigie.rules.folding import fold, tokenize
         ("see https://example.com/ball now", ("see", "now")),  # URLs skipped whole
         ("www.football.com/ball", ()),
         ("mail ball@example.com", ("mail",)),
+        ("read bbc.co.uk/news/world and t.co/x1", ("read", "and")),  # bare host/path skipped whole
+        ("N.Korea/Russia ties", ("n", "korea", "russia", "ties")),  # not a web address
+        ("U.S./EU sanctions", ("u", "s", "eu", "sanctions")),
+        ("rated 3.5/10", ("rated", "3", "5", "10")),
         ("<a href=\"/ball\">foot</a> &amp; x", ("foot", "x")),  # markup skipped, text kept
         ("«le sang»", ("le", "sang")),
         ("snake_case 2025", ("snake", "case", "2025")),

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, ValidationError, field_validator, model_validator
 
 from vigie.common.bounds import Backoff, Count, PositiveDuration, Seconds, at_least, duration
+from vigie.common.suggest import did_you_mean, keys_at
 from vigie.common.times import format_duration
 from vigie.errors import ConfigError, YamlSyntaxError
 from vigie.models import Source, SourceKind
@@ -302,6 +303,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         key = ".".join(str(p) for p in loc) or "(top level)"
         msg = _ERROR_TEXT.get(err["type"], err["msg"]).removeprefix("Value error, ")
+        msg += did_you_mean(str(loc[-1]), keys_at(Config, loc[:-1])) if err["type"] == "extra_forbidden" and loc else ""
         line = doc.locate(loc)[0] if loc else None
         raise ConfigError(shown, msg, key=key, line=line) from None
     if config.apprise_config is not None:

@@ -1,6 +1,7 @@
 """`vigie rules`: check rule files, preview what they match, publish the JSON Schema.
 
-    vigie rules check [PATHS]...                      every error as file:line:col: message; exit 1 if any
+    vigie rules check [PATHS]...                      every error as file:line:col: message; exit 1 if any;
+                                                      with a configuration, a warning for notify tags no target has
     vigie rules test [--rules PATHS] INPUT... [--json] which rules fire on each article, and why
     vigie rules schema [--output FILE]                 the JSON Schema of the rule format
 """
@@ -9,25 +10,35 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from vigie.cli.common import ConfigOption
+
+if TYPE_CHECKING:
+    from vigie.config import Config
+    from vigie.rules import RuleSet
 
 app = typer.Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
 
 DEFAULT_RULES = [Path("rules")]
 
 
-def default_rule_paths(config: Optional[Path], ctx: typer.Context | None = None) -> list[Path]:
-    """The rule paths of the configuration (``--config``, else the default one when it exists), else ./rules."""
+def configuration(config: Optional[Path], ctx: typer.Context | None = None) -> "Config | None":
+    """The configuration (``--config``, else the default one when it exists), else None."""
     from vigie.cli.common import config_path, given_config, load_or_exit
 
     path = config_path(config, ctx)
     if given_config(config, ctx) is None and not path.is_file():
-        return DEFAULT_RULES
-    return list(load_or_exit(path).rules)
+        return None
+    return load_or_exit(path)
+
+
+def default_rule_paths(config: Optional[Path], ctx: typer.Context | None = None) -> list[Path]:
+    """The rule paths of the configuration (``--config``, else the default one when it exists), else ./rules."""
+    cfg = configuration(config, ctx)
+    return DEFAULT_RULES if cfg is None else list(cfg.rules)
 
 
 @app.command()
@@ -38,16 +49,41 @@ def check(
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Validate rule files: every problem as file:line:col: message; exit status 1 when there is any."""
+    from vigie.cli.common import given_config
     from vigie.rules import load_rules
 
-    rule_set = load_rules(paths or default_rule_paths(config, ctx))
+    # Rule files named alone: no configuration to read, none to check their notify tags against.
+    cfg = None if paths and given_config(config, ctx) is None else configuration(config, ctx)
+    rule_set = load_rules(paths or (DEFAULT_RULES if cfg is None else list(cfg.rules)))
     for err in rule_set.errors:
         typer.echo(str(err), err=True)
+    warnings = notify_warnings(rule_set, cfg) if cfg is not None else []
+    for w in warnings:
+        typer.echo(w, err=True)
     if not quiet:
         n_files = len(rule_set.files)
         bad = len({e.path for e in rule_set.errors})
-        typer.echo(f"{n_files} file(s), {len(rule_set.rules)} valid rule(s), {len(rule_set.errors)} error(s) in {bad} file(s)")
+        typer.echo(f"{n_files} file(s), {len(rule_set.rules)} valid rule(s), {len(rule_set.errors)} error(s) in {bad} file(s)"
+                   + (f", {len(warnings)} warning(s)" if warnings else ""))
     raise typer.Exit(1 if rule_set.errors else 0)
+
+
+def notify_warnings(rule_set: "RuleSet", cfg: "Config") -> list[str]:
+    """One ``file:line:col: warning`` per rule whose notify tags are on no configured target."""
+    from vigie.common.suggest import did_you_mean
+    from vigie.delivery.routing import unrouted_tags
+
+    carried = {tag for tc in cfg.targets for tag in tc.tags}
+    out = []
+    for lr in rule_set.rules:
+        lost = unrouted_tags(cfg, lr.rule.notify)
+        if lost:
+            named = ", ".join(f"{tag!r}{did_you_mean(tag, carried)}" for tag in lost)
+            where = ("" if len(lost) < len(lr.rule.notify) else "; only targets without tags get its alerts"
+                     if any(not tc.tags for tc in cfg.targets) else "; its alerts go to every target")
+            out.append(f"{lr.path}:{lr.line}:{lr.col}: warning: rule {lr.id!r}: no target has the notify "
+                       f"tag{'s' if len(lost) > 1 else ''} {named}{where}")
+    return out
 
 
 @app.command()

@@ -6,6 +6,7 @@
     bounds      checked durations, seconds and counts for the models of hand-written files
     yamlsrc     YAML that remembers the line and column of every key
     lenient     reading JSON another version wrote (alert payloads), never raising
+    suggest     "did you mean": the nearest known key or name to a misspelt one
 
 May import: the standard library, third-party packages, and ``vigie.errors``. Nothing
 else of vigie: every other package may import this one.

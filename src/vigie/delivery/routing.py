@@ -53,4 +53,11 @@ def route(config: Config, notify: Iterable[str] = (), *, operations: bool = Fals
     return everyone
 
 
-__all__ = ["CONSOLE_TARGET", "effective_targets", "route"]
+def unrouted_tags(config: Config, notify: Iterable[str]) -> list[str]:
+    """The tags of ``notify`` that no configured target carries (their alerts go to every target:
+    a typo or a removed target, for ``vigie rules check`` to warn of); none without configured targets."""
+    carried = {tag for tc in config.targets for tag in tc.tags}
+    return [tag for tag in notify if tag not in carried] if config.targets else []
+
+
+__all__ = ["CONSOLE_TARGET", "effective_targets", "route", "unrouted_tags"]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from vigie.models import Article, Entry, Parsed
-from vigie.ingest.language import detect_language
+from vigie.ingest.language import detect_language, normalize_code
 from vigie.ingest.textclean import clean, first_sentence, html_to_text
 from vigie.ingest.urls import canonical_url
 
@@ -33,12 +33,7 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def normalize_hint(language: str | None) -> str | None:
-    """``"en-US"``, ``"IT-it"``, ``"fr_FR"`` -> ``"en"``, ``"it"``, ``"fr"``; junk -> None."""
-    if not language:
-        return None
-    head = language.strip().replace("_", "-").split("-")[0].lower()
-    return head if head.isalpha() and 2 <= len(head) <= 3 else None
+normalize_hint = normalize_code  # "en-US" -> "en", junk -> None (the declared language, as detection reads it)
 
 
 def article_id(source_id: str, guid: str | None, url: str | None, title: str, text: str) -> str:

@@ -14,6 +14,7 @@ Modules, in the order a rule goes through them:
     problems  over-deep match trees and pydantic errors placed at their key (for loader)
     folding   the tokenizer articles and rules share (on ``vigie.common.text.fold``)
     lemmas    inflected forms from spaCy's lemma tables, computed at compile time
+    korean    the particles and endings a Hangul variant accepts (김정은이), not longer words
     phrases   every rule's phrases in one index, searched once per field
     compile   rules to one ``Matcher``: atoms, triggers, compiled expressions
     match     the match stage: pure, no I/O; which rules fire on an article, with spans

@@ -21,6 +21,7 @@ class Atom:
     phrases: tuple[str, ...]  # as written; a trailing * means "any ending"
     inflect: bool  # expand words with their inflections
     languages: tuple[str, ...] = ("en", "fr")  # languages whose inflections are added
+    case_sensitive: bool = False  # the article must write each word with the phrase's capitals
 
 
 @dataclass(frozen=True)

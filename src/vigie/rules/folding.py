@@ -14,7 +14,9 @@ matter for matching (and that spaCy's French tokenizer also makes):
 * English possessives ('s) are dropped, so "Russia's" exposes "Russia";
 * hyphens and apostrophes separate tokens, so "Jong-un" == "Jong un";
 * URLs, e-mail addresses, HTML tags and entities are skipped whole: a rule
-  never fires on markup or on the words of a link;
+  never fires on markup or on the words of a link; a bare ``host/path``
+  needs a lower-case letter top-level domain (``bbc.co.uk/news``), so
+  ``N.Korea/Russia``, ``U.S./EU`` and ``3.5/10`` stay words;
 * each CJK ideograph or kana is a token of its own (those scripts have no
   spaces), so a phrase of ideographs matches inside a run of text.
 """
@@ -38,7 +40,9 @@ _TOKEN_RE = re.compile(
     r"(?:https?|ftp)://\S+"  # URLs
     r"|www\.\S+"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
-    r"|\b[\w-]+(?:\.[\w-]+)+/\S*"  # bare host/path
+    # bare host/path: a lower-case letter top-level domain (not N.Korea/Russia, 3.5/10); possessive, as
+    # a label never holds a dot: an ordinary word fails here at once, without backtracking
+    r"|\b(?:[\w-]++\.)++(?-i:[a-z]{2,24})/\S*"
     r"|</?[A-Za-z!][^>]*>"  # HTML tags and comments
     r"|&#?\w+;"  # HTML entities left in text
     rf"|\b{_ELISIONS}[{_APOS}](?=[^\W\d_])"  # l'armée -> armée

@@ -24,6 +24,7 @@ from vigie.rules.folding import fold_words
 from vigie.rules.model import Entity, Rule, RuleFile, Term
 from vigie.rules.problems import too_deep_matches, validation_errors
 from vigie.rules.query import parse_query
+from vigie.common.suggest import did_you_mean
 from vigie.common.yamlsrc import load_yaml, locate, read_text
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -147,6 +148,9 @@ class _Resolver:
         self.errors: list[RuleError] = []
         self.entity_atoms = {k: _entity_atom(k, e) for k, e in model.entities.items()}
         self.term_atoms = {k: _term_atom(k, t) for k, t in model.terms.items()}
+        self.rules_by_id = {r.id: (i, r) for i, r in reversed(list(enumerate(model.rules)))}
+        self.used: dict[str, Expr | None] = {}  # define: names and rule ids resolved (None: broken)
+        self.resolving: list[str] = []  # the names being resolved, innermost last: a cycle comes back to one
 
     def err(self, keys: Sequence[Any], message: str, offset: int | None = None) -> None:
         line, col = locate(self.data, keys)
@@ -177,6 +181,10 @@ class _Resolver:
                 for i, p in enumerate(phrases):
                     if not fold_words(p.rstrip("*")):
                         self.err([kind, key, "variants" if kind == "entities" else "words", i], f"{p!r} has no letters or digits to match")
+        for name in self.model.define:
+            if name in self.rules_by_id:
+                self.err(["define", name], f"{name!r} is both a define: name and a rule id: rename one")
+            self.use(name, ["define", name])  # unused ones are checked too
         out: list[LoadedRule] = []
         ids: dict[str, int] = {}
         for i, rule in enumerate(self.model.rules):
@@ -185,13 +193,9 @@ class _Resolver:
                 self.err(base + ["id"], f"duplicate rule id {rule.id!r} (first at rule #{ids[rule.id] + 1})")
             ids.setdefault(rule.id, i)
             n_errors = len(self.errors)
-            parts: list[Expr] = []
-            if rule.match is not None:
-                parts.append(self.node(rule.match, base + ["match"]))
-            if rule.query is not None:
-                q = self.query(rule.query, base + ["query"])
-                if q is not None:
-                    parts.append(q)
+            self.resolving.append(rule.id)
+            parts = self.condition(rule, base)
+            self.resolving.pop()
             weighted: list[tuple[Expr, float]] = []
             if rule.weights is not None:
                 for j, item in enumerate(rule.weights.items):
@@ -210,22 +214,64 @@ class _Resolver:
             line, col = locate(self.data, base)
             out.append(LoadedRule(rule=rule, path=self.path, expr=expr, weights=tuple(weighted),
                                   threshold=rule.weights.threshold if rule.weights else 0.0, line=line, col=col))
-        return RuleSet(rules=out if not self.errors else [], errors=self.errors, files=[self.path])
+        errors = list({(e.line, e.col, e.message): e for e in self.errors}.values())  # a used part's error once
+        return RuleSet(rules=out if not errors else [], errors=errors, files=[self.path])
+
+    def condition(self, rule: Rule, base: list[Any]) -> list[Expr]:
+        """A rule's match and query, as the parts that must all hold."""
+        parts: list[Expr] = []
+        if rule.match is not None:
+            parts.append(self.node(rule.match, base + ["match"]))
+        if rule.query is not None:
+            q = self.query(rule.query, base + ["query"])
+            if q is not None:
+                parts.append(q)
+        return parts
+
+    def use(self, name: str, keys: Sequence[Any], offset: int | None = None) -> Expr | None:
+        """The expression a define: name or another rule's id stands for; None (error recorded) when it
+        is unknown, broken, or part of a cycle."""
+        if name in self.resolving:
+            chain = " -> ".join([*self.resolving[self.resolving.index(name):], name])
+            self.err(keys, f"cycle: {chain}", offset=offset)
+            return None
+        if name in self.used:
+            return self.used[name]
+        node = self.model.define.get(name)
+        found = self.rules_by_id.get(name)
+        if node is None and found is None:
+            known = sorted({*self.model.define, *self.rules_by_id})
+            self.err(keys, f"unknown name {name!r}{did_you_mean(name, known)} (known: {', '.join(known) or 'none defined'})",
+                     offset=offset)
+            return None
+        n_errors = len(self.errors)
+        self.resolving.append(name)
+        if node is not None:
+            expr: Expr | None = self.node(node, ["define", name])
+        else:
+            i, rule = found  # type: ignore[misc]
+            parts = self.condition(rule, ["rules", i])
+            expr = None if not parts else parts[0] if len(parts) == 1 else And(tuple(parts))
+            if rule.match is None and rule.query is None:
+                self.err(keys, f"rule {name!r} has no match or query to use (weights are not a condition)", offset=offset)
+        self.resolving.pop()
+        self.used[name] = expr if len(self.errors) == n_errors else None
+        return self.used[name]
 
     def ref(self, kind: str, ref: str, keys: Sequence[Any], offset: int | None = None) -> Atom | None:
         table = self.entity_atoms if kind == "entity" else self.term_atoms
         if ref in table:
             return table[ref]
         known = ", ".join(sorted(table)) or "none defined"
-        self.err(keys, f"unknown {kind} {ref!r} (known: {known})", offset=offset)
+        self.err(keys, f"unknown {kind} {ref!r}{did_you_mean(ref, table)} (known: {known})", offset=offset)
         return None
 
     def query(self, text: str, keys: list[Any]) -> Expr | None:
-        def resolve(kind: str, ref: str, offset: int) -> Atom:
-            atom = self.ref(kind, ref, keys, offset=offset)
-            if atom is None:
+        def resolve(kind: str, ref: str, offset: int) -> Expr:
+            found = self.use(ref, keys, offset) if kind == "use" else self.ref(kind, ref, keys, offset=offset)
+            if found is None:
                 raise _Reported()
-            return atom
+            return found
 
         try:
             return parse_query(text, resolve)
@@ -242,17 +288,19 @@ class _Resolver:
             e = self.ref("term", item.term, keys + ["term"])
         elif item.text is not None:
             e = self.text(item.text, False, keys + ["text"])
+        elif item.use is not None:
+            e = self.use(item.use, keys + ["use"])
         else:
             e = self.query(item.query, keys + ["query"])
         if e is not None and item.fields:
             e = Scope(item.fields, e)
         return e
 
-    def text(self, text: str, exact: bool, keys: list[Any]) -> Atom | None:
+    def text(self, text: str, exact: bool, keys: list[Any], case_sensitive: bool = False) -> Atom | None:
         if not fold_words(text.rstrip("*")):
             self.err(keys, f"{text!r} has no letters or digits to match")
             return None
-        return Atom("text", text, (text,), inflect=not exact)
+        return Atom("text", text, (text,), inflect=not exact, case_sensitive=case_sensitive)
 
     def node(self, node: Any, keys: list[Any]) -> Expr:
         """Convert one match-tree node (errors are collected; a placeholder keeps the walk going)."""
@@ -274,7 +322,9 @@ class _Resolver:
         elif getattr(node, "term", None) is not None:
             result = self.ref("term", node.term, keys + ["term"]) or _PLACEHOLDER
         elif getattr(node, "text", None) is not None:
-            result = self.text(node.text, node.exact, keys + ["text"]) or _PLACEHOLDER
+            result = self.text(node.text, node.exact, keys + ["text"], node.case == "sensitive") or _PLACEHOLDER
+        elif getattr(node, "use", None) is not None:
+            result = self.use(node.use, keys + ["use"]) or _PLACEHOLDER
         else:
             result = self.query(node.query, keys + ["query"]) or _PLACEHOLDER
         if node.fields:
@@ -292,8 +342,9 @@ class _Reported(Exception):
 
 
 def _entity_atom(key: str, e: Entity) -> Atom:
-    return Atom("entity", e.name or key, e.variants, inflect=False)
+    return Atom("entity", e.name or key, e.variants, inflect=False, case_sensitive=e.case == "sensitive")
 
 
 def _term_atom(key: str, t: Term) -> Atom:
-    return Atom("term", t.name or key, t.words, inflect=t.match == "inflect", languages=t.languages)
+    return Atom("term", t.name or key, t.words, inflect=t.match == "inflect", languages=t.languages,
+                case_sensitive=t.case == "sensitive")

@@ -30,7 +30,7 @@ from vigie.models import Article, Match, MatchField, RulePolicy, Span
 from vigie.rules.expr import Atom
 from vigie.rules.folding import raw_and_folded, token_spans
 from vigie.rules.loader import LoadedRule
-from vigie.rules.phrases import PhraseIndex
+from vigie.rules.phrases import PhraseIndex, same_case
 
 ALL_FIELDS: tuple[MatchField, ...] = ("title", "summary", "body")
 
@@ -172,8 +172,8 @@ def _find_atoms(index: PhraseIndex, article: Article, lang: str) -> dict[int, li
                     got.append(hit)
             for idx, langs, caps in checked:
                 if langs is None or any_lang or lang in langs:
-                    if caps and not all(raws[hit[1] + c].isupper() for c in caps):
-                        continue  # an acronym variant found in lower case ("un", "us")
+                    if caps and not same_case(raws, hit[1], caps):
+                        continue  # an acronym variant in lower case ("un", "us"), a case-sensitive word in other capitals
                     hits.setdefault(idx, []).append(hit)
     return hits
 

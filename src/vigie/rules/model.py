@@ -1,8 +1,9 @@
 """The rule file format, as pydantic models (the JSON Schema is generated from these).
 
-A rule file holds three sections: reusable ``entities`` (a canonical name and
+A rule file holds four sections: reusable ``entities`` (a canonical name and
 every variant of it across languages and scripts), reusable ``terms`` (words
-and phrases matched with their inflections, plus synonyms), and ``rules``
+and phrases matched with their inflections, plus synonyms), named match items
+(``define``, used by name: ``use: name``, ``$name``), and ``rules``
 (a boolean ``match`` tree, a ``query`` string in the Meltwater / Google Alerts
 style, or ``weights`` with a threshold, or several of those at once: every
 one given must hold).
@@ -25,6 +26,8 @@ FieldName = Literal["title", "summary", "body"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 EntityKind = Literal["person", "place", "organisation", "group", "event", "product", "thing", "other"]
 MatchMode = Literal["inflect", "exact"]
+Case = Literal["insensitive", "sensitive"]
+_CASE = "sensitive: the article must write each word with the same capitals (Arm the chip maker, not arm)."
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -56,7 +59,8 @@ class Entity(_Strict):
 
     name: str = Field("", description="Canonical name, reported in matches (default: the entity id).")
     kind: EntityKind = Field("other", description="What the entity is.")
-    variants: tuple[str, ...] = Field(..., min_length=1, description="Every spelling, language and script of the name.")
+    case: Case = Field("insensitive", description=_CASE)
+    variants: tuple[str, ...] = Field(..., min_length=1, description="Every spelling, language and script of the name; end one with * for the words it starts (Курск*, 북한*); one ending in Hangul also matches with a Korean particle glued to it (김정은이), never a longer word.")
     description: str = Field("", description="Free text for analysts.")
 
     _v = field_validator("variants")(lambda v: _non_empty(v, "variant"))
@@ -69,6 +73,7 @@ class Term(_Strict):
     words: tuple[str, ...] = Field(..., min_length=1, description="Words and phrases (synonyms included); a trailing * matches any ending.")
     match: MatchMode = Field("inflect", description="inflect: also match inflected forms (troops/troop, déployé/déployer); exact: folded form only.")
     languages: tuple[str, ...] = Field(("en", "fr"), description="Languages whose inflections are added.")
+    case: Case = Field("insensitive", description=_CASE)
     description: str = Field("", description="Free text for analysts.")
 
     _w = field_validator("words")(lambda v: _non_empty(v, "word"))
@@ -103,6 +108,11 @@ class TermNode(_Node):
 class TextNode(_Node):
     text: str = Field(..., min_length=1, description="A word or phrase written in the rule itself.")
     exact: bool = Field(False, description="Match the folded form only, no inflections.")
+    case: Case = Field("insensitive", description=_CASE)
+
+
+class UseNode(_Node):
+    use: str = Field(..., description="A name of this file's define: section, or the id of another rule of this file (its match and query).")
 
 
 class QueryNode(_Node):
@@ -115,7 +125,7 @@ class NearNode(_Node):
     ordered: bool = Field(False, description="They must occur in the given order.")
 
 
-NODE_KEYS = ("all", "any", "none", "entity", "term", "text", "query", "near")
+NODE_KEYS = ("all", "any", "none", "entity", "term", "text", "query", "near", "use")
 
 
 def _node_tag(value: Any) -> str | None:
@@ -136,6 +146,7 @@ Node = Annotated[
         Annotated[TextNode, Tag("text")],
         Annotated[QueryNode, Tag("query")],
         Annotated[NearNode, Tag("near")],
+        Annotated[UseNode, Tag("use")],
     ],
     Discriminator(_node_tag, custom_error_type="node_kind", custom_error_message="expected one of the keys " + ", ".join(NODE_KEYS)),
 ]
@@ -147,20 +158,21 @@ for _m in (AllNode, AnyNode, NoneNode, NearNode):
 # ---- weights ---------------------------------------------------------------------------
 
 class WeightedItem(_Strict):
-    """One weighted item: exactly one of entity, term, text or query."""
+    """One weighted item: exactly one of entity, term, text, query or use."""
 
     entity: str | None = None
     term: str | None = None
     text: str | None = None
     query: str | None = None
+    use: str | None = Field(None, description="A define: name or the id of another rule of this file.")
     weight: float = Field(1.0, description="Added to the score when the item matches (once per item).")
     fields: tuple[FieldName, ...] | None = Field(None, description="Only look in these fields.")
 
     @model_validator(mode="after")
     def _one(self) -> "WeightedItem":
-        given = [k for k in ("entity", "term", "text", "query") if getattr(self, k) is not None]
+        given = [k for k in ("entity", "term", "text", "query", "use") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of entity, term, text or query")
+            raise ValueError("give exactly one of entity, term, text, query or use")
         return self
 
 
@@ -235,9 +247,10 @@ class RuleFile(_Strict):
     version: Literal[1] = Field(1, description="Format version.")
     entities: dict[str, Entity] = Field(default_factory=dict, description="Entities by id.")
     terms: dict[str, Term] = Field(default_factory=dict, description="Terms by id.")
+    define: dict[str, Node] = Field(default_factory=dict, description="Named match items, used by name in rules: use: name, $name in queries, use: in weights.")
     rules: tuple[Rule, ...] = Field((), description="The rules.")
 
-    @field_validator("entities", "terms")
+    @field_validator("entities", "terms", "define")
     @classmethod
     def _ids(cls, value: dict[str, Any]) -> dict[str, Any]:
         for key in value:

@@ -3,10 +3,10 @@
 The phrases of all atoms (entities, terms, words) of all rules become keys of
 folded whole words. Whole-word keys sit in a hash table by first word (one
 dict lookup per article token, whatever the number of rules, like spaCy's
-PhraseMatcher); the few prefix keys (``deploy*``, Korean names followed by
-particles) go into one Aho-Corasick automaton (pyahocorasick) run over
-``" tok tok tok "``. Keys are whole tokens, so "ball" never fires inside
-"football". Inflected forms are expanded here, at build time
+PhraseMatcher); the few prefix keys (``deploy*``, ``북한*``) go into one
+Aho-Corasick automaton (pyahocorasick) run over ``" tok tok tok "``. Keys are
+whole tokens, so "ball" never fires inside "football", and a Korean variant is
+one whole-word key per listed particle (:mod:`vigie.rules.korean`). Inflected forms are expanded here, at build time
 (:func:`vigie.rules.lemmas.inflections`), and tagged with their language, so
 English forms only count in English articles, French forms in French ones.
 
@@ -25,22 +25,24 @@ from typing import Any, Iterable
 
 import ahocorasick
 
-from vigie.rules import lemmas as nlp
+from vigie.rules import korean, lemmas as nlp
 from vigie.rules.expr import Atom
 from vigie.rules.folding import is_acronym, is_cjk_or_hangul, tokenize
 
 MAX_VARIANTS_PER_PHRASE = 2000  # inflections of a multi-word phrase multiply; past this we stop expanding
 
 # What a key finds: (number of words, atoms found in any language,
-# (atom, the languages it counts in or None for all, word positions that must be upper-case) to check)
-Checked = tuple[int, frozenset[str] | None, tuple[int, ...]]
+# (atom, the languages it counts in or None for all, case checks: word positions that must be upper-case,
+# or (position, word as written) for a case-sensitive atom) to check)
+CaseCheck = int | tuple[int, str]
+Checked = tuple[int, frozenset[str] | None, tuple[CaseCheck, ...]]
 Payload = tuple[int, tuple[int, ...], tuple[Checked, ...]]
 
 
 @dataclass(frozen=True)
 class PhraseIndex:
     words: dict[str, tuple[tuple[tuple[str, ...], Payload], ...]]  # first word -> (next words, payload)
-    automaton: Any  # ahocorasick.Automaton of the prefix keys ("deploy*", Hangul names), or None
+    automaton: Any  # ahocorasick.Automaton of the prefix keys ("deploy*", "북한*"), or None
     size: int  # number of keys
 
     def find(self, folded: list[str]) -> list[tuple[int, Payload]]:
@@ -73,6 +75,27 @@ def acronym_positions(phrase: str) -> tuple[int, ...]:
     return tuple(i for i, (s, e) in enumerate(zip(toks.starts, toks.ends)) if is_acronym(core[s:e]))
 
 
+def written_words(phrase: str) -> tuple[tuple[int, str], ...]:
+    """(position, word as written) of each word of ``phrase``: the case checks of a case-sensitive atom."""
+    core = phrase.rstrip().rstrip("*")
+    toks = tokenize(core)
+    return tuple((i, core[s:e]) for i, (s, e) in enumerate(zip(toks.starts, toks.ends)))
+
+
+def same_case(raws: list[str], start: int, checks: tuple[CaseCheck, ...]) -> bool:
+    """Do the article's words from ``start`` pass ``checks``: capitals for an acronym position, and the
+    capitals of the written word for a case-sensitive one (letter by letter: "Arms" passes for "Arm")."""
+    for check in checks:
+        if type(check) is int:
+            if not raws[start + check].isupper():
+                return False
+        else:
+            pos, word = check  # type: ignore[misc]
+            if any(a.isupper() != b.isupper() for a, b in zip(raws[start + pos], word) if a.isalpha() and b.isalpha()):
+                return False
+    return True
+
+
 def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dict[str, set[str] | None]:
     """Index keys of one phrase -> the languages they count in (None: every language)."""
     prefix = phrase.rstrip().endswith("*")
@@ -83,15 +106,19 @@ def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dic
     raw_words = [core[s:e].lower() for s, e in zip(toks.starts, toks.ends)]
     if not words:
         return {}
-    if words and words[-1] and is_cjk_or_hangul(words[-1][-1]):
-        prefix = True  # Korean/Japanese glue particles to names: 김정은이, 김정은은
+    # Korean glues particles to names (김정은이, 김정은의): the word and its listed endings, never any
+    # longer word (김정은행장); ideographs and kana are one token each, a prefix key costs nothing more there.
+    endings = korean.with_endings(words[-1]) if not prefix and korean.is_hangul(words[-1][-1]) else ()
+    if not prefix and not endings and is_cjk_or_hangul(words[-1][-1]):
+        prefix = True
     tail = "" if prefix else " "
-    out: dict[str, set[str] | None] = {" " + " ".join(words) + tail: None}
+    head = " " + " ".join(words[:-1]) + " " if len(words) > 1 else " "
+    out: dict[str, set[str] | None] = {head + last + tail: None for last in endings or (words[-1],)}
     if inflect:
         for lang in languages:
             per_word = [sorted(nlp.inflections(w, lang)) for w in raw_words]
-            if prefix:
-                per_word[-1] = [words[-1]]  # the * already covers the endings
+            if prefix or endings:
+                per_word[-1] = [words[-1]]  # the * or the Korean endings already cover the endings
             for combo in itertools.islice(itertools.product(*per_word), MAX_VARIANTS_PER_PHRASE):
                 key = " " + " ".join(combo) + tail
                 langs = out.setdefault(key, set())
@@ -102,11 +129,14 @@ def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dic
 
 def build_index(atoms: list[Atom]) -> PhraseIndex:
     """The phrase table (whole-word keys, by first word) and the automaton (prefix keys) of ``atoms``."""
-    table: dict[str, dict[tuple[int, tuple[int, ...]], set[str] | None]] = {}
+    table: dict[str, dict[tuple[int, tuple[CaseCheck, ...]], set[str] | None]] = {}
     for idx, atom in enumerate(atoms):
         for phrase in atom.phrases:
-            caps = acronym_positions(phrase)
-            for key, langs in phrase_patterns(phrase, atom.inflect and not caps, atom.languages).items():
+            caps: tuple[CaseCheck, ...] = acronym_positions(phrase)
+            inflect = atom.inflect and not caps
+            if atom.case_sensitive:
+                caps = written_words(phrase)
+            for key, langs in phrase_patterns(phrase, inflect, atom.languages).items():
                 slot = table.setdefault(key, {})
                 idx_caps = (idx, caps)
                 if idx_caps not in slot:

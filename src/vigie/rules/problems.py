@@ -11,9 +11,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from vigie.common.suggest import did_you_mean, keys_at
 from vigie.common.yamlsrc import locate
 from vigie.errors import RuleError
-from vigie.rules.model import NODE_KEYS
+from vigie.rules.model import NODE_KEYS, RuleFile
 
 # The match tree is walked by recursion (validation, compiling, matching); real rules nest a few
 # levels, and 20 keeps every walk far from Python's limit.
@@ -22,13 +23,14 @@ _BRANCHES = ("all", "any", "none", "near")
 
 
 def too_deep_matches(path: str, data: Any) -> list[RuleError]:
-    """An error for each rule whose match tree nests more than MAX_MATCH_DEPTH levels, at the first node too deep."""
-    rules = data.get("rules")
+    """An error for each rule match tree or define: item nested more than MAX_MATCH_DEPTH levels, at the first node too deep."""
+    rules, define = data.get("rules"), data.get("define")
     out: list[RuleError] = []
-    for i, rule in enumerate(rules if isinstance(rules, list) else []):
-        if not isinstance(rule, dict) or "match" not in rule:
-            continue
-        todo: list[tuple[Any, list[Any], int]] = [(rule["match"], ["rules", i, "match"], 1)]
+    roots = [(rule["match"], ["rules", i, "match"]) for i, rule in enumerate(rules if isinstance(rules, list) else [])
+             if isinstance(rule, dict) and "match" in rule]
+    roots += [(node, ["define", name]) for name, node in (define.items() if isinstance(define, dict) else ())]
+    for root, where in roots:
+        todo: list[tuple[Any, list[Any], int]] = [(root, where, 1)]
         while todo:
             node, keys, depth = todo.pop()
             if depth > MAX_MATCH_DEPTH:
@@ -89,7 +91,7 @@ def _message(err: Any, keys: list[Any], loc: tuple[Any, ...]) -> str:
     named = [k for k in keys if isinstance(k, str)]
     last = named[-1] if named else ""
     if kind == "extra_forbidden":
-        return f"unknown key {last!r}"
+        return f"unknown key {last!r}" + did_you_mean(last, keys_at(RuleFile, loc[:-1]))
     if kind == "missing":
         return f"missing key {last!r}"
     if kind == "node_kind":

@@ -8,7 +8,7 @@ Grammar (operators are upper-case; precedence NOT > NEAR > AND > OR)::
     near     := unary (("NEAR/n" | "ONEAR/n") unary)*
     unary    := ("NOT" | "-") unary | primary
     primary  := "(" or ")" | FIELD ":" primary | FILTER ":" value
-              | '"' phrase '"' | word | word* | @entity | #term
+              | '"' phrase '"' | word | word* | @entity | #term | $name
 
     FIELD  := title | summary | body          restrict to one field
     FILTER := site | source | lang            article metadata
@@ -16,6 +16,7 @@ Grammar (operators are upper-case; precedence NOT > NEAR > AND > OR)::
 Bare words match with their inflections (deploy: deployed, deploys ...);
 quoted phrases match their folded form exactly (case and accents still fold).
 NEAR/n: at most n words between, any order; ONEAR/n: in the given order.
+``$name`` is a named item of the file's ``define:`` section, or another rule's condition.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def _lex(text: str) -> list[_Tok]:
     return toks
 
 
-RefResolver = Callable[[str, str, int], Atom]  # (kind "entity"|"term", id, offset) -> Atom
+RefResolver = Callable[[str, str, int], Expr]  # (kind "entity"|"term"|"use", id or name, offset) -> Atom or Expr
+_USE = re.compile(r"\$[^\W\d_]")  # $name: a define: name or a rule id ("$5" stays a word)
 
 
 class _Parser:
@@ -200,8 +202,8 @@ class _Parser:
         if tok.kind == "PHRASE":
             return self.text_atom(tok.value, tok.pos, exact=True)
         if tok.kind == "WORD":
-            if tok.value[0] in "@#" and len(tok.value) > 1:
-                kind = "entity" if tok.value[0] == "@" else "term"
+            if tok.value[0] in "@#" and len(tok.value) > 1 or _USE.match(tok.value):
+                kind = {"@": "entity", "#": "term", "$": "use"}[tok.value[0]]
                 if self.resolve is None:
                     raise QuerySyntaxError(tok.pos, f"{kind} references need a rule file")
                 return self.resolve(kind, tok.value[1:], tok.pos)
