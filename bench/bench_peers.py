@@ -47,10 +47,7 @@ def load_en_items(limit: int = 0) -> list[Any]:
 
 def expanded_phrases(matcher: Any) -> list[str]:
     """Every key of the matcher's phrase index as plain folded words ("vladimir putin")."""
-    keys = [" ".join((first,) + rest) for first, entries in matcher.index.words.items() for rest, _ in entries]
-    if matcher.index.automaton is not None:
-        keys.extend(k.strip() for k in matcher.index.automaton.keys())
-    return sorted(set(keys))
+    return sorted(set(matcher.index.keys()))
 
 
 def aho_whole_words(phrases: list[str]) -> Callable[[str], int]:

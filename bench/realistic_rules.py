@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import json
 import random
 import re
@@ -118,12 +119,14 @@ def generate_realistic_rules(count: int, seed: int = SEED, path: Path = CORPUS_I
     vocab = mine(path)
     rng = random.Random(seed)
 
+    # Weighted by the square root of the frequency: common topics dominate, the long tail shows up.
+    cumulative = {id(pool): list(itertools.accumulate(x[-1] ** 0.5 for x in pool))
+                  for pool in (vocab.entities, vocab.words, vocab.phrases)}
+
     def pick(pool: list, k: int = 1) -> list:  # type: ignore[type-arg]
-        # Weighted by the square root of the frequency: common topics dominate, the long tail shows up.
-        weights = [x[-1] ** 0.5 for x in pool]
         out: list = []  # type: ignore[type-arg]
         while len(out) < k:
-            got = rng.choices(pool, weights=weights)[0]
+            got = rng.choices(pool, cum_weights=cumulative[id(pool)])[0]
             if got not in out:
                 out.append(got)
         return out

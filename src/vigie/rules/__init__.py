@@ -16,6 +16,7 @@ Modules, in the order a rule goes through them:
     lemmas    inflected forms from spaCy's lemma tables, computed at compile time
     phrases   every rule's phrases in one index, searched once per field
     compile   rules to one ``Matcher``: atoms, triggers, compiled expressions
+    scan      an article field's folded tokens with the smallest pattern that gives the tokenizer's
     match     the match stage: pure, no I/O; which rules fire on an article, with spans
     inputs    articles for ``vigie rules test`` (files, feeds, JSON lines), through ingest
 

@@ -28,11 +28,12 @@ from urllib.parse import urlsplit
 
 from vigie.models import Article, Match, MatchField, RulePolicy, Span
 from vigie.rules.expr import Atom
-from vigie.rules.folding import raw_and_folded, token_spans
+from vigie.rules.scan import FieldTokens
 from vigie.rules.loader import LoadedRule
 from vigie.rules.phrases import PhraseIndex
 
 ALL_FIELDS: tuple[MatchField, ...] = ("title", "summary", "body")
+_ALL_FIELDS_SET = frozenset(ALL_FIELDS)
 
 # Compiled expressions are tuples (fast to walk): (tag, ...)
 #   ("a", atom_index)  ("and", items)  ("or", items)  ("not", item)
@@ -104,7 +105,8 @@ def match_article(m: Matcher, article: Article) -> list[Match]:
     if not m.index.size and not m.always:
         return []
     lang = _effective_language(article)
-    hits = _find_atoms(m.index, article, lang)
+    fields: dict[str, FieldTokens] = {}
+    hits = _find_atoms(m.index, article, lang, fields)
     if not hits and not m.always:
         return []
     candidates: set[int] = set(m.always)
@@ -115,10 +117,10 @@ def match_article(m: Matcher, article: Article) -> list[Match]:
             candidates.update(rs)
     found_atoms = set(hits)
     ctx = _Ctx(article, lang, hits)
-    tokens: dict[str, list[tuple[int, int]]] = {}  # field -> token offsets, computed when a span needs them
     out: list[Match] = []
     rules = m.rules
     checks = m.checks
+    span_of: dict[tuple[int, Hit], Span] = {}  # one Span per atom hit, shared by every rule it fires
     for ri in sorted(candidates):
         required, clauses, weight_needs, threshold = checks[ri]
         if not required <= found_atoms:
@@ -132,7 +134,7 @@ def match_article(m: Matcher, article: Article) -> list[Match]:
         if result is None:
             continue
         score, raw_spans = result
-        spans = _spans(m, article, tokens, raw_spans)
+        spans = _spans(m, fields, raw_spans, span_of)
         names: list[str] = []
         for s in spans:
             if s.term not in names:
@@ -151,15 +153,16 @@ def match_articles(matcher: Matcher, articles: Iterable[Article]) -> list[Match]
     return out
 
 
-def _find_atoms(index: PhraseIndex, article: Article, lang: str) -> dict[int, list[Hit]]:
-    """Where each atom occurs in the article: atom index -> hits."""
+def _find_atoms(index: PhraseIndex, article: Article, lang: str, fields: dict[str, FieldTokens]) -> dict[int, list[Hit]]:
+    """Where each atom occurs in the article: atom index -> hits (``fields`` gets each field's tokens)."""
     any_lang = lang == "und"
     hits: dict[int, list[Hit]] = {}
     for fname in ALL_FIELDS:
         text = article.field_text(fname)
         if not text:
             continue
-        raws, folded = raw_and_folded(text)
+        toks = fields[fname] = FieldTokens(text)
+        folded = toks.folded
         if not folded:
             continue
         for last, (n_words, plain, checked) in index.find(folded):
@@ -172,8 +175,10 @@ def _find_atoms(index: PhraseIndex, article: Article, lang: str) -> dict[int, li
                     got.append(hit)
             for idx, langs, caps in checked:
                 if langs is None or any_lang or lang in langs:
-                    if caps and not all(raws[hit[1] + c].isupper() for c in caps):
-                        continue  # an acronym variant found in lower case ("un", "us")
+                    if caps:
+                        raws = toks.raws
+                        if not all(raws[hit[1] + c].isupper() for c in caps):
+                            continue  # an acronym variant found in lower case ("un", "us")
                     hits.setdefault(idx, []).append(hit)
     return hits
 
@@ -232,7 +237,11 @@ def _eval_rule(cr: CompiledRule, ctx: _Ctx) -> tuple[float, list[tuple[int, Hit]
 def _eval(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple[int, Hit]]]:
     tag = e[0]
     if tag == "a":
-        got = [(e[1], h) for h in ctx.hits.get(e[1], ()) if h[0] in fields]
+        idx = e[1]
+        if fields is _ALL_FIELDS_SET or len(fields) == 3:
+            got = [(idx, h) for h in ctx.hits.get(idx, ())]
+        else:
+            got = [(idx, h) for h in ctx.hits.get(idx, ()) if h[0] in fields]
         return bool(got), got
     if tag == "and":
         acc: list[tuple[int, Hit]] = []
@@ -281,7 +290,9 @@ def _eval_near(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[
             return False, []
         per_item.append(found)
     for fname in ALL_FIELDS:
-        options = [sorted((x for x in found if x[1][0] == fname), key=lambda x: x[1][1])[:_NEAR_MAX_POSITIONS] for found in per_item]
+        # In token order (first, then last token): the first combination that holds is the one reported.
+        options = [sorted((x for x in found if x[1][0] == fname), key=lambda x: x[1][1:])[:_NEAR_MAX_POSITIONS]
+                   for found in per_item]
         if any(not o for o in options):
             continue
         for combo in itertools.product(*options):
@@ -297,22 +308,28 @@ def _eval_near(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[
     return False, []
 
 
-def _spans(m: Matcher, article: Article, tokens: dict[str, list[tuple[int, int]]],
-           raw: list[tuple[int, Hit]]) -> tuple[Span, ...]:
+_FIELD_ORDER = {f: i for i, f in enumerate(ALL_FIELDS)}
+
+
+def _spans(m: Matcher, fields: dict[str, FieldTokens], raw: list[tuple[int, Hit]],
+           span_of: dict[tuple[int, Hit], Span]) -> tuple[Span, ...]:
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Span] = []
-    for idx, (fname, first, last) in raw:
-        toks = tokens.get(fname)
-        if toks is None:
-            toks = tokens[fname] = token_spans(article.field_text(fname))
-        start, end = toks[first][0], toks[last][1]
-        name = m.atoms[idx].name
-        key = (fname, start, end, name)
+    for idx_hit in raw:
+        span = span_of.get(idx_hit)
+        if span is None:
+            idx, (fname, first, last) = idx_hit
+            toks = fields[fname]
+            offsets = toks.offsets
+            start, end = offsets[first][0], offsets[last][1]
+            span = span_of[idx_hit] = Span(field=fname, start=start, end=end, text=toks.text[start:end],
+                                           term=m.atoms[idx].name)
+        key = (span.field, span.start, span.end, span.term)
         if key in seen:
             continue
         seen.add(key)
-        text = article.field_text(fname)
-        out.append(Span(field=fname, start=start, end=end, text=text[start:end], term=name))
-    order = {f: i for i, f in enumerate(ALL_FIELDS)}
-    out.sort(key=lambda s: (order[s.field], s.start, s.end))
+        out.append(span)
+    if len(out) > 1:
+        order = _FIELD_ORDER
+        out.sort(key=lambda s: (order[s.field], s.start, s.end))
     return tuple(out)
