@@ -26,7 +26,10 @@ from vigie.rules.phrases import build_index
 
 
 def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
-    """Compile the valid rules of ``rule_set`` (disabled rules are left out) into one Matcher."""
+    """Compile the valid rules of ``rule_set`` (disabled rules are left out) into one Matcher
+    (a RuleSet from :func:`vigie.rules.cache.load_compiled` already holds it)."""
+    if isinstance(rule_set, RuleSet) and isinstance(rule_set.compiled, Matcher):
+        return rule_set.compiled
     loaded = rule_set.rules if isinstance(rule_set, RuleSet) else list(rule_set)
     loaded = [r for r in loaded if r.rule.enabled]
     atom_ids: dict[Atom, int] = {}

