@@ -80,7 +80,7 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
     for cr in compiled:
         for idx in _atoms_of(cr):
             popularity[idx] += 1
-    triggers: dict[int, list[int]] = {}
+    triggers: dict[int, dict[int, list[int]]] = {}
     always: list[int] = []
     for i, cr in enumerate(compiled):
         trig = _rule_trigger(cr, popularity)
@@ -88,10 +88,14 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
             always.append(i)
         else:
             for idx in trig:
-                triggers.setdefault(idx, []).append(i)
+                # Second level: another atom the rule requires (its least used), so that a rule on a
+                # common entity AND a common word wakes only when both are found; else the trigger itself.
+                others = [a for a in cr.required if a != idx]
+                second = min(others, key=lambda a: (popularity[a], a)) if others else idx
+                triggers.setdefault(idx, {}).setdefault(second, []).append(i)
 
     return Matcher(atoms=atoms, rules=compiled, index=build_index(atoms),
-                   triggers={k: tuple(v) for k, v in triggers.items()}, always=tuple(always),
+                   triggers={k: {b: tuple(rs) for b, rs in v.items()} for k, v in triggers.items()}, always=tuple(always),
                    policies={cr.id: cr.loaded.policy() for cr in compiled})
 
 

@@ -1,29 +1,27 @@
 """The match stage: articles in, the rules that fired on them out (pure: no I/O, no store).
 
-Compile the rules once per run with :func:`vigie.rules.compile_rules`, then call
-:func:`match_article` per article or :func:`match_articles` on a batch. "No
-match" is an empty list, not an exception.
+Compile the rules once (:func:`vigie.rules.compile_rules`, or :func:`vigie.rules.load_compiled`), then
+call :func:`match_article` per article or :func:`match_articles` on a batch. "No match" is an empty list.
 
-How an article is matched, at a cost that grows with the article, not the rules:
+How an article is matched, at a cost that grows with the article and the rules that fire, not the rules:
 
-1. each field (title, summary, body) is tokenized and folded once
-   (:mod:`vigie.rules.folding`);
-2. the one phrase index of all rules (:mod:`vigie.rules.phrases`) finds every
-   phrase occurrence in it; a form tagged with languages counts only in
-   articles of those languages, an acronym only when written in capitals;
-3. only the rules "triggered" by an atom that was found are looked at, and
-   cheap necessary conditions (required atoms, "one of" clauses, the best
-   score a weighted rule could still reach), chosen by
-   :mod:`vigie.rules.compile`, are checked before the full evaluation of the
-   rule's compiled expression.
+1. each field is tokenized and folded once (:mod:`vigie.rules.scan`);
+2. the one phrase index of all rules (:mod:`vigie.rules.phrases`) finds every phrase occurrence; a form
+   tagged with languages counts only in articles of those languages, an acronym only in capitals;
+3. only the rules "triggered" by two atoms found (or one, for one-atom rules) are looked at, and cheap
+   necessary conditions (required atoms, "one of" clauses, the best score a weighted rule could still
+   reach; :mod:`vigie.rules.compile`) are checked before the rule's compiled expression is evaluated;
+4. spans are built for the rules that fire only, one per atom hit.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from vigie.models import Article, Match, MatchField, RulePolicy, Span
@@ -72,7 +70,8 @@ class Matcher:
     atoms: list[Atom]
     rules: list[CompiledRule]
     index: PhraseIndex
-    triggers: dict[int, tuple[int, ...]]  # atom index -> rules to evaluate when it is found
+    # atom index -> second atom -> rules to evaluate when both are found (the second is often the first)
+    triggers: dict[int, dict[int, tuple[int, ...]]]
     always: tuple[int, ...]  # rules that can match without any atom (rare: NOT-only parts)
     policies: dict[str, RulePolicy] = field(default_factory=dict)
     checks: list[Checks] = field(default_factory=list)  # per rule, as plain tuples for the hot loop
@@ -102,6 +101,30 @@ def _effective_language(article: Article) -> str:
 
 def match_article(m: Matcher, article: Article) -> list[Match]:
     """Every rule of ``m`` that fires on ``article``, with the spans that made it fire."""
+    with _collector_paused():
+        return _match_article(m, article)
+
+
+def match_articles(matcher: Matcher, articles: Iterable[Article]) -> list[Match]:
+    """:func:`match_article` over a batch, in article order."""
+    with _collector_paused():
+        return [x for article in articles for x in _match_article(matcher, article)]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector off while matching: matching makes no cycles, but its many small tuples would
+    start collections that walk every object of a large matcher again and again."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _match_article(m: Matcher, article: Article) -> list[Match]:
     if not m.index.size and not m.always:
         return []
     lang = _effective_language(article)
@@ -111,11 +134,12 @@ def match_article(m: Matcher, article: Article) -> list[Match]:
         return []
     candidates: set[int] = set(m.always)
     triggers = m.triggers
+    found_atoms = hits.keys()
     for idx in hits:
-        rs = triggers.get(idx)
-        if rs:
-            candidates.update(rs)
-    found_atoms = set(hits)
+        second = triggers.get(idx)
+        if second:
+            for other in second.keys() & found_atoms:  # one C-level intersection per atom found
+                candidates.update(second[other])
     ctx = _Ctx(article, lang, hits)
     out: list[Match] = []
     rules = m.rules
@@ -142,14 +166,6 @@ def match_article(m: Matcher, article: Article) -> list[Match]:
         r = cr.loaded.rule
         out.append(Match(rule_id=r.id, article_id=article.id, score=score, spans=spans,
                          severity=r.severity, notify=r.notify, terms=tuple(names)))
-    return out
-
-
-def match_articles(matcher: Matcher, articles: Iterable[Article]) -> list[Match]:
-    """:func:`match_article` over a batch, in article order."""
-    out: list[Match] = []
-    for article in articles:
-        out.extend(match_article(matcher, article))
     return out
 
 
@@ -329,7 +345,5 @@ def _spans(m: Matcher, fields: dict[str, FieldTokens], raw: list[tuple[int, Hit]
             continue
         seen.add(key)
         out.append(span)
-    if len(out) > 1:
-        order = _FIELD_ORDER
-        out.sort(key=lambda s: (order[s.field], s.start, s.end))
+    out.sort(key=lambda s: (_FIELD_ORDER[s.field], s.start, s.end))
     return tuple(out)
