@@ -175,8 +175,8 @@ def _find_atoms(index: PhraseIndex, article: Article, lang: str, fields: dict[st
     hits: dict[int, list[Hit]] = {}
     for fname in ALL_FIELDS:
         text = article.field_text(fname)
-        if not text:
-            continue
+        if not text or (text.isascii() and not index.may_occur(text.lower())):
+            continue  # nothing to find here: not even tokenized
         toks = fields[fname] = FieldTokens(text)
         folded = toks.folded
         if not folded:

@@ -44,6 +44,16 @@ class PhraseIndex:
     automaton: Any  # ahocorasick.Automaton of the prefix keys ("deploy*", Hangul names), or None
     size: int  # number of keys
     pair_firsts: frozenset[str] = frozenset()  # first words of the longer keys
+    firsts: Any = None  # ahocorasick.Automaton of every key's first word (see may_occur), or None
+
+    def may_occur(self, lowered_ascii: str) -> bool:
+        """False when no key can be found in this lower-cased ASCII text, so it need not be tokenized:
+        a token of ASCII text is a substring of its lower-cased form (folding ASCII is lower-casing)."""
+        if self.firsts is None:
+            return True
+        for _ in self.firsts.iter(lowered_ascii):
+            return True
+        return False
 
     def find(self, folded: list[str]) -> list[tuple[int, Payload]]:
         """Every key found in one field's folded tokens, as (position of its last token, payload)."""
@@ -146,5 +156,12 @@ def build_index(atoms: list[Atom]) -> PhraseIndex:
             automaton.add_word(key, payload)
     if automaton is not None:
         automaton.make_automaton()
+    firsts = None
+    first_words = {key.split()[0] for key in table if key.split()}
+    if first_words:
+        firsts = ahocorasick.Automaton()
+        for word in first_words:
+            firsts.add_word(word, None)
+        firsts.make_automaton()
     return PhraseIndex(single, {k: tuple(v) for k, v in pairs.items()}, automaton, len(table),
-                       frozenset(first for first, _ in pairs))
+                       frozenset(first for first, _ in pairs), firsts)
