@@ -74,3 +74,24 @@ def test_broken_files_keep_their_errors_through_the_cache(tmp_path: Path) -> Non
     second = load_compiled([good, bad], tmp_path / "c")
     assert [str(e) for e in second[0].errors] == [str(e) for e in first[0].errors] and first[0].errors
     assert _fired(second, "Troops in Kursk") == ["troops"]
+
+
+def test_changed_rules_are_compiled_with_the_copy_of_spacys_lemma_tables(tmp_path: Path) -> None:
+    from vigie.rules import lemmas
+
+    rules = tmp_path / "a.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    where = tmp_path / "cache"
+    load_compiled([rules], where)
+    assert len(list(where.glob("lemmas-*.pickle"))) == 1
+    rules.write_text(RULES.replace("troops", "deploy"), encoding="utf-8")
+    lemmas.PRELOADED.clear()
+    lemmas.lemma_data.cache_clear()
+    lemmas.inflections.cache_clear()
+    try:
+        changed = load_compiled([rules], where)
+        assert set(lemmas.PRELOADED) == set(lemmas.INFLECTED_LANGUAGES)  # read from the copy, not from spaCy
+        assert _fired(changed, "Troops deployed near Kursk") == ["deploy"]  # inflections as before
+    finally:
+        lemmas.PRELOADED.clear()
+        lemmas.lemma_data.cache_clear()
