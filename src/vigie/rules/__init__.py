@@ -19,6 +19,7 @@ Modules, in the order a rule goes through them:
     compile   rules to one ``Matcher``: atoms, triggers, compiled expressions
     scan      an article field's folded tokens with the smallest pattern that gives the tokenizer's
     match     the match stage: pure, no I/O; which rules fire on an article, with spans
+    near      NEAR/ONEAR: the first combination of hits close enough (for match)
     cache     loaded and compiled rules kept under data_dir, keyed by the files' content and versions
     inputs    articles for ``vigie rules test`` (files, feeds, JSON lines), through ingest
 

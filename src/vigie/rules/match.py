@@ -17,7 +17,6 @@ How an article is matched, at a cost that grows with the article and the rules t
 from __future__ import annotations
 
 import gc
-import itertools
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -28,6 +27,7 @@ from vigie.models import Article, Match, MatchField, RulePolicy, Span
 from vigie.rules.expr import Atom
 from vigie.rules.scan import FieldTokens
 from vigie.rules.loader import LoadedRule
+from vigie.rules.near import near_combination
 from vigie.rules.phrases import PhraseIndex
 
 ALL_FIELDS: tuple[MatchField, ...] = ("title", "summary", "body")
@@ -92,6 +92,7 @@ class _Ctx:
     article: Article
     lang: str
     hits: dict[int, list[Hit]]
+    pairs: dict[int, list[tuple[int, Hit]]]
 
 
 def _effective_language(article: Article) -> str:
@@ -134,13 +135,13 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
         return []
     candidates: set[int] = set(m.always)
     triggers = m.triggers
-    found_atoms = hits.keys()
+    found_atoms = set(hits)
     for idx in hits:
         second = triggers.get(idx)
         if second:
             for other in second.keys() & found_atoms:  # one C-level intersection per atom found
                 candidates.update(second[other])
-    ctx = _Ctx(article, lang, hits)
+    ctx = _Ctx(article, lang, hits, {})
     out: list[Match] = []
     rules = m.rules
     checks = m.checks
@@ -255,7 +256,9 @@ def _eval(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple
     if tag == "a":
         idx = e[1]
         if fields is _ALL_FIELDS_SET or len(fields) == 3:
-            got = [(idx, h) for h in ctx.hits.get(idx, ())]
+            got = ctx.pairs.get(idx)  # an atom's hits as (atom, hit), built once for all the rules using it
+            if got is None:
+                got = ctx.pairs[idx] = [(idx, h) for h in ctx.hits.get(idx, ())]
         else:
             got = [(idx, h) for h in ctx.hits.get(idx, ()) if h[0] in fields]
         return bool(got), got
@@ -294,9 +297,6 @@ def _eval_filter(kind: str, value: str, ctx: _Ctx) -> bool:
     return fnmatchcase(ctx.article.source_id, value)
 
 
-_NEAR_MAX_POSITIONS = 64  # per operand; keeps a pathological article from blowing up the product
-
-
 def _eval_near(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple[int, Hit]]]:
     _, items, distance, ordered = e
     per_item: list[list[tuple[int, Hit]]] = []
@@ -305,23 +305,8 @@ def _eval_near(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[
         if not ok:
             return False, []
         per_item.append(found)
-    for fname in ALL_FIELDS:
-        # In token order (first, then last token): the first combination that holds is the one reported.
-        options = [sorted((x for x in found if x[1][0] == fname), key=lambda x: x[1][1:])[:_NEAR_MAX_POSITIONS]
-                   for found in per_item]
-        if any(not o for o in options):
-            continue
-        for combo in itertools.product(*options):
-            seq = list(combo) if ordered else sorted(combo, key=lambda x: (x[1][1], x[1][2]))
-            good = True
-            for a, b in zip(seq, seq[1:]):
-                gap = b[1][1] - a[1][2] - 1  # words strictly between
-                if gap < 0 or gap > distance:
-                    good = False
-                    break
-            if good:
-                return True, list(combo)
-    return False, []
+    combo = near_combination(per_item, distance, ordered)
+    return (True, combo) if combo is not None else (False, [])
 
 
 _FIELD_ORDER = {f: i for i, f in enumerate(ALL_FIELDS)}
