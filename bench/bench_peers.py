@@ -119,7 +119,7 @@ def run(size: str) -> Table:
     fields = [t for a in items for t in (a.title, a.summary) if t]
     table = Table(
         name="peers",
-        title="2. Matching realistic rules beside phrase matchers, items per CPU second (same items, same expanded phrases)",
+        title="1b. Matching realistic rules beside phrase matchers, items per CPU second (same items, same expanded phrases)",
         columns=("rules", "phrases", "load+compile s", "matches/item", "vigie", "vigie tokenize+fold",
                  "pyahocorasick whole words", "flashtext", "spaCy PhraseMatcher", "vigie/aho", "vigie/flashtext"),
     )
@@ -143,6 +143,7 @@ def run(size: str) -> Table:
                   vigie / flash if flash else None)
         table.figures[f"{n} vigie_items_per_cpu_s"] = vigie
         table.figures[f"{n} matches_per_item"] = per_item
+    table.notes.append(_loading_note(counts[-1]))
     table.notes.append(f"items: {len(items):,} title+summary items of en_rss_items_2022_geopolitics.jsonl; rules mined from "
                        "them by bench/realistic_rules.py (entities of 3-10 real name variants, phrases, AND/NEAR/NOT, OR groups)")
     table.notes.append("the peers only find phrases in lower-cased text; vigie also tokenizes, folds accents, evaluates every "
@@ -150,6 +151,35 @@ def run(size: str) -> Table:
     if flashtext_matcher([]) is None:
         table.notes.append("flashtext is not installed (pip install '.[bench]'): its column is empty")
     return table
+
+
+def _loading_note(n: int) -> str:
+    """CPU seconds to read ``n`` realistic rules from YAML, to compile them, and to get both from the rules cache."""
+    import tempfile
+    from pathlib import Path
+
+    from bench.realistic_rules import generate_realistic_rules
+    from bench.support import own_peak_rss_mb
+    from vigie.rules import cache, compile_rules, load_compiled, load_rules
+
+    with tempfile.TemporaryDirectory(prefix="vigie-bench-rules-") as name:
+        rules = Path(name) / "rules.yaml"
+        rules.write_text(generate_realistic_rules(n), encoding="utf-8")
+        size_kb = rules.stat().st_size // 1024
+        start = time.process_time()
+        loaded = load_rules([rules])
+        yaml_s = time.process_time() - start
+        start = time.process_time()
+        compile_rules(loaded)
+        compile_s = time.process_time() - start
+        load_compiled([rules], Path(name) / "cache")  # fills the cache
+        cache._MEMORY.clear()  # as a new process would
+        start = time.process_time()
+        load_compiled([rules], Path(name) / "cache")
+        cached_s = time.process_time() - start
+    return (f"{n:,} rules in a {size_kb:,} KB file: read from YAML in {yaml_s:.2f} CPU-s, "
+            f"compiled in {compile_s:.2f} CPU-s; unchanged, from the rules cache in {cached_s:.2f} CPU-s; "
+            f"peak RSS of this process {own_peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":
