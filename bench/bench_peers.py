@@ -93,22 +93,8 @@ def spacy_phrase_matcher(phrases: list[str]) -> Callable[[str], int]:
     return lambda text: len(pm(nlp.make_doc(text)))
 
 
-def per_cpu_second(fn: Callable[[Any], Any], inputs: list[Any], seconds: float) -> float:
-    """Inputs per CPU second, best of 2 rounds over the inputs (or the part that fits in ``seconds``)."""
-    best = 0.0
-    for _ in range(2):
-        done = 0
-        start = time.process_time()
-        for x in inputs:
-            fn(x)
-            done += 1
-            if done % 100 == 0 and time.process_time() - start > seconds:
-                break
-        best = max(best, done / max(time.process_time() - start, 1e-9))
-    return best
-
-
 def run(size: str) -> Table:
+    from bench.bench_match import measure
     from bench.realistic_rules import generate_realistic_rules
     from vigie.rules import compile_rules, load_text
     from vigie.rules.scan import FieldTokens
@@ -132,13 +118,13 @@ def run(size: str) -> Table:
         for a in items[:200]:
             matcher.match(a)
         per_item = sum(len(matcher.match(a)) for a in items[:1000]) / min(1000, len(items))
-        vigie = per_cpu_second(matcher.match, items, seconds)
-        tok = per_cpu_second(FieldTokens, fields, seconds) * len(fields) / len(items)
+        vigie = measure(matcher.match, items, seconds)
+        tok = measure(FieldTokens, fields, seconds) * len(fields) / len(items)
         phrases = expanded_phrases(matcher)
-        aho = per_cpu_second(aho_whole_words(phrases), texts, seconds)
+        aho = measure(aho_whole_words(phrases), texts, seconds)
         ft = flashtext_matcher(phrases)
-        flash = per_cpu_second(ft, texts, seconds) if ft else None
-        spc = per_cpu_second(spacy_phrase_matcher(phrases), texts, seconds)
+        flash = measure(ft, texts, seconds) if ft else None
+        spc = measure(spacy_phrase_matcher(phrases), texts, seconds)
         table.add(n, len(phrases), round(sw.seconds, 1), per_item, vigie, tok, aho, flash, spc, vigie / aho,
                   vigie / flash if flash else None)
         table.figures[f"{n} vigie_items_per_cpu_s"] = vigie
