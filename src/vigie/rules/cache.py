@@ -48,7 +48,8 @@ def _versions_key() -> str:
             h.update(f"{pkg} {metadata.version(pkg)}\n".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{pkg} -\n".encode())
-    for src in sorted(Path(__file__).parent.glob("*.py")):
+    package = Path(__file__).parent.parent  # the rule code, and what it builds on: models, folding, stop words
+    for src in sorted([*package.glob("rules/*.py"), *package.glob("common/*.py"), package / "models.py"]):
         h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
     return h.hexdigest()[:32]
 
