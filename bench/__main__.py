@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,poll,e2e,prefect,stories,lang]
+    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,stories,lang]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -8,7 +8,8 @@ of each benchmark is measured in the same run as vigie's figure, so the printed 
 on a shared, noisy machine.
 
 matching and polling reuse the functions of ``bench/bench_match.py`` and ``bench/bench_poll.py``
-(each also runs on its own); the end-to-end and Prefect benchmarks are ``bench_e2e`` and
+(each also runs on its own); ``peers`` is ``bench_peers`` (realistic rules beside pyahocorasick,
+flashtext and spaCy's PhraseMatcher); the end-to-end and Prefect benchmarks are ``bench_e2e`` and
 ``bench_prefect``; the stories benchmark (labelled real news days) is ``bench_stories``;
 language identification is ``bench_lang`` (baseline: ``lang_stopwords``).
 """
@@ -209,6 +210,12 @@ def run_e2e(size: str) -> Table:
     return bench_e2e.run(size)
 
 
+def run_peers(size: str) -> Table:
+    from bench import bench_peers
+
+    return bench_peers.run(size)
+
+
 def run_prefect(size: str) -> Table:
     from bench import bench_prefect
 
@@ -229,6 +236,7 @@ def run_lang(size: str) -> Table:
 
 BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "match": run_match,
+    "peers": run_peers,
     "poll": run_poll,
     "e2e": run_e2e,
     "prefect": run_prefect,

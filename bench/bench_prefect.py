@@ -26,6 +26,7 @@ from typing import Any
 from bench.support import REPO, Stopwatch, Table, bench_env
 
 SIZES = {"full": (50, 7), "quick": (20, 3), "tiny": (3, 1)}  # feeds, alternated repetitions
+ARGUMENT_ARTICLES = {"full": 50_000, "quick": 10_000, "tiny": 1_000}  # articles handed to one task, quoted or not
 FLOW_TASKS = 9  # task calls per flow run in flows/monitor.py
 
 
@@ -49,7 +50,7 @@ def _outcome(summary: Any) -> tuple[Any, ...]:
     return (len(summary.sources), tuple(sorted(s.status for s in summary.sources)), summary.articles_seen, summary.new_articles)
 
 
-def child(config: str, repetitions: int, out: str) -> None:
+def child(config: str, repetitions: int, out: str, n_articles: int = 1000) -> None:
     """Inside the child process: imports, a filling cycle, then plain and flow cycles alternated."""
     doc: dict[str, Any] = {}
     with Stopwatch() as sw:
@@ -78,6 +79,7 @@ def child(config: str, repetitions: int, out: str) -> None:
         outcomes.add(_outcome(s))
     doc.update(plain=plain, flow=flow, same_outcome=len(outcomes) == 1, outcomes=[list(map(str, o)) for o in outcomes])
     doc.update(_empty_flows(max(3, repetitions)))
+    doc.update(_argument_walk(n_articles))
     Path(out).write_text(json.dumps(doc), encoding="utf-8")
 
 
@@ -109,6 +111,37 @@ def _empty_flows(repetitions: int) -> dict[str, list[float]]:
     return out
 
 
+def _argument_walk(n: int) -> dict[str, Any]:
+    """CPU seconds of a flow calling a do-nothing task with a list of ``n`` articles, as is (Prefect walks
+    every field of every article, looking for futures) and in ``quote()`` (as flows/monitor.py calls its tasks)."""
+    import time
+
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+    from prefect.utilities.annotations import quote
+
+    from vigie.models import Article
+
+    now = datetime.now(timezone.utc)
+    articles = [Article(id=f"a{i}", source_id="s", url=f"https://example.org/{i}", title=f"title {i}", summary="summary " * 20,
+                        body="", language="en", published=now, tags=("x", "y")) for i in range(n)]
+
+    @task(cache_policy=NO_CACHE)
+    def count(items: list[Article]) -> int:
+        return len(items)
+
+    @flow
+    def hand_over(quoted: bool) -> int:
+        return count(quote(articles) if quoted else articles)
+
+    out: dict[str, Any] = {"walk_articles": n}
+    for quoted in (False, True, False, True):  # alternated; the second of each is kept (the first warms up)
+        start = time.process_time()
+        assert hand_over(quoted) == n
+        out["walk_quoted_cpu_s" if quoted else "walk_plain_cpu_s"] = time.process_time() - start
+    return out
+
+
 def run(size: str = "full") -> Table:
     from bench.bench_e2e import Plan, load_items, serve_feeds, write_config
 
@@ -121,7 +154,8 @@ def run(size: str = "full") -> Table:
             config = write_config(tmp, plan, server.base_url)
             out = tmp / "result.json"
             with open(tmp / "child.log", "wb") as log:
-                code = subprocess.call([sys.executable, "-m", "bench.bench_prefect", "--child", str(config), str(reps), str(out)],
+                code = subprocess.call([sys.executable, "-m", "bench.bench_prefect", "--child", str(config), str(reps), str(out),
+                                        str(ARGUMENT_ARTICLES[size])],
                                        cwd=REPO, env=bench_env(tmp / "prefect"), stdout=log, stderr=subprocess.STDOUT)
             if code != 0 or not out.is_file():
                 tail = (tmp / "child.log").read_text(encoding="utf-8", errors="replace")[-3000:]
@@ -150,6 +184,12 @@ def run(size: str = "full") -> Table:
     table.add(f"a flow of {FLOW_TASKS} tasks doing nothing, median of {len(doc['tasks_only'])}", 0.0, nine, nine, None,
               (nine - empty) / FLOW_TASKS * 1000)
     table.figures.update(empty_flow_s=empty, noop_tasks_flow_s=nine, per_task_ms=(nine - empty) / FLOW_TASKS * 1000)
+    walked, quoted, n = doc["walk_plain_cpu_s"], doc["walk_quoted_cpu_s"], doc["walk_articles"]
+    table.add(f"a flow handing {n:,} articles to a task that counts them, CPU s (before: Prefect walks them)", 0.0, walked, walked,
+              None, None)
+    table.add("the same with the argument in quote(), as flows/monitor.py calls its tasks now, CPU s", 0.0, quoted, quoted,
+              None, None)
+    table.figures.update(walk_plain_cpu_s=walked, walk_quoted_cpu_s=quoted, walk_articles=n)
     table.figures.update(first_plain_s=p0, first_flow_s=f0, import_prefect_s=doc["import_prefect_s"], plain=doc["plain"],
                          flow=doc["flow"])
     table.notes.append(f"before these, one plain cycle stored the feeds' {doc['fill_articles']:,} entries in {doc['fill_s']:.1f} s; "
@@ -163,10 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--tiny", action="store_true")
-    ap.add_argument("--child", nargs=3, metavar=("CONFIG", "REPS", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=4, metavar=("CONFIG", "REPS", "OUT", "ARTICLES"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        child(args.child[0], int(args.child[1]), args.child[2])
+        child(args.child[0], int(args.child[1]), args.child[2], int(args.child[3]))
         return 0
     from bench.support import format_table
 

@@ -292,7 +292,9 @@ def test_a_rule_on_a_popular_entity_is_triggered_by_its_rare_term() -> None:
           - {id: r3, query: "@ru"}
         """)
     ru = next(i for i, a in enumerate(m.atoms) if a.kind == "entity")
-    assert m.triggers[ru] == (2,)  # only the rule that needs nothing else
+    assert m.triggers[ru] == {ru: (2,)}  # only the rule that needs nothing else
+    zeppelin = next(i for i, a in enumerate(m.atoms) if a.name == "zeppelin")
+    assert m.triggers[zeppelin] == {ru: (0,)}  # woken when both are found
     assert fired(m, article(title="Russia buys a zeppelin")) == ["r1", "r3"]
 
 

@@ -5,6 +5,7 @@
     times       aware UTC datetimes, durations as people write them, exponential backoff
     bounds      checked durations, seconds and counts for the models of hand-written files
     yamlsrc     YAML that remembers the line and column of every key
+    yamlfast    a fast first read of large YAML files (libyaml), anything doubtful left to yamlsrc
     lenient     reading JSON another version wrote (alert payloads), never raising
     suggest     "did you mean": the nearest known key or name to a misspelt one
 

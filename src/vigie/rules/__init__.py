@@ -2,6 +2,7 @@
 
     load_rules(paths) -> RuleSet                    rules of every file; broken files reported in .errors
     compile_rules(rule_set) -> Matcher              once per run
+    load_compiled(paths, cache_dir) -> (RuleSet, Matcher)   both, cached while the rule files do not change
     match_articles(matcher, articles) -> [Match]    the rules that fired (match_article: one article)
     parse_digest(spec) -> DigestSpec                a rule's digest setting
 
@@ -17,7 +18,10 @@ Modules, in the order a rule goes through them:
     korean    the particles and endings a Hangul variant accepts (김정은이), not longer words
     phrases   every rule's phrases in one index, searched once per field
     compile   rules to one ``Matcher``: atoms, triggers, compiled expressions
+    scan      an article field's folded tokens with the smallest pattern that gives the tokenizer's
     match     the match stage: pure, no I/O; which rules fire on an article, with spans
+    near      NEAR/ONEAR: the first combination of hits close enough (for match)
+    cache     loaded and compiled rules kept under data_dir, keyed by the files' content and versions
     inputs    articles for ``vigie rules test`` (files, feeds, JSON lines), through ingest
 
 May import: ``vigie.common``, ``vigie.models``, ``vigie.errors``, ``vigie.config`` and
@@ -25,10 +29,11 @@ May import: ``vigie.common``, ``vigie.models``, ``vigie.errors``, ``vigie.config
 (rule reference) for the format and rules/schema.json for editors.
 """
 
+from vigie.rules.cache import load_compiled
 from vigie.rules.compile import compile_rules
 from vigie.rules.digest import DigestSpec, parse_digest
 from vigie.rules.loader import LoadedRule, RuleSet, load_rules, load_text
 from vigie.rules.match import Matcher, match_article, match_articles
 
-__all__ = ["DigestSpec", "LoadedRule", "Matcher", "RuleSet", "compile_rules", "load_rules", "load_text",
+__all__ = ["DigestSpec", "LoadedRule", "Matcher", "RuleSet", "compile_rules", "load_compiled", "load_rules", "load_text",
            "match_article", "match_articles", "parse_digest"]

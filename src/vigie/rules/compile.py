@@ -26,7 +26,10 @@ from vigie.rules.phrases import build_index
 
 
 def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
-    """Compile the valid rules of ``rule_set`` (disabled rules are left out) into one Matcher."""
+    """Compile the valid rules of ``rule_set`` (disabled rules are left out) into one Matcher
+    (a RuleSet from :func:`vigie.rules.cache.load_compiled` already holds it)."""
+    if isinstance(rule_set, RuleSet) and isinstance(rule_set.compiled, Matcher):
+        return rule_set.compiled
     loaded = rule_set.rules if isinstance(rule_set, RuleSet) else list(rule_set)
     loaded = [r for r in loaded if r.rule.enabled]
     atom_ids: dict[Atom, int] = {}
@@ -77,7 +80,7 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
     for cr in compiled:
         for idx in _atoms_of(cr):
             popularity[idx] += 1
-    triggers: dict[int, list[int]] = {}
+    triggers: dict[int, dict[int, list[int]]] = {}
     always: list[int] = []
     for i, cr in enumerate(compiled):
         trig = _rule_trigger(cr, popularity)
@@ -85,10 +88,14 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
             always.append(i)
         else:
             for idx in trig:
-                triggers.setdefault(idx, []).append(i)
+                # Second level: another atom the rule requires (its least used), so that a rule on a
+                # common entity AND a common word wakes only when both are found; else the trigger itself.
+                others = [a for a in cr.required if a != idx]
+                second = min(others, key=lambda a: (popularity[a], a)) if others else idx
+                triggers.setdefault(idx, {}).setdefault(second, []).append(i)
 
     return Matcher(atoms=atoms, rules=compiled, index=build_index(atoms),
-                   triggers={k: tuple(v) for k, v in triggers.items()}, always=tuple(always),
+                   triggers={k: {b: tuple(rs) for b, rs in v.items()} for k, v in triggers.items()}, always=tuple(always),
                    policies={cr.id: cr.loaded.policy() for cr in compiled})
 
 

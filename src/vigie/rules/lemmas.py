@@ -85,9 +85,15 @@ def _load_tables(lang: str) -> tuple[str, Any] | None:
     return "spacy-lookups-data", lookups
 
 
+# Tables read back from vigie.rules.cache's copy (reading spaCy's takes seconds, the copy a fraction).
+PRELOADED: dict[str, LemmaData | None] = {}
+
+
 @functools.lru_cache(maxsize=None)
 def lemma_data(lang: str) -> LemmaData | None:
     """Merged lemma data for ``lang`` (cached per process), or None when spaCy has none."""
+    if lang in PRELOADED:
+        return PRELOADED[lang]
     loaded = _load_tables(lang)
     if loaded is None:
         return None

@@ -25,12 +25,15 @@ from vigie.rules.model import Entity, Rule, RuleFile, Term
 from vigie.rules.problems import too_deep_matches, validation_errors
 from vigie.rules.query import parse_query
 from vigie.common.suggest import did_you_mean
+from vigie.common.yamlfast import fast_load
 from vigie.common.yamlsrc import load_yaml, locate, read_text
 
 RULE_SUFFIXES = (".yaml", ".yml")
 # Rule files may be generated and large (10,000 rules are about 730 KB); past this, loading one
 # would hold up a scheduled run for minutes.
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
+# Files from this size are read by libyaml first (hand-written files are smaller: the careful reader is quick there).
+FAST_READ_BYTES = 32 * 1024
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class RuleSet:
     rules: list[LoadedRule] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file looked at
+    # The Matcher of these rules when they came through vigie.rules.cache (compile_rules returns it as is).
+    compiled: Any = None
 
     def policies(self) -> dict[str, RulePolicy]:
         return {r.id: r.policy() for r in self.rules}
@@ -118,6 +123,10 @@ def load_file(path: Path, text: str | None = None) -> RuleSet:
     try:
         if text is None:
             text = read_text(path, MAX_RULE_FILE_BYTES)
+        if FAST_READ_BYTES <= len(text) <= MAX_RULE_FILE_BYTES:
+            fast = _load_fast(shown, text)
+            if fast is not None:
+                return fast
         doc = load_yaml(path, text=text, max_bytes=MAX_RULE_FILE_BYTES)
         data = doc.data
         raw = doc.plain()
@@ -139,12 +148,30 @@ def load_file(path: Path, text: str | None = None) -> RuleSet:
     return _Resolver(shown, data, model, text.splitlines()).run()
 
 
+def _load_fast(shown: str, text: str) -> RuleSet | None:
+    """A large file read by libyaml (:mod:`vigie.common.yamlfast`); None when it has any problem, whose
+    located message the careful reader then gives."""
+    got = fast_load(text, "rules")
+    if got is None or not isinstance(got[0], dict) or too_deep_matches(shown, got[0]):
+        return None
+    data, positions = got
+    try:
+        model = RuleFile.model_validate(data)
+    except ValidationError:
+        return None
+    loaded = _Resolver(shown, data, model, [], rule_positions=positions).run()
+    return None if loaded.errors else loaded
+
+
 class _Resolver:
     """Turns the validated model into expressions, resolving entity/term ids; collects located errors."""
 
-    def __init__(self, path: str, data: dict[Any, Any], model: RuleFile, lines: list[str]) -> None:
-        # ``data`` is the round-trip YAML mapping (a CommentedMap): it knows where each key sits.
+    def __init__(self, path: str, data: dict[Any, Any], model: RuleFile, lines: list[str],
+                 rule_positions: list[tuple[int, int]] | None = None) -> None:
+        # ``data`` is the round-trip YAML mapping (a CommentedMap): it knows where each key sits; plain
+        # data from the fast reader comes with the positions of the rules instead.
         self.path, self.data, self.model, self.lines = path, data, model, lines
+        self.rule_positions = rule_positions
         self.errors: list[RuleError] = []
         self.entity_atoms = {k: _entity_atom(k, e) for k, e in model.entities.items()}
         self.term_atoms = {k: _term_atom(k, t) for k, t in model.terms.items()}
@@ -211,7 +238,7 @@ class _Resolver:
             if expr is not None and not any(pos for _, pos in atoms(expr)) and not weighted:
                 self.err(base + (["query"] if rule.query is not None else ["match"]), "nothing to look for: the rule has only NOT items or filters")
                 continue
-            line, col = locate(self.data, base)
+            line, col = self.rule_positions[i] if self.rule_positions else locate(self.data, base)
             out.append(LoadedRule(rule=rule, path=self.path, expr=expr, weights=tuple(weighted),
                                   threshold=rule.weights.threshold if rule.weights else 0.0, line=line, col=col))
         errors = list({(e.line, e.col, e.message): e for e in self.errors}.values())  # a used part's error once

@@ -1,38 +1,37 @@
 """The match stage: articles in, the rules that fired on them out (pure: no I/O, no store).
 
-Compile the rules once per run with :func:`vigie.rules.compile_rules`, then call
-:func:`match_article` per article or :func:`match_articles` on a batch. "No
-match" is an empty list, not an exception.
+Compile the rules once (:func:`vigie.rules.compile_rules`, or :func:`vigie.rules.load_compiled`), then
+call :func:`match_article` per article or :func:`match_articles` on a batch. "No match" is an empty list.
 
-How an article is matched, at a cost that grows with the article, not the rules:
+How an article is matched, at a cost that grows with the article and the rules that fire, not the rules:
 
-1. each field (title, summary, body) is tokenized and folded once
-   (:mod:`vigie.rules.folding`);
-2. the one phrase index of all rules (:mod:`vigie.rules.phrases`) finds every
-   phrase occurrence in it; a form tagged with languages counts only in
-   articles of those languages, an acronym only when written in capitals;
-3. only the rules "triggered" by an atom that was found are looked at, and
-   cheap necessary conditions (required atoms, "one of" clauses, the best
-   score a weighted rule could still reach), chosen by
-   :mod:`vigie.rules.compile`, are checked before the full evaluation of the
-   rule's compiled expression.
+1. each field is tokenized and folded once (:mod:`vigie.rules.scan`);
+2. the one phrase index of all rules (:mod:`vigie.rules.phrases`) finds every phrase occurrence; a form
+   tagged with languages counts only in articles of those languages, an acronym only in capitals;
+3. only the rules "triggered" by two atoms found (or one, for one-atom rules) are looked at, and cheap
+   necessary conditions (required atoms, "one of" clauses, the best score a weighted rule could still
+   reach; :mod:`vigie.rules.compile`) are checked before the rule's compiled expression is evaluated;
+4. spans are built for the rules that fire only, one per atom hit.
 """
 
 from __future__ import annotations
 
-import itertools
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from vigie.models import Article, Match, MatchField, RulePolicy, Span
 from vigie.rules.expr import Atom
-from vigie.rules.folding import raw_and_folded, token_spans
+from vigie.rules.scan import FieldTokens
 from vigie.rules.loader import LoadedRule
+from vigie.rules.near import near_combination
 from vigie.rules.phrases import PhraseIndex, same_case
 
 ALL_FIELDS: tuple[MatchField, ...] = ("title", "summary", "body")
+_ALL_FIELDS_SET = frozenset(ALL_FIELDS)
 
 # Compiled expressions are tuples (fast to walk): (tag, ...)
 #   ("a", atom_index)  ("and", items)  ("or", items)  ("not", item)
@@ -71,7 +70,8 @@ class Matcher:
     atoms: list[Atom]
     rules: list[CompiledRule]
     index: PhraseIndex
-    triggers: dict[int, tuple[int, ...]]  # atom index -> rules to evaluate when it is found
+    # atom index -> second atom -> rules to evaluate when both are found (the second is often the first)
+    triggers: dict[int, dict[int, tuple[int, ...]]]
     always: tuple[int, ...]  # rules that can match without any atom (rare: NOT-only parts)
     policies: dict[str, RulePolicy] = field(default_factory=dict)
     checks: list[Checks] = field(default_factory=list)  # per rule, as plain tuples for the hot loop
@@ -92,6 +92,7 @@ class _Ctx:
     article: Article
     lang: str
     hits: dict[int, list[Hit]]
+    pairs: dict[int, list[tuple[int, Hit]]]
 
 
 def _effective_language(article: Article) -> str:
@@ -101,24 +102,50 @@ def _effective_language(article: Article) -> str:
 
 def match_article(m: Matcher, article: Article) -> list[Match]:
     """Every rule of ``m`` that fires on ``article``, with the spans that made it fire."""
+    with _collector_paused():
+        return _match_article(m, article)
+
+
+def match_articles(matcher: Matcher, articles: Iterable[Article]) -> list[Match]:
+    """:func:`match_article` over a batch, in article order."""
+    with _collector_paused():
+        return [x for article in articles for x in _match_article(matcher, article)]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector off while matching: matching makes no cycles, but its many small tuples would
+    start collections that walk every object of a large matcher again and again."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _match_article(m: Matcher, article: Article) -> list[Match]:
     if not m.index.size and not m.always:
         return []
     lang = _effective_language(article)
-    hits = _find_atoms(m.index, article, lang)
+    fields: dict[str, FieldTokens] = {}
+    hits = _find_atoms(m.index, article, lang, fields)
     if not hits and not m.always:
         return []
     candidates: set[int] = set(m.always)
     triggers = m.triggers
-    for idx in hits:
-        rs = triggers.get(idx)
-        if rs:
-            candidates.update(rs)
     found_atoms = set(hits)
-    ctx = _Ctx(article, lang, hits)
-    tokens: dict[str, list[tuple[int, int]]] = {}  # field -> token offsets, computed when a span needs them
+    for idx in hits:
+        second = triggers.get(idx)
+        if second:
+            for other in second.keys() & found_atoms:  # one C-level intersection per atom found
+                candidates.update(second[other])
+    ctx = _Ctx(article, lang, hits, {})
     out: list[Match] = []
     rules = m.rules
     checks = m.checks
+    span_of: dict[tuple[int, Hit], Span] = {}  # one Span per atom hit, shared by every rule it fires
     for ri in sorted(candidates):
         required, clauses, weight_needs, threshold = checks[ri]
         if not required <= found_atoms:
@@ -132,7 +159,7 @@ def match_article(m: Matcher, article: Article) -> list[Match]:
         if result is None:
             continue
         score, raw_spans = result
-        spans = _spans(m, article, tokens, raw_spans)
+        spans = _spans(m, fields, raw_spans, span_of)
         names: list[str] = []
         for s in spans:
             if s.term not in names:
@@ -143,23 +170,16 @@ def match_article(m: Matcher, article: Article) -> list[Match]:
     return out
 
 
-def match_articles(matcher: Matcher, articles: Iterable[Article]) -> list[Match]:
-    """:func:`match_article` over a batch, in article order."""
-    out: list[Match] = []
-    for article in articles:
-        out.extend(match_article(matcher, article))
-    return out
-
-
-def _find_atoms(index: PhraseIndex, article: Article, lang: str) -> dict[int, list[Hit]]:
-    """Where each atom occurs in the article: atom index -> hits."""
+def _find_atoms(index: PhraseIndex, article: Article, lang: str, fields: dict[str, FieldTokens]) -> dict[int, list[Hit]]:
+    """Where each atom occurs in the article: atom index -> hits (``fields`` gets each field's tokens)."""
     any_lang = lang == "und"
     hits: dict[int, list[Hit]] = {}
     for fname in ALL_FIELDS:
         text = article.field_text(fname)
-        if not text:
-            continue
-        raws, folded = raw_and_folded(text)
+        if not text or (text.isascii() and not index.may_occur(text.lower())):
+            continue  # nothing to find here: not even tokenized
+        toks = fields[fname] = FieldTokens(text)
+        folded = toks.folded
         if not folded:
             continue
         for last, (n_words, plain, checked) in index.find(folded):
@@ -172,7 +192,7 @@ def _find_atoms(index: PhraseIndex, article: Article, lang: str) -> dict[int, li
                     got.append(hit)
             for idx, langs, caps in checked:
                 if langs is None or any_lang or lang in langs:
-                    if caps and not same_case(raws, hit[1], caps):
+                    if caps and not same_case(toks.raws, hit[1], caps):
                         continue  # an acronym variant in lower case ("un", "us"), a case-sensitive word in other capitals
                     hits.setdefault(idx, []).append(hit)
     return hits
@@ -232,7 +252,13 @@ def _eval_rule(cr: CompiledRule, ctx: _Ctx) -> tuple[float, list[tuple[int, Hit]
 def _eval(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple[int, Hit]]]:
     tag = e[0]
     if tag == "a":
-        got = [(e[1], h) for h in ctx.hits.get(e[1], ()) if h[0] in fields]
+        idx = e[1]
+        if fields is _ALL_FIELDS_SET or len(fields) == 3:
+            got = ctx.pairs.get(idx)  # an atom's hits as (atom, hit), built once for all the rules using it
+            if got is None:
+                got = ctx.pairs[idx] = [(idx, h) for h in ctx.hits.get(idx, ())]
+        else:
+            got = [(idx, h) for h in ctx.hits.get(idx, ()) if h[0] in fields]
         return bool(got), got
     if tag == "and":
         acc: list[tuple[int, Hit]] = []
@@ -269,9 +295,6 @@ def _eval_filter(kind: str, value: str, ctx: _Ctx) -> bool:
     return fnmatchcase(ctx.article.source_id, value)
 
 
-_NEAR_MAX_POSITIONS = 64  # per operand; keeps a pathological article from blowing up the product
-
-
 def _eval_near(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple[int, Hit]]]:
     _, items, distance, ordered = e
     per_item: list[list[tuple[int, Hit]]] = []
@@ -280,39 +303,30 @@ def _eval_near(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[
         if not ok:
             return False, []
         per_item.append(found)
-    for fname in ALL_FIELDS:
-        options = [sorted((x for x in found if x[1][0] == fname), key=lambda x: x[1][1])[:_NEAR_MAX_POSITIONS] for found in per_item]
-        if any(not o for o in options):
-            continue
-        for combo in itertools.product(*options):
-            seq = list(combo) if ordered else sorted(combo, key=lambda x: (x[1][1], x[1][2]))
-            good = True
-            for a, b in zip(seq, seq[1:]):
-                gap = b[1][1] - a[1][2] - 1  # words strictly between
-                if gap < 0 or gap > distance:
-                    good = False
-                    break
-            if good:
-                return True, list(combo)
-    return False, []
+    combo = near_combination(per_item, distance, ordered)
+    return (True, combo) if combo is not None else (False, [])
 
 
-def _spans(m: Matcher, article: Article, tokens: dict[str, list[tuple[int, int]]],
-           raw: list[tuple[int, Hit]]) -> tuple[Span, ...]:
+_FIELD_ORDER = {f: i for i, f in enumerate(ALL_FIELDS)}
+
+
+def _spans(m: Matcher, fields: dict[str, FieldTokens], raw: list[tuple[int, Hit]],
+           span_of: dict[tuple[int, Hit], Span]) -> tuple[Span, ...]:
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Span] = []
-    for idx, (fname, first, last) in raw:
-        toks = tokens.get(fname)
-        if toks is None:
-            toks = tokens[fname] = token_spans(article.field_text(fname))
-        start, end = toks[first][0], toks[last][1]
-        name = m.atoms[idx].name
-        key = (fname, start, end, name)
+    for idx_hit in raw:
+        span = span_of.get(idx_hit)
+        if span is None:
+            idx, (fname, first, last) = idx_hit
+            toks = fields[fname]
+            offsets = toks.offsets
+            start, end = offsets[first][0], offsets[last][1]
+            span = span_of[idx_hit] = Span(field=fname, start=start, end=end, text=toks.text[start:end],
+                                           term=m.atoms[idx].name)
+        key = (span.field, span.start, span.end, span.term)
         if key in seen:
             continue
         seen.add(key)
-        text = article.field_text(fname)
-        out.append(Span(field=fname, start=start, end=end, text=text[start:end], term=name))
-    order = {f: i for i, f in enumerate(ALL_FIELDS)}
-    out.sort(key=lambda s: (order[s.field], s.start, s.end))
+        out.append(span)
+    out.sort(key=lambda s: (_FIELD_ORDER[s.field], s.start, s.end))
     return tuple(out)

@@ -41,24 +41,40 @@ Payload = tuple[int, tuple[int, ...], tuple[Checked, ...]]
 
 @dataclass(frozen=True)
 class PhraseIndex:
-    words: dict[str, tuple[tuple[tuple[str, ...], Payload], ...]]  # first word -> (next words, payload)
+    single: dict[str, Payload]  # one-word keys: word -> payload
+    pairs: dict[tuple[str, str], tuple[tuple[tuple[str, ...], Payload], ...]]  # first two words -> (next words, payload)
     automaton: Any  # ahocorasick.Automaton of the prefix keys ("deploy*", "북한*"), or None
     size: int  # number of keys
+    pair_firsts: frozenset[str] = frozenset()  # first words of the longer keys
+    firsts: Any = None  # ahocorasick.Automaton of every key's first word (see may_occur), or None
+
+    def may_occur(self, lowered_ascii: str) -> bool:
+        """False when no key can be found in this lower-cased ASCII text, so it need not be tokenized:
+        a token of ASCII text is a substring of its lower-cased form (folding ASCII is lower-casing)."""
+        if self.firsts is None:
+            return True
+        for _ in self.firsts.iter(lowered_ascii):
+            return True
+        return False
 
     def find(self, folded: list[str]) -> list[tuple[int, Payload]]:
         """Every key found in one field's folded tokens, as (position of its last token, payload)."""
-        found: list[tuple[int, Payload]] = []
-        words_get = self.words.get
-        # Whole-word keys: one hash lookup per token, whatever the number of rules.
-        for i, word in enumerate(folded):
-            entries = words_get(word)
+        single_get = self.single.get
+        # Whole-word keys: one hash lookup per token, whatever the number of rules; keys of two
+        # words and more by their first two words, so that hundreds of keys that share a first
+        # word ("military ...") are not all compared at each of its occurrences.
+        found = [(i, p) for i, w in enumerate(folded) if (p := single_get(w)) is not None]
+        firsts = self.pair_firsts
+        last = len(folded) - 1
+        for i in [i for i, w in enumerate(folded) if w in firsts and i < last]:
+            entries = self.pairs.get((folded[i], folded[i + 1]))
             if entries is None:
                 continue
             for rest, payload in entries:
                 if not rest:
-                    found.append((i, payload))
-                elif tuple(folded[i + 1:i + 1 + len(rest)]) == rest:
-                    found.append((i + len(rest), payload))
+                    found.append((i + 1, payload))
+                elif tuple(folded[i + 2:i + 2 + len(rest)]) == rest:
+                    found.append((i + 1 + len(rest), payload))
         # Prefix keys: Aho-Corasick over " tok tok tok ".
         if self.automaton is not None:
             joined = " " + " ".join(folded) + " "
@@ -66,6 +82,13 @@ class PhraseIndex:
                 # `end` is a letter of the key's last word: the spaces before it number last + 1.
                 found.append((joined.count(" ", 0, end) - 1, payload))
         return found
+
+    def keys(self) -> list[str]:
+        """Every key as its folded words joined by spaces ("vladimir putin"; prefix keys without their *)."""
+        out = list(self.single) + [" ".join(pair + rest) for pair, entries in self.pairs.items() for rest, _ in entries]
+        if self.automaton is not None:
+            out.extend(k.strip() for k in self.automaton.keys())
+        return out
 
 
 def acronym_positions(phrase: str) -> tuple[int, ...]:
@@ -144,7 +167,8 @@ def build_index(atoms: list[Atom]) -> PhraseIndex:
                 else:
                     had = slot[idx_caps]
                     slot[idx_caps] = None if had is None or langs is None else had | langs
-    words: dict[str, list[tuple[tuple[str, ...], Payload]]] = {}
+    single: dict[str, Payload] = {}
+    pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], Payload]]] = {}
     automaton = None
     for key, slot in table.items():
         key_words = key.split()
@@ -152,12 +176,22 @@ def build_index(atoms: list[Atom]) -> PhraseIndex:
         checked = tuple((idx, None if langs is None else frozenset(langs), caps)
                         for (idx, caps), langs in slot.items() if langs is not None or caps)
         payload: Payload = (len(key_words), plain, checked)
-        if key.endswith(" "):
-            words.setdefault(key_words[0], []).append((tuple(key_words[1:]), payload))
+        if key.endswith(" ") and len(key_words) == 1:
+            single[key_words[0]] = payload
+        elif key.endswith(" "):
+            pairs.setdefault((key_words[0], key_words[1]), []).append((tuple(key_words[2:]), payload))
         else:
             if automaton is None:
                 automaton = ahocorasick.Automaton()
             automaton.add_word(key, payload)
     if automaton is not None:
         automaton.make_automaton()
-    return PhraseIndex({k: tuple(v) for k, v in words.items()}, automaton, len(table))
+    firsts = None
+    first_words = {key.split()[0] for key in table if key.split()}
+    if first_words:
+        firsts = ahocorasick.Automaton()
+        for word in first_words:
+            firsts.add_word(word, None)
+        firsts.make_automaton()
+    return PhraseIndex(single, {k: tuple(v) for k, v in pairs.items()}, automaton, len(table),
+                       frozenset(first for first, _ in pairs), firsts)

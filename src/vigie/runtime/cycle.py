@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def load_rules(config: Config) -> rules.RuleSet:
-    rule_set = rules.load_rules(config.rules)
+    rule_set, _ = rules.load_compiled(config.rules, config.data_dir / "cache")  # compiled once while unchanged
     for error in rule_set.errors:
         log.error("rule file skipped: %s", error)
     return rule_set

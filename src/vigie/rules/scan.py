@@ -1,0 +1,88 @@
+"""One article field to its folded tokens, fast: the same tokens as :func:`vigie.rules.folding.tokenize`.
+
+The tokenizer's full pattern tries a URL, an e-mail address, a host/path, a tag and an entity at
+every word, which costs more than the whole phrase lookup. Most fields of a news item have none
+of the characters those regions need, so a field is tokenized with the smallest pattern that gives
+the same tokens:
+
+* no ``<``, ``&``, ``@``, ``/``, ``www.`` and no apostrophe: letters and digits runs, and one token
+  per CJK character (no region to skip can occur);
+* apostrophes but none of the others: the same, with French elisions and English possessives
+  skipped as the full pattern does;
+* anything else: the full pattern.
+
+An ASCII field is lower-cased once and tokenized already folded (``fold`` of ASCII is
+``casefold``, which is ``lower``); other fields fold token by token through the shared cache.
+``tests/test_rules_scan.py`` checks the three ways against :func:`tokenize` on the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vigie.rules.folding import _APOS, _ELISIONS, _FOLD_CACHE, _TOKEN_RE, APOSTROPHES, fold_token
+
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORDS_RE = re.compile(rf"[{_CJK}]|[^\W_]+")
+_ELIDED_RE = re.compile(
+    rf"(?:\b{_ELISIONS}[{_APOS}](?=[^\W\d_])|(?<=[^\W_])[{_APOS}]s\b)|([{_CJK}]|[^\W_]+)", re.IGNORECASE)
+# A field containing one of these may hold a region the full pattern skips (URL, e-mail, tag, entity).
+_MARKUP_RE = re.compile(r"[<&@/]|www\.", re.IGNORECASE)
+_APOSTROPHE_SET = frozenset(APOSTROPHES)
+
+
+class FieldTokens:
+    """The folded tokens of one field; the raw tokens and their offsets are computed when asked."""
+
+    __slots__ = ("text", "folded", "_way", "_raws", "_offsets")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._raws: list[str] | None = None
+        self._offsets: list[tuple[int, int]] | None = None
+        if _MARKUP_RE.search(text):
+            self._way = 2
+        elif _APOSTROPHE_SET.isdisjoint(text):
+            self._way = 0
+        else:
+            self._way = 1
+        if text.isascii() and self._way != 2:
+            self.folded: list[str] = self._tokens(text.lower())
+        elif text.isascii():
+            # The full pattern reads capitals (a host/path ends in a lower-case top-level domain, so
+            # N.Korea/Russia stays words): tokenize the text as written, then lower each token.
+            raws = self._raws = self._tokens(text)
+            self.folded = [raw.lower() for raw in raws]
+        else:
+            raws = self._raws = self._tokens(text)
+            cache = _FOLD_CACHE
+            folded = []
+            for raw in raws:
+                f = cache.get(raw)
+                folded.append(f if f is not None else fold_token(raw))
+            self.folded = folded
+
+    def _tokens(self, text: str) -> list[str]:
+        if self._way == 0:
+            return _WORDS_RE.findall(text)
+        if self._way == 1:
+            return [t for t in _ELIDED_RE.findall(text) if t]
+        return [word or cjk for cjk, word in _TOKEN_RE.findall(text) if word or cjk]
+
+    @property
+    def raws(self) -> list[str]:
+        """The tokens as written (for the upper-case check of acronyms)."""
+        if self._raws is None:
+            self._raws = self._tokens(self.text)
+        return self._raws
+
+    @property
+    def offsets(self) -> list[tuple[int, int]]:
+        """(start, end) of every token in the field's text (for spans)."""
+        if self._offsets is None:
+            if self._way == 0:
+                self._offsets = [m.span() for m in _WORDS_RE.finditer(self.text)]
+            else:
+                pattern = _ELIDED_RE if self._way == 1 else _TOKEN_RE
+                self._offsets = [m.span(m.lastindex) for m in pattern.finditer(self.text) if m.lastindex]
+        return self._offsets

@@ -1,0 +1,43 @@
+"""The fast field scanner gives exactly the tokens of the tokenizer, on the corpus and on the cases it must route."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vigie.rules.folding import token_spans, tokenize
+from vigie.rules.scan import FieldTokens
+
+ARTICLES = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "articles"
+
+CASES = [
+    "Kim Jong-un met Putin", "Russia's army in l'Ukraine d'abord", "qu'il jusqu'à", "see https://example.com/Putin Putin",
+    "mail kim@example.org now", "<b>Kursk</b> &amp; Koursk", "www.lemonde.fr Paris", "host.example.com/path Paris",
+    "KIM JONG UN Kóursk Œuvre", "김정은이 平壤 ピョンヤン", "UN US un us", "it’s l’armée", "", "  ", "a_b c-d 3.5",
+]
+
+
+def _check(text: str) -> None:
+    toks = FieldTokens(text)
+    want = tokenize(text)
+    assert toks.folded == list(want.folded), text
+    assert toks.offsets == list(zip(want.starts, want.ends)) == token_spans(text), text
+    assert toks.raws == [text[s:e] for s, e in zip(want.starts, want.ends)], text
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_cases_give_the_tokenizers_tokens(text: str) -> None:
+    _check(text)
+
+
+@pytest.mark.skipif(not ARTICLES.is_dir(), reason="the shared corpus is not beside the repository")
+@pytest.mark.parametrize("name", ["en_rss_items_2022_geopolitics.jsonl", "fr_lemonde_une_2020H1.jsonl"])
+def test_corpus_items_give_the_tokenizers_tokens(name: str) -> None:
+    with (ARTICLES / name).open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh):
+            if n % 3 == 0:
+                item = json.loads(line)
+                _check(item.get("title") or "")
+                _check(item.get("description") or "")
