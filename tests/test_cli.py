@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,41 @@ def test_every_command_answers_help(path: tuple[str, ...]) -> None:
     result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
+
+
+def all_groups() -> list[tuple[str, ...]]:
+    """The root and every command group, e.g. ('rules',)."""
+    return sorted({p[:i] for p in all_commands() for i in range(len(p))})
+
+
+# What typer prints when left alone: the Python annotation (<bool>, <path>, <list[Path]>, <int>).
+PYTHON_TYPE = re.compile(r"<\s*(?:bool|str|int|float|path|file|dir|list|tuple|Path)\b[^>]*>|list\[")
+
+
+@pytest.mark.parametrize("path", all_groups() + all_commands(), ids=lambda p: " ".join(p) or "vigie")
+def test_help_reads_as_words_not_python_types_or_markup(path: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert not PYTHON_TYPE.search(result.output), result.output
+    assert "`" not in result.output, result.output  # RST/markdown backticks are printed as they are
+    # every option that takes a value names it in capitals (or its choices); flags name nothing
+    for line in result.output.splitlines():
+        m = re.match(r"^[│|]\s+(--[\w-]+)(?:\s+-\w)?\s{2,}(\S+)?", line)
+        if m and m.group(1) in ("--help", "--json", "--all", "--quiet", "--force", "--version", "--verbose", "--debug"):
+            assert not m.group(2) or not m.group(2).isupper(), line
+
+
+def test_help_names_values_and_arguments_readably() -> None:
+    def help_of(*words: str) -> str:
+        return runner.invoke(app, [*words, "--help"], env={"COLUMNS": "160"}).output
+
+    assert re.search(r"--config\s+-c\s+FILE", help_of("run"))
+    assert "[OPTIONS] [PATHS...]" in help_of("rules", "check")
+    assert "[OPTIONS] INPUTS..." in help_of("rules", "test")
+    assert re.search(r"--rules\s+-r\s+PATH\b", help_of("rules", "test"))
+    assert re.search(r"--limit\s+-n\s+N\b", help_of("alerts", "list"))
+    assert "ALERT_ID" in help_of("alerts", "show")
+    assert re.search(r"--timeout\s+SECONDS", help_of("feeds", "check"))
 
 
 @pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p))

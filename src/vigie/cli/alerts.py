@@ -17,10 +17,11 @@ from typing import Optional
 
 import typer
 
+from vigie.cli.readable import Typer
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store
 from vigie.config import Config
 
-app = typer.Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
+app = Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
 
 def _config(ctx: typer.Context, override: Optional[Path]) -> Config:
     return load_or_exit(config_path(override, ctx))
@@ -32,7 +33,7 @@ def _when(value: datetime | None) -> str:
 
 @app.callback()
 def main(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
-    """What was sent, pending or failed, and why (plain `vigie alerts` lists the latest)."""
+    """What was sent, pending or failed, and why (plain "vigie alerts" lists the latest)."""
     ctx.obj = {"config": config}
     if ctx.invoked_subcommand is None:
         list_(ctx, status=None, limit=30, as_json=False, config=None)
@@ -41,8 +42,8 @@ def main(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Optional[str] = typer.Option(None, "--status", "-s", help="Only alerts whose deliveries are: sent, pending or failed."),
-    limit: int = typer.Option(30, "--limit", "-n", help="How many alerts, newest first."),
+    status: Optional[str] = typer.Option(None, "--status", "-s", metavar="sent|pending|failed", help="Only alerts whose deliveries are: sent, pending or failed."),
+    limit: int = typer.Option(30, "--limit", "-n", metavar="N", help="How many alerts, newest first."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per alert."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
@@ -83,7 +84,7 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    alert_id: int = typer.Argument(..., help="The alert number (see `vigie alerts list`)."),
+    alert_id: int = typer.Argument(..., help="The alert number (see vigie alerts list)."),
     as_json: bool = typer.Option(False, "--json", help="The alert and its deliveries as JSON."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
@@ -129,7 +130,7 @@ def retry(
     alert_id: Optional[int] = typer.Argument(None, help="Only this alert's failed deliveries (default: all failed)."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
-    """Put failed deliveries back to pending; the next run (or `vigie alerts send`) sends them."""
+    """Put failed deliveries back to pending; the next run (or vigie alerts send) sends them."""
     from vigie.delivery.outbox import retry_failed
 
     cfg = _config(ctx, config)

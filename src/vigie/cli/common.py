@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # The one --config option of every command (given before or after a sub-command name).
 ConfigOption: Any = typer.Option(
-    None, "--config", "-c", help="The configuration file (default: $VIGIE_CONFIG, else ./vigie.yaml).", show_default=False
+    None, "--config", "-c", metavar="FILE", help="The configuration file (default: $VIGIE_CONFIG, else ./vigie.yaml).", show_default=False
 )
 
 

@@ -19,10 +19,11 @@ from typing import Optional
 
 import typer
 
+from vigie.cli.readable import Typer
 from vigie.cli.common import ConfigOption
 from vigie.models import Fetched, Parsed, Source
 
-app = typer.Typer(help="Check feeds: fetch and parse without storing or alerting.", no_args_is_help=True)
+app = Typer(help="Check feeds: fetch and parse without storing or alerting.", no_args_is_help=True)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -94,7 +95,7 @@ def check(
     targets: Optional[list[str]] = typer.Argument(None, help="Feed URLs, feed files, or directories of feed files."),
     config: Optional[Path] = ConfigOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON object per feed per line."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Total timeout per feed, seconds (default: the config's)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Total timeout per feed, seconds (default: the config's)."),
 ) -> None:
     """Fetch and parse feeds; print status, entries, dates, warnings and timing of each. Nothing is stored.
 

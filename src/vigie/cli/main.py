@@ -16,6 +16,7 @@ from typing import Optional
 import typer
 
 from vigie.runtime import prefect_env
+from vigie.cli.readable import Typer
 from vigie.cli.alerts import app as alerts_app
 from vigie.cli.feeds import app as feeds_app
 from vigie.cli.init import init as init_command
@@ -24,7 +25,7 @@ from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store
 from vigie.config import Config
 from vigie.errors import ConfigError, StoreError
 
-app = typer.Typer(
+app = Typer(
     name="vigie",
     help="vigie: watch news feeds and article folders, match them against your rules, alert on new developments.",
     no_args_is_help=True,

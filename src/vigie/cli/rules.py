@@ -13,9 +13,10 @@ from typing import List, Optional
 
 import typer
 
+from vigie.cli.readable import Typer
 from vigie.cli.common import ConfigOption
 
-app = typer.Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
+app = Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
 
 DEFAULT_RULES = [Path("rules")]
 
@@ -103,7 +104,7 @@ def test(
 
 
 @app.command()
-def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of printing.")) -> None:
+def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of printing.")) -> None:
     """Print (or write) the JSON Schema of the rule file format."""
     from vigie.rules.schema import schema_text
 
