@@ -172,3 +172,44 @@ def test_version_and_shell_completion() -> None:
     assert result.exit_code == 0 and result.output.strip() == f"vigie {version('vigie')}"
     completion = runner.invoke(app, ["--show-completion", "bash"], env={"SHELL": "/bin/bash"})
     assert completion.exit_code == 0 and "complete" in completion.output and "vigie" in completion.output.lower()
+
+
+def commands_in_help(words: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every command path that ``vigie ... --help`` lists in its Commands panel, walked down each group."""
+    output = runner.invoke(app, [*words, "--help"], env={"COLUMNS": "160"}).output
+    if "Commands" not in output:
+        return {words}
+    panel = output.split("Commands", 1)[1]
+    names = re.findall(r"^│ ([a-z][\w-]*)\s", panel, flags=re.M)
+    found: set[tuple[str, ...]] = set()
+    for name in names:
+        found |= commands_in_help((*words, name))
+    return found
+
+
+def commands_in_readme_table(repo: Path) -> set[tuple[str, ...]]:
+    """The command paths of the README's command table: `vigie alerts [list\\|show ID\\|retry]` stands for three."""
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| command | what it does |", 1)[1].split("\n\n", 1)[0]
+    found: set[tuple[str, ...]] = set()
+    for cell in re.findall(r"^\| `vigie ([^`]+)`", table, flags=re.M):
+        words: list[str] = []
+        for token in cell.split():
+            if re.fullmatch(r"[a-z][\w-]*", token):
+                words.append(token)
+                continue
+            alternatives = re.fullmatch(r"\[([a-z][^\]]*)\]", cell[cell.index(token):].split("]")[0] + "]")
+            if alternatives and "\\|" in alternatives.group(1):
+                found |= {(*words, alt.split()[0]) for alt in alternatives.group(1).split("\\|")}
+                words = []
+            break
+        if words:
+            found.add(tuple(words))
+    return found
+
+
+def test_the_readme_command_table_lists_exactly_the_commands_of_help(repo: Path) -> None:
+    in_help = commands_in_help()
+    in_table = commands_in_readme_table(repo)
+    assert in_help - in_table == set(), f"in --help but not in the README's command table: {sorted(in_help - in_table)}"
+    assert in_table - in_help == set(), f"in the README's command table but not in --help: {sorted(in_table - in_help)}"

@@ -18,6 +18,7 @@ from typing import Optional
 import typer
 
 from vigie.cli.readable import Typer
+from vigie.cli import verbosity
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store
 from vigie.config import Config
 
@@ -136,7 +137,8 @@ def retry(
     cfg = _config(ctx, config)
     with open_store(cfg, write=True) as engine:
         n = retry_failed(engine, datetime.now(timezone.utc), alert_id)
-    typer.echo(f"{n} failed deliver{'y' if n == 1 else 'ies'} back to pending")
+    if not verbosity.quiet():
+        typer.echo(f"{n} failed deliver{'y' if n == 1 else 'ies'} back to pending")
 
 
 @app.command()
@@ -147,9 +149,10 @@ def send(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
     cfg = _config(ctx, config)
     with open_store(cfg, write=True) as engine:
         report = deliver_pending(engine, cfg, datetime.now(timezone.utc))
-    for o in report.pending:
+    for o in [] if verbosity.quiet() else report.pending:
         typer.echo(f"pending: {o.target}: alerts {list(o.alert_ids)}: {o.reason}")
     for o in report.failed:
-        typer.echo(f"failed: {o.target}: alerts {list(o.alert_ids)}: {o.reason}")
-    typer.echo(report.summary())
+        typer.echo(f"failed: {o.target}: alerts {list(o.alert_ids)}: {o.reason}", err=verbosity.quiet())
+    if not verbosity.quiet():
+        typer.echo(report.summary())
     raise typer.Exit(1 if report.failed else 0)

@@ -14,6 +14,7 @@ from typing import List, Optional
 import typer
 
 from vigie.cli.readable import Typer
+from vigie.cli import verbosity
 from vigie.cli.common import ConfigOption
 
 app = Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
@@ -44,7 +45,7 @@ def check(
     rule_set = load_rules(paths or default_rule_paths(config, ctx))
     for err in rule_set.errors:
         typer.echo(str(err), err=True)
-    if not quiet:
+    if not (quiet or verbosity.quiet()):
         n_files = len(rule_set.files)
         bad = len({e.path for e in rule_set.errors})
         typer.echo(f"{n_files} file(s), {len(rule_set.rules)} valid rule(s), {len(rule_set.errors)} error(s) in {bad} file(s)")

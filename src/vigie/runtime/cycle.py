@@ -114,6 +114,8 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
     with clock.stage("fetch"):
         selected = stages.select_sources(config, engine)
         fetched = stages.fetch(selected.due, selected.states, config)
+    log.info("fetch: %d of %d source(s) due, %d changed", len(selected.due), len(selected.sources),
+             sum(1 for f in fetched if f.status == "ok"))
     fault_point("after-fetch")
     with clock.stage("parse"):
         parsed = stages.parse(fetched)
@@ -127,9 +129,11 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
     fault_point("after-full-text")
     with clock.stage("match"):
         matches = stages.match(rule_set, articles)
+    log.info("match: %d article(s), %d rule(s), %d match(es)", len(articles), len(rule_set.rules), len(matches))
     fault_point("after-match")
     with clock.stage("novelty"):
         report = stages.novelty(engine, articles, matches, rule_set, config, started, polls)
+    log.info("novelty: %d new article(s), %d alert(s) recorded", report.new_articles, report.alerts)
     fault_point("after-novelty")
     with clock.stage("deliver"):
         delivered = stages.deliver(engine, config)

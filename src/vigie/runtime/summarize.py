@@ -74,9 +74,18 @@ def summarize_run(engine: Engine, started: datetime, sources: Sequence[Source], 
     )
 
 
-def print_summary(summary: RunSummary, config: Config) -> None:
-    """The end of ``vigie run``: counts, problems, this run's alerts, and where they went."""
+def print_summary(summary: RunSummary, config: Config, *, quiet: bool = False) -> None:
+    """The end of ``vigie run``: counts, problems, this run's alerts, and where they went.
+
+    ``quiet`` (``vigie -q run``) prints the problems only: failed sources, rule files and deliveries.
+    """
     s = summary
+    if quiet:
+        _print_problems(s, err=True)
+        if s.deliveries_failed:
+            typer.secho(f"  ! {s.deliveries_failed} deliveries failed (see vigie alerts list --status failed)",
+                        fg=typer.colors.YELLOW, err=True)
+        return
     typer.echo("")
     typer.secho(f"vigie run finished in {s.seconds:.1f} s", bold=True)
     typer.echo(f"  sources: {len(s.sources)} ({sum(1 for x in s.sources if x.status == 'not_modified')} unchanged, "
@@ -87,11 +96,7 @@ def print_summary(summary: RunSummary, config: Config) -> None:
         typer.echo("  seconds: " + ", ".join(f"{name} {sec:.2f}" for name, sec in s.stage_seconds))
     typer.echo(f"  alerts: {s.alerts_recorded} recorded; deliveries: {s.deliveries_sent} sent, "
                f"{s.deliveries_pending} pending, {s.deliveries_failed} failed")
-    for line in s.sources:
-        if line.status in ("error", "skipped"):
-            typer.secho(f"  ! {line.source}: {line.status}: {line.detail}", fg=typer.colors.YELLOW)
-    for err in s.rule_errors:
-        typer.secho(f"  ! {err}", fg=typer.colors.YELLOW)
+    _print_problems(s)
     typer.echo("")
     if s.alerts:
         typer.secho(f"Alerts of this run ({len(s.alerts)}):", bold=True)
@@ -104,3 +109,12 @@ def print_summary(summary: RunSummary, config: Config) -> None:
     typer.echo(f"Alerts written to {config.alerts_file} (console target); store: {config.data_dir / 'vigie.db'}"
                if config.store is None else f"Alerts written to {config.alerts_file} (console target)")
     typer.echo("See `vigie alerts` for every alert, sent, pending or failed.")
+
+
+def _print_problems(s: RunSummary, *, err: bool = False) -> None:
+    """The sources that failed or back off, and the rule files that were skipped, one line each."""
+    for line in s.sources:
+        if line.status in ("error", "skipped"):
+            typer.secho(f"  ! {line.source}: {line.status}: {line.detail}", fg=typer.colors.YELLOW, err=err)
+    for problem in s.rule_errors:
+        typer.secho(f"  ! {problem}", fg=typer.colors.YELLOW, err=err)
