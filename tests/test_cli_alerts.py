@@ -88,3 +88,51 @@ def test_bad_input_exits_2(tmp_path: Path, args: list[str]) -> None:
     cfg_path.write_text("data_dir: data\n", encoding="utf-8")
     res = runner.invoke(app, ["-c", str(cfg_path), *args])
     assert res.exit_code == 2
+
+
+def test_list_shows_times_in_the_configured_zone_and_each_reason_once_cut_at_a_word(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: the webhook's error is long
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg_path = tmp_path / "vigie.yaml"
+    cfg_path.write_text("data_dir: data\ntimezone: Europe/Paris\ndelivery:\n  max_attempts: 1\n"
+                        f"targets:\n  - name: webhook\n    url: json://127.0.0.1:{port}/hook\n", encoding="utf-8")
+    cfg = load_config(cfg_path)
+    eng = connect(cfg.store_url)
+    title = "Kim Jong Un sends a message to Vladimir Putin about the summit planned for the spring in Vladivostok"
+    arts = [article("guid:1", title, "North Korean leader Kim Jong Un sent a message to Vladimir Putin.")]
+    ms = [m for a in arts if (m := match(a, "kju", {"Kim Jong Un": "Kim Jong Un"}))]
+    created = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)  # 10:30 in Paris, winter time
+    record(eng, arts, ms, {"kju": RulePolicy("kju", name="Kim Jong Un")}, cfg, created)
+    deliver_pending(eng, cfg, datetime.now(timezone.utc))
+    eng.dispose()
+
+    res = runner.invoke(app, ["list", "-c", str(cfg_path)])
+    assert res.exit_code == 0, res.output
+    assert "2026-01-15 10:30 CET" in res.output  # the configured zone, named
+    assert "webhook: webhook:" not in res.output
+    reason_line = next(ln for ln in res.output.splitlines() if ln.strip().startswith("webhook: "))
+    shown = reason_line.strip().removeprefix("webhook: ")
+    assert shown.endswith("…") and len(shown) <= 160
+    full = load_full_error(cfg_path).removeprefix("webhook: ")
+    assert full.startswith(shown[:-1]) and full[len(shown) - 1] == " "  # cut where a word ends
+    shown_title = res.output.splitlines()[0].split("kju", 1)[1].strip()
+    assert shown_title.endswith("…") and title.startswith(shown_title[:-1]) and title[len(shown_title) - 1] == " "
+
+    shown_alert = runner.invoke(app, ["show", "1", "-c", str(cfg_path)])
+    assert "recorded 2026-01-15 10:30 CET" in shown_alert.output
+    assert "why: webhook:" not in shown_alert.output
+
+
+def load_full_error(cfg_path: Path) -> str:
+    from vigie.delivery.outbox import get_alert
+
+    eng = connect(load_config(cfg_path).store_url)
+    try:
+        found = get_alert(eng, 1)
+        assert found is not None
+        return found.deliveries[0].last_error or ""
+    finally:
+        eng.dispose()

@@ -20,6 +20,8 @@ import typer
 from vigie.cli.readable import Typer
 from vigie.cli import verbosity
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store
+from vigie.common.text import clip
+from vigie.common.times import local_time
 from vigie.config import Config
 
 app = Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
@@ -28,8 +30,10 @@ def _config(ctx: typer.Context, override: Optional[Path]) -> Config:
     return load_or_exit(config_path(override, ctx))
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if value else "-"
+def _why(target: str, error: str, limit: int = 160) -> str:
+    """The first line of a delivery's last error, without the target's name it may start with (the line
+    already names it), cut at a word boundary."""
+    return clip(error.splitlines()[0].removeprefix(f"{target}: ") if error.strip() else "", limit)
 
 
 @app.callback()
@@ -73,13 +77,13 @@ def list_(
         return
     for ln in lines:
         targets = ", ".join(f"{d.target}={d.status}" + (f"({d.attempts})" if d.status != "sent" and d.attempts else "") for d in ln.deliveries)
-        due = f" digest due {_when(ln.digest_due_at)}" if ln.digest_due_at and ln.status == "pending" else ""
-        title = ln.alert.title if len(ln.alert.title) <= 70 else ln.alert.title[:69] + "…"
-        typer.echo(f"#{ln.alert.id:<5} {_when(ln.alert.created_at)}  {ln.status:<7} {ln.alert.kind:<11} {ln.alert.rule_id:<16} {title}")
+        due = f" digest due {local_time(ln.digest_due_at, cfg.timezone)}" if ln.digest_due_at and ln.status == "pending" else ""
+        typer.echo(f"#{ln.alert.id:<5} {local_time(ln.alert.created_at, cfg.timezone)}  {ln.status:<7} {ln.alert.kind:<11} "
+                   f"{ln.alert.rule_id:<16} {clip(ln.alert.title, 70)}")
         typer.echo(f"       -> {targets or 'no target'}{due}")
         for d in ln.deliveries:
             if d.status != "sent" and d.last_error:
-                typer.echo(f"       {d.target}: {d.last_error.splitlines()[0][:160]}")
+                typer.echo(f"       {d.target}: {_why(d.target, d.last_error)}")
 
 
 @app.command()
@@ -110,7 +114,7 @@ def show(
                                               for d in deliveries]}, ensure_ascii=False, indent=2, default=str))
         return
     msg = render([alert], "text", tz=cfg.timezone)
-    typer.echo(f"alert #{alert.id} ({alert.kind}, rule {alert.rule_id}, recorded {_when(alert.created_at)} UTC)")
+    typer.echo(f"alert #{alert.id} ({alert.kind}, rule {alert.rule_id}, recorded {local_time(alert.created_at, cfg.timezone)})")
     typer.echo(msg.title)
     typer.echo("")
     typer.echo(msg.body.rstrip())
@@ -119,10 +123,11 @@ def show(
     if not deliveries:
         typer.echo("  none (no target was routed to)")
     for d in deliveries:
-        extra = f", sent {_when(d.sent_at)}" if d.sent_at else (f", next attempt {_when(d.next_attempt_at)}" if d.next_attempt_at else "")
+        extra = (f", sent {local_time(d.sent_at, cfg.timezone)}" if d.sent_at
+                 else f", next attempt {local_time(d.next_attempt_at, cfg.timezone)}" if d.next_attempt_at else "")
         typer.echo(f"  {d.target}: {d.status}, {d.attempts} attempt(s){extra}")
         if d.last_error and d.status != "sent":
-            typer.echo(f"    why: {d.last_error}")
+            typer.echo(f"    why: {d.last_error.removeprefix(f'{d.target}: ')}")
 
 
 @app.command()

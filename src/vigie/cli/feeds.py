@@ -148,15 +148,13 @@ def status(
 
     Times are shown in the configuration's time zone. Nothing is fetched.
     """
-    from zoneinfo import ZoneInfo
-
     from vigie.cli.common import config_path, load_or_exit
+    from vigie.common.times import local_time
     from vigie.errors import StoreError
     from vigie.ingest.health import FeedState, load_states
     from vigie.store import connect
 
     cfg = load_or_exit(config_path(config, ctx))
-    zone = ZoneInfo(cfg.timezone)
     try:
         engine = connect(cfg.store_url)
     except StoreError as exc:
@@ -169,7 +167,7 @@ def status(
         engine.dispose()
 
     def local(when: datetime | None) -> str:
-        return when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if when else "never"
+        return local_time(when, cfg.timezone, "never")
 
     for src in sources:
         state = states.get(src.id) or FeedState(source_id=src.id)
