@@ -136,3 +136,35 @@ def load_full_error(cfg_path: Path) -> str:
         return found.deliveries[0].last_error or ""
     finally:
         eng.dispose()
+
+
+def test_send_counts_what_waits_for_its_digest_as_pending_and_says_so(tmp_path: Path) -> None:
+    from vigie.delivery.backlog import backlog
+
+    cfg_path = tmp_path / "vigie.yaml"
+    cfg_path.write_text("data_dir: data\ntimezone: Europe/Paris\ntargets:\n  - name: console\n    url: vigie://\n",
+                        encoding="utf-8")
+    cfg = load_config(cfg_path)
+    eng = connect(cfg.store_url)
+    arts = [article("guid:1", "Kim Jong Un sends message to Putin", "Kim Jong Un sent a message."),
+            article("guid:2", "Kursk: North Korean troops seen", "Troops were seen near Kursk.")]
+    ms = [match(arts[0], "kju", {"Kim Jong Un": "Kim Jong Un"}), match(arts[1], "kursk", {"Kursk": "Kursk"})]
+    now = datetime.now(timezone.utc)
+    policies = {"kju": RulePolicy("kju"), "kursk": RulePolicy("kursk", digest="daily at 08:00")}
+    record(eng, arts, [m for m in ms if m], policies, cfg, now)
+    eng.dispose()
+
+    res = runner.invoke(app, ["send", "-c", str(cfg_path)])
+    assert res.exit_code == 0, res.output
+    assert "1 deliveries sent in 1 messages" in res.output
+    assert "1 pending (1 held for a digest, due " in res.output and ("08:00 CET" in res.output or "08:00 CEST" in res.output)
+    assert ", 0 failed" in res.output
+
+    eng = connect(cfg.store_url)
+    try:
+        waiting = backlog(eng, datetime.now(timezone.utc))
+        assert (waiting.pending, waiting.held_for_digest, waiting.waiting_retry) == (1, 1, 0)
+        after = backlog(eng, datetime.now(timezone.utc) + timedelta(days=2))  # the window has closed: due now
+        assert (after.pending, after.held_for_digest, after.due_unsent) == (1, 0, 1)
+    finally:
+        eng.dispose()

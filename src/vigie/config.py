@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, ValidationError, field_validator, model_validator
 
 from vigie.common.bounds import Backoff, Count, PositiveDuration, Seconds, at_least, duration
+from vigie.common.store_url import check_store_url
 from vigie.common.times import format_duration
 from vigie.errors import ConfigError, YamlSyntaxError
 from vigie.models import Source, SourceKind
@@ -168,6 +169,7 @@ class Config(_Strict):
 
     _durations = field_validator("retention", "alert_retention", mode="before")(duration)
     _tz = field_validator("timezone")(lambda value: check_timezone(value))
+    _store = field_validator("store")(lambda value: check_store_url(value))
 
     @property
     def store_url(self) -> str:

@@ -159,5 +159,5 @@ def send(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
     for o in report.failed:
         typer.echo(f"failed: {o.target}: alerts {list(o.alert_ids)}: {o.reason}", err=verbosity.quiet())
     if not verbosity.quiet():
-        typer.echo(report.summary())
+        typer.echo(report.summary(cfg.timezone))
     raise typer.Exit(1 if report.failed else 0)

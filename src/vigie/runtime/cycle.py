@@ -139,4 +139,4 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
         delivered = stages.deliver(engine, config)
     fault_point("after-deliver")
     return summarize_run(engine, started, selected.sources, selected.due, fetched, parsed, rule_set, articles, matches,
-                         report, delivered, clock.as_tuple())
+                         report, delivered, clock.as_tuple(), tz=config.timezone)
