@@ -20,6 +20,7 @@ from typing import Optional
 import typer
 
 from vigie.cli.readable import Typer
+from vigie.cli import verbosity
 from vigie.cli.common import ConfigOption
 from vigie.models import Fetched, Parsed, Source
 
@@ -62,8 +63,8 @@ class FeedReport:
         if self.undated:
             dates = (dates + " " if dates else "") + f"({self.undated} undated)"
         lines = [f"{self.status:<12} {self.entries:>4} entries  {dates:<24} {self.elapsed:6.2f}s  {self.location}"]
-        if self.error:
-            lines.append(f"    error: {self.error}")
+        if self.error:  # the feed is named at the start of the line above: not again
+            lines.append(f"    error: {self.error.removeprefix(f'{self.location}: ').removeprefix(f'{self.source}: ')}")
         lines += [f"    warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -121,7 +122,8 @@ def check(
         raise typer.Exit(2)
 
     started = time.perf_counter()
-    fetched = fetch_sources(sources, {}, settings)
+    with verbosity.reported_by_the_command("vigie.ingest"):  # each error is printed on its feed's line
+        fetched = fetch_sources(sources, {}, settings)
     totals = {"feeds": 0, "ok": 0, "not_modified": 0, "error": 0, "entries": 0, "warnings": 0}
     for f in fetched:
         report = feed_report(f, parse_fetched(f))

@@ -72,33 +72,35 @@ def test(
     matcher = compile_rules(rule_set)
     failed = False
     n_articles = n_matched = 0
-    for item in read_inputs(list(inputs)):
-        if isinstance(item, InputError):
-            typer.echo(f"error: {item}", err=True)
-            failed = True
-            continue
-        n_articles += 1
-        matches = match_article(matcher, item)
-        n_matched += bool(matches)
-        if as_json:
-            typer.echo(json.dumps({
-                "article": item.id, "source": item.source_id, "url": item.url, "title": item.title,
-                "language": item.language,
-                "matches": [{"rule": m.rule_id, "score": m.score, "severity": m.severity, "notify": list(m.notify),
-                             "terms": list(m.terms),
-                             "spans": [{"field": s.field, "start": s.start, "end": s.end, "text": s.text, "term": s.term} for s in m.spans]}
-                            for m in matches],
-            }, ensure_ascii=False))
-            continue
-        if not matches and not all_articles:
-            continue
-        typer.echo(f"{item.title[:100] or item.id}  [{item.source_id}]")
-        if not matches:
-            typer.echo("  (no rule matched)")
-        for m in matches:
-            typer.echo(f"  {m.rule_id}  score={m.score:g}  severity={m.severity}  terms: {', '.join(m.terms)}")
-            for s in m.spans:
-                typer.echo(f"    {s.field}[{s.start}:{s.end}] {s.text!r}  ({s.term})")
+    items = read_inputs(list(inputs))
+    with verbosity.reported_by_the_command("vigie.ingest"):  # an input that cannot be read is one error: line
+        for item in items:
+            if isinstance(item, InputError):
+                typer.echo(f"error: {item}", err=True)
+                failed = True
+                continue
+            n_articles += 1
+            matches = match_article(matcher, item)
+            n_matched += bool(matches)
+            if as_json:
+                typer.echo(json.dumps({
+                    "article": item.id, "source": item.source_id, "url": item.url, "title": item.title,
+                    "language": item.language,
+                    "matches": [{"rule": m.rule_id, "score": m.score, "severity": m.severity, "notify": list(m.notify),
+                                 "terms": list(m.terms),
+                                 "spans": [{"field": s.field, "start": s.start, "end": s.end, "text": s.text, "term": s.term} for s in m.spans]}
+                                for m in matches],
+                }, ensure_ascii=False))
+                continue
+            if not matches and not all_articles:
+                continue
+            typer.echo(f"{item.title[:100] or item.id}  [{item.source_id}]")
+            if not matches:
+                typer.echo("  (no rule matched)")
+            for m in matches:
+                typer.echo(f"  {m.rule_id}  score={m.score:g}  severity={m.severity}  terms: {', '.join(m.terms)}")
+                for s in m.spans:
+                    typer.echo(f"    {s.field}[{s.start}:{s.end}] {s.text!r}  ({s.term})")
     if not as_json:
         typer.echo(f"{n_articles} article(s), {n_matched} matched, {len(matcher.rules)} rule(s)")
     raise typer.Exit(1 if failed or rule_set.errors else 0)

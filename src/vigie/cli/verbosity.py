@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 
 import typer
@@ -76,6 +78,23 @@ def explain(exc: BaseException) -> None:
     """Under ``--debug``, print the traceback behind a one-line error (to stderr); otherwise nothing."""
     if debugging():
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+
+
+@contextmanager
+def reported_by_the_command(*loggers: str) -> Iterator[None]:
+    """While a command prints these loggers' problems itself (``feeds check`` prints each fetch error
+    on its feed's line), their warnings are not printed a second time; ``-v`` and ``--debug`` keep them."""
+    if verbose():
+        yield
+        return
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
+    for log, _ in saved:
+        log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for log, previous in saved:
+            log.setLevel(previous)
 
 
 def _configure_logging(chosen: Level) -> None:
