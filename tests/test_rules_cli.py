@@ -197,3 +197,16 @@ def test_the_seed_file_is_valid_against_the_published_schema() -> None:
     schema = json.loads((REPO / "rules" / "schema.json").read_text(encoding="utf-8"))
     doc = plain(load_yaml(REPO / "rules" / "north-korea-russia.yaml").data)
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(doc)) == []
+
+
+@pytest.mark.parametrize("words", [["rules", "check"], ["rules", "test", "article.txt"]])
+def test_in_a_folder_without_rules_or_configuration_the_error_says_what_to_do(tmp_path: Path, words: list[str],
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VIGIE_CONFIG", raising=False)
+    (tmp_path / "article.txt").write_text("Kim Jong Un\n\nA text.\n", encoding="utf-8")
+    result = runner.invoke(app, words)
+    assert result.exit_code == 2, result.output
+    assert "rules:1:1" not in result.output
+    assert f"error: no rules to read: {tmp_path} has no rules/ folder and no vigie.yaml" in " ".join(result.output.split())
+    assert "vigie init" in result.output

@@ -28,6 +28,12 @@ def default_rule_paths(config: Optional[Path], ctx: typer.Context | None = None)
 
     path = config_path(config, ctx)
     if given_config(config, ctx) is None and not path.is_file():
+        if not DEFAULT_RULES[0].exists():
+            # Not "rules:1:1: no such file or folder": nothing was named, so say where we looked.
+            typer.secho(f"error: no rules to read: {Path.cwd()} has no rules/ folder and no {path}; name rule files or "
+                        "folders (vigie rules check PATH...), give --config FILE, or write a starter with vigie init",
+                        fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
         return DEFAULT_RULES
     return list(load_or_exit(path).rules)
 
