@@ -73,10 +73,16 @@ def _prepare_prefect(config: Config, verbose: bool) -> None:
 
 
 @app.command()
-def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool = VerboseOption) -> None:
+def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool = VerboseOption,
+        dry_run: bool = typer.Option(False, "--dry-run", help="Fetch, match and decide, and print what would be "
+                                     "alerted; store nothing, send nothing (no Prefect flow run).")) -> None:
     """Run one monitoring cycle as a Prefect flow run, then print a summary and the alerts."""
     config = config_path(config, ctx)
     cfg = load_or_exit(config)
+    if dry_run:
+        from vigie.cli.dryrun import dry_run as rehearse
+
+        return rehearse(cfg)
     with open_store(cfg, write=True):
         pass  # a store that refuses writes is one error line now, not a traceback from a task
     _prepare_prefect(cfg, verbose)

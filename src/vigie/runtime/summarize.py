@@ -83,7 +83,7 @@ def print_summary(summary: RunSummary, config: Config, *, quiet: bool = False) -
     """
     s = summary
     if quiet:
-        _print_problems(s, err=True)
+        print_problems(s, err=True)
         if s.deliveries_failed:
             typer.secho(f"  ! {s.deliveries_failed} deliveries failed (see vigie alerts list --status failed)",
                         fg=typer.colors.YELLOW, err=True)
@@ -98,7 +98,7 @@ def print_summary(summary: RunSummary, config: Config, *, quiet: bool = False) -
         typer.echo("  seconds: " + ", ".join(f"{name} {sec:.2f}" for name, sec in s.stage_seconds))
     typer.echo(f"  alerts: {s.alerts_recorded} recorded; deliveries: {s.deliveries_sent} sent, "
                f"{s.backlog.describe(config.timezone)}, {s.deliveries_failed} failed")
-    _print_problems(s)
+    print_problems(s)
     typer.echo("")
     if s.alerts:
         typer.secho(f"Alerts of this run ({len(s.alerts)}):", bold=True)
@@ -113,7 +113,7 @@ def print_summary(summary: RunSummary, config: Config, *, quiet: bool = False) -
     typer.echo("See `vigie alerts` for every alert, sent, pending or failed.")
 
 
-def _print_problems(s: RunSummary, *, err: bool = False) -> None:
+def print_problems(s: RunSummary, *, err: bool = False) -> None:
     """The sources that failed or back off, and the rule files that were skipped, one line each."""
     for line in s.sources:
         if line.status in ("error", "skipped"):
