@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,41 @@ def test_every_command_answers_help(path: tuple[str, ...]) -> None:
     result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
+
+
+def all_groups() -> list[tuple[str, ...]]:
+    """The root and every command group, e.g. ('rules',)."""
+    return sorted({p[:i] for p in all_commands() for i in range(len(p))})
+
+
+# What typer prints when left alone: the Python annotation (<bool>, <path>, <list[Path]>, <int>).
+PYTHON_TYPE = re.compile(r"<\s*(?:bool|str|int|float|path|file|dir|list|tuple|Path)\b[^>]*>|list\[")
+
+
+@pytest.mark.parametrize("path", all_groups() + all_commands(), ids=lambda p: " ".join(p) or "vigie")
+def test_help_reads_as_words_not_python_types_or_markup(path: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert not PYTHON_TYPE.search(result.output), result.output
+    assert "`" not in result.output, result.output  # RST/markdown backticks are printed as they are
+    # every option that takes a value names it in capitals (or its choices); flags name nothing
+    for line in result.output.splitlines():
+        m = re.match(r"^[│|]\s+(--[\w-]+)(?:\s+-\w)?\s{2,}(\S+)?", line)
+        if m and m.group(1) in ("--help", "--json", "--all", "--quiet", "--force", "--version", "--verbose", "--debug"):
+            assert not m.group(2) or not m.group(2).isupper(), line
+
+
+def test_help_names_values_and_arguments_readably() -> None:
+    def help_of(*words: str) -> str:
+        return runner.invoke(app, [*words, "--help"], env={"COLUMNS": "160"}).output
+
+    assert re.search(r"--config\s+-c\s+FILE", help_of("run"))
+    assert "[OPTIONS] [PATHS...]" in help_of("rules", "check")
+    assert "[OPTIONS] INPUTS..." in help_of("rules", "test")
+    assert re.search(r"--rules\s+-r\s+PATH\b", help_of("rules", "test"))
+    assert re.search(r"--limit\s+-n\s+N\b", help_of("alerts", "list"))
+    assert "ALERT_ID" in help_of("alerts", "show")
+    assert re.search(r"--timeout\s+SECONDS", help_of("feeds", "check"))
 
 
 @pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p))
@@ -136,3 +172,44 @@ def test_version_and_shell_completion() -> None:
     assert result.exit_code == 0 and result.output.strip() == f"vigie {version('vigie')}"
     completion = runner.invoke(app, ["--show-completion", "bash"], env={"SHELL": "/bin/bash"})
     assert completion.exit_code == 0 and "complete" in completion.output and "vigie" in completion.output.lower()
+
+
+def commands_in_help(words: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every command path that ``vigie ... --help`` lists in its Commands panel, walked down each group."""
+    output = runner.invoke(app, [*words, "--help"], env={"COLUMNS": "160"}).output
+    if "Commands" not in output:
+        return {words}
+    panel = output.split("Commands", 1)[1]
+    names = re.findall(r"^│ ([a-z][\w-]*)\s", panel, flags=re.M)
+    found: set[tuple[str, ...]] = set()
+    for name in names:
+        found |= commands_in_help((*words, name))
+    return found
+
+
+def commands_in_readme_table(repo: Path) -> set[tuple[str, ...]]:
+    """The command paths of the README's command table: `vigie alerts [list\\|show ID\\|retry]` stands for three."""
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| command | what it does |", 1)[1].split("\n\n", 1)[0]
+    found: set[tuple[str, ...]] = set()
+    for cell in re.findall(r"^\| `vigie ([^`]+)`", table, flags=re.M):
+        words: list[str] = []
+        for token in cell.split():
+            if re.fullmatch(r"[a-z][\w-]*", token):
+                words.append(token)
+                continue
+            alternatives = re.fullmatch(r"\[([a-z][^\]]*)\]", cell[cell.index(token):].split("]")[0] + "]")
+            if alternatives and "\\|" in alternatives.group(1):
+                found |= {(*words, alt.split()[0]) for alt in alternatives.group(1).split("\\|")}
+                words = []
+            break
+        if words:
+            found.add(tuple(words))
+    return found
+
+
+def test_the_readme_command_table_lists_exactly_the_commands_of_help(repo: Path) -> None:
+    in_help = commands_in_help()
+    in_table = commands_in_readme_table(repo)
+    assert in_help - in_table == set(), f"in --help but not in the README's command table: {sorted(in_help - in_table)}"
+    assert in_table - in_help == set(), f"in the README's command table but not in --help: {sorted(in_table - in_help)}"

@@ -54,7 +54,9 @@ def test_check_text_output_and_directory_expansion(tmp_path: Path) -> None:
     result = runner.invoke(app, ["feeds", "check", str(tmp_path)])
     assert result.exit_code == 1, result.output  # the CSV file is not a feed: said, not skipped
     assert result.output.count("3 entries  2024-01-01..2024-01-03 (1 undated)") == 2
-    assert "data.csv: not a feed" in result.output
+    lines = result.output.splitlines()
+    bad = next(i for i, ln in enumerate(lines) if ln.startswith("error") and ln.endswith("data.csv"))
+    assert lines[bad + 1].startswith("    error: not a feed")  # the feed named once, on its own line
     assert "4 feeds: 3 ok, 0 not modified, 1 errors; 7 entries" in result.output  # the folder gave 1 article
 
 
@@ -159,3 +161,25 @@ def test_check_an_empty_but_real_feed_file_is_ok(tmp_path: Path) -> None:
     result = runner.invoke(app, ["feeds", "check", "--json", str(path)])
     assert result.exit_code == 0, result.output
     assert [(r["status"], r["entries"]) for r in lines_of(result.stdout)] == [("ok", 0)]
+
+
+def test_a_fetch_error_is_printed_once_by_feeds_check_and_rules_test(tmp_path: Path, repo: Path) -> None:
+    """In a real process: the fetch stage's own warning must not repeat what the command prints."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nobody listens there
+    down, missing = f"http://127.0.0.1:{port}/feed.xml", str(tmp_path / "missing.xml")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo / "src"), str(repo)])}
+    for words in (["feeds", "check", down, missing], ["rules", "test", "--rules", str(repo / "rules"), down, missing]):
+        done = subprocess.run([sys.executable, "-m", "vigie", *words], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=120)
+        said = done.stdout + done.stderr
+        assert done.returncode == 1, said
+        assert said.count("All connection attempts failed") == 1, said
+        assert said.count("missing.xml") in (1, 2) and said.lower().count("no such file") == 1, said
+        assert "Traceback" not in said

@@ -149,3 +149,35 @@ def test_schedule_becomes_a_prefect_schedule(tmp_path: Path, text: str, interval
 ])
 def test_a_schedule_is_shown_as_people_write_it(tmp_path: Path, text: str, shown: str) -> None:
     assert load_config(write(tmp_path, text)).schedule.describe() == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("postgres://x", "store: postgres:// is not a database SQLAlchemy knows; PostgreSQL is written postgresql+psycopg://"),
+        ("postgresql://u@x/db", "store: postgresql:// needs the Python driver psycopg2, which is not installed; write postgresql+psycopg://"),
+        ("sqlite://vigie.db", "store: 'sqlite://vigie.db': an SQLite URL has three slashes before a path"),
+        ("not a url", "store: 'not a url' is not a database URL; write sqlite:///"),
+        ("http://example.org/db", "store: http:// is not a database SQLAlchemy knows; write sqlite:///"),
+    ],
+)
+def test_a_malformed_store_url_is_refused_when_the_configuration_loads(tmp_path: Path, url: str, says: str) -> None:
+    from typer.testing import CliRunner
+
+    from vigie.cli.main import app
+
+    cfg = tmp_path / "vigie.yaml"
+    cfg.write_text(f"data_dir: state\nstore: '{url}'\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(cfg)
+    assert f"{cfg}:2: {says}" in str(caught.value)
+    result = CliRunner().invoke(app, ["config", "-c", str(cfg)])  # vigie config says so, not the first run
+    assert result.exit_code == 2 and says in result.output
+    assert not (tmp_path / "state").exists()  # refused before anything was opened
+
+
+@pytest.mark.parametrize("url", ["sqlite:///state/v.db", "sqlite://", "postgresql+psycopg://vigie:pw@db.example.org/vigie"])
+def test_a_well_formed_store_url_passes_without_connecting(tmp_path: Path, url: str) -> None:
+    cfg = tmp_path / "vigie.yaml"
+    cfg.write_text(f"store: '{url}'\n", encoding="utf-8")
+    assert load_config(cfg).store is not None

@@ -231,3 +231,16 @@ def test_check_warns_of_notify_tags_no_configured_target_has(tmp_path: Path) -> 
     config.write_text("rules: [r.yaml]\ntargets:\n  - name: console\n    url: vigie://\n", encoding="utf-8")
     err = run("rules", "check", "--config", str(config))[2]
     assert "rule 'typo': no target has the notify tag 'korea-dsk'; only targets without tags get its alerts" in err
+
+
+@pytest.mark.parametrize("words", [["rules", "check"], ["rules", "test", "article.txt"]])
+def test_in_a_folder_without_rules_or_configuration_the_error_says_what_to_do(tmp_path: Path, words: list[str],
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VIGIE_CONFIG", raising=False)
+    (tmp_path / "article.txt").write_text("Kim Jong Un\n\nA text.\n", encoding="utf-8")
+    result = runner.invoke(app, words)
+    assert result.exit_code == 2, result.output
+    assert "rules:1:1" not in result.output
+    assert f"error: no rules to read: {tmp_path} has no rules/ folder and no vigie.yaml" in " ".join(result.output.split())
+    assert "vigie init" in result.output

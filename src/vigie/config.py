@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, Validation
 
 from vigie.common.bounds import Backoff, Count, PositiveDuration, Seconds, at_least, duration
 from vigie.common.suggest import did_you_mean, keys_at
+from vigie.common.store_url import check_store_url
 from vigie.common.times import format_duration
 from vigie.errors import ConfigError, YamlSyntaxError
 from vigie.models import Source, SourceKind
@@ -169,6 +170,7 @@ class Config(_Strict):
 
     _durations = field_validator("retention", "alert_retention", mode="before")(duration)
     _tz = field_validator("timezone")(lambda value: check_timezone(value))
+    _store = field_validator("store")(lambda value: check_store_url(value))
 
     @property
     def store_url(self) -> str:

@@ -2,6 +2,9 @@
 
     main     the typer app: run, serve, config, and the groups below
     common   what every command shares: the one ``--config`` option, loading the configuration
+    readable the Typer every group is built from: help with readable metavars, not Python types
+    verbosity -q / -v / --debug: how much a command says, for that command only
+    dryrun   vigie run --dry-run: what a run would alert, nothing stored or sent
     init     vigie init: the starter vigie.yaml and rule file (shipped in ``starter/``)
     rules    vigie rules check | test | schema
     feeds    vigie feeds check

@@ -17,22 +17,28 @@ from typing import Any, Optional
 
 import typer
 
+from vigie.cli.readable import Typer
+from vigie.cli import verbosity
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store
+from vigie.common.text import clip
+from vigie.common.times import local_time
 from vigie.config import Config
 
-app = typer.Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
+app = Typer(help="What was sent, pending or failed, and why.", invoke_without_command=True)
 
 def _config(ctx: typer.Context, override: Optional[Path]) -> Config:
     return load_or_exit(config_path(override, ctx))
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if value else "-"
+def _why(target: str, error: str, limit: int = 160) -> str:
+    """The first line of a delivery's last error, without the target's name it may start with (the line
+    already names it), cut at a word boundary."""
+    return clip(error.splitlines()[0].removeprefix(f"{target}: ") if error.strip() else "", limit)
 
 
 @app.callback()
 def main(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
-    """What was sent, pending or failed, and why (plain `vigie alerts` lists the latest)."""
+    """What was sent, pending or failed, and why (plain "vigie alerts" lists the latest)."""
     ctx.obj = {"config": config}
     if ctx.invoked_subcommand is None:
         list_(ctx, status=None, limit=30, as_json=False, config=None)
@@ -41,8 +47,8 @@ def main(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Optional[str] = typer.Option(None, "--status", "-s", help="Only alerts whose deliveries are: sent, pending or failed."),
-    limit: int = typer.Option(30, "--limit", "-n", help="How many alerts, newest first."),
+    status: Optional[str] = typer.Option(None, "--status", "-s", metavar="sent|pending|failed", help="Only alerts whose deliveries are: sent, pending or failed."),
+    limit: int = typer.Option(30, "--limit", "-n", metavar="N", help="How many alerts, newest first."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per alert."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
@@ -71,19 +77,19 @@ def list_(
         return
     for ln in lines:
         targets = ", ".join(f"{d.target}={d.status}" + (f"({d.attempts})" if d.status != "sent" and d.attempts else "") for d in ln.deliveries)
-        due = f" digest due {_when(ln.digest_due_at)}" if ln.digest_due_at and ln.status == "pending" else ""
-        title = ln.alert.title if len(ln.alert.title) <= 70 else ln.alert.title[:69] + "…"
-        typer.echo(f"#{ln.alert.id:<5} {_when(ln.alert.created_at)}  {ln.status:<7} {ln.alert.kind:<11} {ln.alert.rule_id:<16} {title}")
+        due = f" digest due {local_time(ln.digest_due_at, cfg.timezone)}" if ln.digest_due_at and ln.status == "pending" else ""
+        typer.echo(f"#{ln.alert.id:<5} {local_time(ln.alert.created_at, cfg.timezone)}  {ln.status:<7} {ln.alert.kind:<11} "
+                   f"{ln.alert.rule_id:<16} {clip(ln.alert.title, 70)}")
         typer.echo(f"       -> {targets or 'no target'}{due}")
         for d in ln.deliveries:
             if d.status != "sent" and d.last_error:
-                typer.echo(f"       {d.target}: {d.last_error.splitlines()[0][:160]}")
+                typer.echo(f"       {d.target}: {_why(d.target, d.last_error)}")
 
 
 @app.command()
 def show(
     ctx: typer.Context,
-    alert_id: int = typer.Argument(..., help="The alert number (see `vigie alerts list`)."),
+    alert_id: int = typer.Argument(..., help="The alert number (see vigie alerts list)."),
     as_json: bool = typer.Option(False, "--json", help="The alert and its deliveries as JSON."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
@@ -109,7 +115,7 @@ def show(
                                               for d in deliveries]}, ensure_ascii=False, indent=2, default=str))
         return
     msg = render([alert], "text", tz=cfg.timezone)
-    typer.echo(f"alert #{alert.id} ({alert.kind}, rule {alert.rule_id}, recorded {_when(alert.created_at)} UTC)")
+    typer.echo(f"alert #{alert.id} ({alert.kind}, rule {alert.rule_id}, recorded {local_time(alert.created_at, cfg.timezone)})")
     typer.echo(msg.title)
     typer.echo("")
     typer.echo(msg.body.rstrip())
@@ -125,10 +131,11 @@ def show(
     if not deliveries:
         typer.echo("  none (no target was routed to)")
     for d in deliveries:
-        extra = f", sent {_when(d.sent_at)}" if d.sent_at else (f", next attempt {_when(d.next_attempt_at)}" if d.next_attempt_at else "")
+        extra = (f", sent {local_time(d.sent_at, cfg.timezone)}" if d.sent_at
+                 else f", next attempt {local_time(d.next_attempt_at, cfg.timezone)}" if d.next_attempt_at else "")
         typer.echo(f"  {d.target}: {d.status}, {d.attempts} attempt(s){extra}")
         if d.last_error and d.status != "sent":
-            typer.echo(f"    why: {d.last_error}")
+            typer.echo(f"    why: {d.last_error.removeprefix(f'{d.target}: ')}")
 
 
 def _timeline(engine: Any, story_id: int | None) -> list[Any]:
@@ -147,13 +154,14 @@ def retry(
     alert_id: Optional[int] = typer.Argument(None, help="Only this alert's failed deliveries (default: all failed)."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
-    """Put failed deliveries back to pending; the next run (or `vigie alerts send`) sends them."""
+    """Put failed deliveries back to pending; the next run (or vigie alerts send) sends them."""
     from vigie.delivery.outbox import retry_failed
 
     cfg = _config(ctx, config)
     with open_store(cfg, write=True) as engine:
         n = retry_failed(engine, datetime.now(timezone.utc), alert_id)
-    typer.echo(f"{n} failed deliver{'y' if n == 1 else 'ies'} back to pending")
+    if not verbosity.quiet():
+        typer.echo(f"{n} failed deliver{'y' if n == 1 else 'ies'} back to pending")
 
 
 @app.command()
@@ -164,9 +172,10 @@ def send(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> None:
     cfg = _config(ctx, config)
     with open_store(cfg, write=True) as engine:
         report = deliver_pending(engine, cfg, datetime.now(timezone.utc))
-    for o in report.pending:
+    for o in [] if verbosity.quiet() else report.pending:
         typer.echo(f"pending: {o.target}: alerts {list(o.alert_ids)}: {o.reason}")
     for o in report.failed:
-        typer.echo(f"failed: {o.target}: alerts {list(o.alert_ids)}: {o.reason}")
-    typer.echo(report.summary())
+        typer.echo(f"failed: {o.target}: alerts {list(o.alert_ids)}: {o.reason}", err=verbosity.quiet())
+    if not verbosity.quiet():
+        typer.echo(report.summary(cfg.timezone))
     raise typer.Exit(1 if report.failed else 0)

@@ -6,6 +6,7 @@ refuses) is one ``error:`` line and exit status 1, never a traceback.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,16 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from vigie.cli import verbosity
 from vigie.config import DEFAULT_CONFIG, Config, load_config
 from vigie.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+log = logging.getLogger(__name__)
+
 
 # The one --config option of every command (given before or after a sub-command name).
 ConfigOption: Any = typer.Option(
-    None, "--config", "-c", help="The configuration file (default: $VIGIE_CONFIG, else ./vigie.yaml).", show_default=False
+    None, "--config", "-c", metavar="FILE", help="The configuration file (default: $VIGIE_CONFIG, else ./vigie.yaml).", show_default=False
 )
 
 
@@ -52,16 +56,21 @@ def default_config_path() -> Path:
 def load_or_exit(path: Path) -> Config:
     """Load the configuration, or print its one-line error and exit with status 2."""
     try:
-        return load_config(path)
+        config = load_config(path)
     except ConfigError as exc:
+        verbosity.explain(exc)
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
+    log.debug("configuration %s: %d source(s), %d target(s), rules %s, data in %s", config.path, len(config.sources),
+              len(config.targets), ", ".join(str(r) for r in config.rules), config.data_dir)
+    return config
 
 
 def store_error_exit(exc: BaseException, url: str) -> typer.Exit:
     """Print the one line that says why the store at ``url`` refused, and the Exit(1) to raise."""
     from vigie.store.db import engine_url_for_display
 
+    verbosity.explain(exc)
     if isinstance(exc, StoreError):
         message = str(exc)
     else:

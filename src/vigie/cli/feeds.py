@@ -19,10 +19,12 @@ from typing import Optional
 
 import typer
 
+from vigie.cli.readable import Typer
+from vigie.cli import verbosity
 from vigie.cli.common import ConfigOption
 from vigie.models import Fetched, Parsed, Source
 
-app = typer.Typer(help="Check feeds: fetch and parse without storing or alerting.", no_args_is_help=True)
+app = Typer(help="Check feeds: fetch and parse without storing or alerting.", no_args_is_help=True)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -61,8 +63,8 @@ class FeedReport:
         if self.undated:
             dates = (dates + " " if dates else "") + f"({self.undated} undated)"
         lines = [f"{self.status:<12} {self.entries:>4} entries  {dates:<24} {self.elapsed:6.2f}s  {self.location}"]
-        if self.error:
-            lines.append(f"    error: {self.error}")
+        if self.error:  # the feed is named at the start of the line above: not again
+            lines.append(f"    error: {self.error.removeprefix(f'{self.location}: ').removeprefix(f'{self.source}: ')}")
         lines += [f"    warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -94,7 +96,7 @@ def check(
     targets: Optional[list[str]] = typer.Argument(None, help="Feed URLs, feed files, or directories of feed files."),
     config: Optional[Path] = ConfigOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON object per feed per line."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Total timeout per feed, seconds (default: the config's)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Total timeout per feed, seconds (default: the config's)."),
 ) -> None:
     """Fetch and parse feeds; print status, entries, dates, warnings and timing of each. Nothing is stored.
 
@@ -120,7 +122,8 @@ def check(
         raise typer.Exit(2)
 
     started = time.perf_counter()
-    fetched = fetch_sources(sources, {}, settings)
+    with verbosity.reported_by_the_command("vigie.ingest"):  # each error is printed on its feed's line
+        fetched = fetch_sources(sources, {}, settings)
     totals = {"feeds": 0, "ok": 0, "not_modified": 0, "error": 0, "entries": 0, "warnings": 0}
     for f in fetched:
         report = feed_report(f, parse_fetched(f))
@@ -147,15 +150,13 @@ def status(
 
     Times are shown in the configuration's time zone. Nothing is fetched.
     """
-    from zoneinfo import ZoneInfo
-
     from vigie.cli.common import config_path, load_or_exit
+    from vigie.common.times import local_time
     from vigie.errors import StoreError
     from vigie.ingest.health import FeedState, load_states
     from vigie.store import connect
 
     cfg = load_or_exit(config_path(config, ctx))
-    zone = ZoneInfo(cfg.timezone)
     try:
         engine = connect(cfg.store_url)
     except StoreError as exc:
@@ -168,7 +169,7 @@ def status(
         engine.dispose()
 
     def local(when: datetime | None) -> str:
-        return when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if when else "never"
+        return local_time(when, cfg.timezone, "never")
 
     for src in sources:
         state = states.get(src.id) or FeedState(source_id=src.id)

@@ -41,7 +41,7 @@ def init(
     directory: Path = typer.Argument(Path("."), help="Where to write vigie.yaml, rules/ and inbox/."),
     force: bool = typer.Option(False, "--force", help="Overwrite files that exist."),
 ) -> None:
-    """Write a commented starter vigie.yaml and rule file (checked clean by `vigie config` and `vigie rules check`)."""
+    """Write a commented starter vigie.yaml and rule file (checked clean by vigie config and vigie rules check)."""
     try:
         written = write_starter(directory, force=force)
     except FileExistsError as exc:

@@ -16,6 +16,8 @@ from typing import Optional
 import typer
 
 from vigie.runtime import prefect_env
+from vigie.cli import verbosity
+from vigie.cli.readable import Typer
 from vigie.cli.alerts import app as alerts_app
 from vigie.cli.feeds import app as feeds_app
 from vigie.cli.init import init as init_command
@@ -24,7 +26,7 @@ from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store
 from vigie.config import Config
 from vigie.errors import ConfigError, StoreError
 
-app = typer.Typer(
+app = Typer(
     name="vigie",
     help="vigie: watch news feeds and article folders, match them against your rules, alert on new developments.",
     no_args_is_help=True,
@@ -47,25 +49,40 @@ def main_options(
     config: Optional[Path] = ConfigOption,
     version: bool = typer.Option(False, "--version", help="Print vigie's version and exit.", callback=_print_version,
                                  is_eager=True),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print what vigie does (INFO logs, Prefect's task logs, "
+                                 "apprise's own; secrets masked)."),
+    debug: bool = typer.Option(False, "--debug", help="Also print vigie's DEBUG logs, and the traceback behind every error."),
 ) -> None:
     """vigie: watch news feeds and article folders, match them against your rules, alert on new developments."""
     ctx.obj = {"config": config}
+    verbosity.choose(quiet=quiet, verbose=verbose, debug=debug)
+    ctx.call_on_close(verbosity.reset)
 
 
 VerboseOption: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs and apprise's own (secrets masked).")
 
 
 def _prepare_prefect(config: Config, verbose: bool) -> None:
+    verbose = verbose or verbosity.verbose()  # vigie -v run is vigie run -v
     prefect_env.apply(config.data_dir, verbose=verbose)
-    if not verbose:
+    if verbosity.quiet():
+        os.environ["PREFECT_LOGGING_LEVEL"] = "ERROR"
+    elif not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 @app.command()
-def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool = VerboseOption) -> None:
+def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool = VerboseOption,
+        dry_run: bool = typer.Option(False, "--dry-run", help="Fetch, match and decide, and print what would be "
+                                     "alerted; store nothing, send nothing (no Prefect flow run).")) -> None:
     """Run one monitoring cycle as a Prefect flow run, then print a summary and the alerts."""
     config = config_path(config, ctx)
     cfg = load_or_exit(config)
+    if dry_run:
+        from vigie.cli.dryrun import dry_run as rehearse
+
+        return rehearse(cfg)
     with open_store(cfg, write=True):
         pass  # a store that refuses writes is one error line now, not a traceback from a task
     _prepare_prefect(cfg, verbose)
@@ -81,11 +98,12 @@ def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool
     except (StoreError, SQLAlchemyError) as exc:
         raise store_error_exit(exc, cfg.store_url) from None
     except ConfigError as exc:
+        verbosity.explain(exc)
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     from vigie.runtime.summarize import print_summary
 
-    print_summary(summary, cfg)
+    print_summary(summary, cfg, quiet=verbosity.quiet())
 
 
 @app.command()

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, List, NoReturn, Optional
 
 import typer
 
+from vigie.cli.readable import Typer
+from vigie.cli import verbosity
 from vigie.cli.common import ConfigOption
 
 if TYPE_CHECKING:
     from vigie.config import Config
     from vigie.rules import RuleSet
 
-app = typer.Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
+app = Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
 
 DEFAULT_RULES = [Path("rules")]
 
@@ -38,7 +40,19 @@ def configuration(config: Optional[Path], ctx: typer.Context | None = None) -> "
 def default_rule_paths(config: Optional[Path], ctx: typer.Context | None = None) -> list[Path]:
     """The rule paths of the configuration (``--config``, else the default one when it exists), else ./rules."""
     cfg = configuration(config, ctx)
+    if cfg is None and not DEFAULT_RULES[0].exists():
+        no_rules_here(config, ctx)
     return DEFAULT_RULES if cfg is None else list(cfg.rules)
+
+
+def no_rules_here(config: Optional[Path], ctx: typer.Context | None) -> NoReturn:
+    """Nothing was named and there is no rules/ here: say where we looked (not "rules:1:1: no such file")."""
+    from vigie.cli.common import config_path
+
+    typer.secho(f"error: no rules to read: {Path.cwd()} has no rules/ folder and no {config_path(config, ctx)}; name rule "
+                "files or folders (vigie rules check PATH...), give --config FILE, or write a starter with vigie init",
+                fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -54,13 +68,15 @@ def check(
 
     # Rule files named alone: no configuration to read, none to check their notify tags against.
     cfg = None if paths and given_config(config, ctx) is None else configuration(config, ctx)
+    if not paths and cfg is None and not DEFAULT_RULES[0].exists():
+        no_rules_here(config, ctx)
     rule_set = load_rules(paths or (DEFAULT_RULES if cfg is None else list(cfg.rules)))
     for err in rule_set.errors:
         typer.echo(str(err), err=True)
     warnings = notify_warnings(rule_set, cfg) if cfg is not None else []
     for w in warnings:
         typer.echo(w, err=True)
-    if not quiet:
+    if not (quiet or verbosity.quiet()):
         n_files = len(rule_set.files)
         bad = len({e.path for e in rule_set.errors})
         typer.echo(f"{n_files} file(s), {len(rule_set.rules)} valid rule(s), {len(rule_set.errors)} error(s) in {bad} file(s)"
@@ -106,40 +122,42 @@ def test(
     matcher = compile_rules(rule_set)
     failed = False
     n_articles = n_matched = 0
-    for item in read_inputs(list(inputs)):
-        if isinstance(item, InputError):
-            typer.echo(f"error: {item}", err=True)
-            failed = True
-            continue
-        n_articles += 1
-        matches = match_article(matcher, item)
-        n_matched += bool(matches)
-        if as_json:
-            typer.echo(json.dumps({
-                "article": item.id, "source": item.source_id, "url": item.url, "title": item.title,
-                "language": item.language,
-                "matches": [{"rule": m.rule_id, "score": m.score, "severity": m.severity, "notify": list(m.notify),
-                             "terms": list(m.terms),
-                             "spans": [{"field": s.field, "start": s.start, "end": s.end, "text": s.text, "term": s.term} for s in m.spans]}
-                            for m in matches],
-            }, ensure_ascii=False))
-            continue
-        if not matches and not all_articles:
-            continue
-        typer.echo(f"{item.title[:100] or item.id}  [{item.source_id}]")
-        if not matches:
-            typer.echo("  (no rule matched)")
-        for m in matches:
-            typer.echo(f"  {m.rule_id}  score={m.score:g}  severity={m.severity}  terms: {', '.join(m.terms)}")
-            for s in m.spans:
-                typer.echo(f"    {s.field}[{s.start}:{s.end}] {s.text!r}  ({s.term})")
+    items = read_inputs(list(inputs))
+    with verbosity.reported_by_the_command("vigie.ingest"):  # an input that cannot be read is one error: line
+        for item in items:
+            if isinstance(item, InputError):
+                typer.echo(f"error: {item}", err=True)
+                failed = True
+                continue
+            n_articles += 1
+            matches = match_article(matcher, item)
+            n_matched += bool(matches)
+            if as_json:
+                typer.echo(json.dumps({
+                    "article": item.id, "source": item.source_id, "url": item.url, "title": item.title,
+                    "language": item.language,
+                    "matches": [{"rule": m.rule_id, "score": m.score, "severity": m.severity, "notify": list(m.notify),
+                                 "terms": list(m.terms),
+                                 "spans": [{"field": s.field, "start": s.start, "end": s.end, "text": s.text, "term": s.term} for s in m.spans]}
+                                for m in matches],
+                }, ensure_ascii=False))
+                continue
+            if not matches and not all_articles:
+                continue
+            typer.echo(f"{item.title[:100] or item.id}  [{item.source_id}]")
+            if not matches:
+                typer.echo("  (no rule matched)")
+            for m in matches:
+                typer.echo(f"  {m.rule_id}  score={m.score:g}  severity={m.severity}  terms: {', '.join(m.terms)}")
+                for s in m.spans:
+                    typer.echo(f"    {s.field}[{s.start}:{s.end}] {s.text!r}  ({s.term})")
     if not as_json:
         typer.echo(f"{n_articles} article(s), {n_matched} matched, {len(matcher.rules)} rule(s)")
     raise typer.Exit(1 if failed or rule_set.errors else 0)
 
 
 @app.command()
-def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of printing.")) -> None:
+def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of printing.")) -> None:
     """Print (or write) the JSON Schema of the rule file format."""
     from vigie.rules.schema import schema_text
 

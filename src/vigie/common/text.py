@@ -1,4 +1,4 @@
-"""Text jobs every stage shares: folding and sentence splitting.
+"""Text jobs every stage shares: folding, sentence splitting, and cutting a line at a word boundary.
 
 ``fold`` is the one comparison form of vigie: rules, articles, story features and
 near-duplicate fingerprints all compare folded text, so "Kim Jong-Un", "KIM JONG-UN"
@@ -62,3 +62,12 @@ def sentences(text: str) -> list[str]:
         start = end
     out.append(text[start:].strip())
     return [s for s in out if s]
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: cut at the last word boundary (unless that loses
+    over half) and ended with ``…``; a text that fits is returned as it is."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from typing import overload
+from zoneinfo import ZoneInfo
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)", re.IGNORECASE)
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -65,3 +66,13 @@ def format_duration(value: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def local_time(value: datetime | None, tz: str, missing: str = "-") -> str:
+    """``value`` on the wall clock of ``tz`` with the zone's name: ``2026-12-02 19:05 CET`` (``missing`` for None).
+
+    A naive value (as SQLite returns them) is taken as UTC.
+    """
+    if value is None:
+        return missing
+    return utc(value).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")

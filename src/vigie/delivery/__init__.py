@@ -7,6 +7,7 @@
     health_alerts   a feed that went down or came back, told once
     outbox          alert and delivery rows: record, claim with a lease, mark sent or failed, list
     send            the deliver stage: each due message through apprise, one target at a time
+    backlog         what is still pending after a pass, and what it waits for (digest, retry)
     inert           untrusted text made inert for every channel: bidi overrides, mentions, script links
     render          messages per channel from Jinja2 templates (``templates/``), escaped and cut to fit
     console_target  the ``vigie://`` target: the console and ``alerts.jsonl``

@@ -9,6 +9,9 @@ alerts it calls for (``vigie.delivery.health_alerts``). What is stored, what is
 announced and what the next poll will consider seen can never disagree: a crash
 leaves none of them, a commit leaves all.
 
+``rehearse()`` does the same in a transaction it rolls back, and returns what would have been
+alerted (``vigie run --dry-run``): the decision is the real one, and nothing stays.
+
 On PostgreSQL an advisory transaction lock makes concurrent ``record()`` calls take
 turns (on SQLite the IMMEDIATE transaction does the same), so two workers never open
 two stories for one event; the unique keys make a replayed batch record nothing.
@@ -17,11 +20,11 @@ two stories for one event; the unique keys make a replayed batch record nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Mapping, Sequence
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigie.common.faults import fault_point
@@ -35,6 +38,7 @@ from vigie.delivery.routing import route
 from vigie.errors import StoreError
 from vigie.ingest.health import HealthEvent, PollOutcome, record_polls
 from vigie.models import Article, Match, RulePolicy
+from vigie.store import schema
 from vigie.store.retention import purge_alerts_in, purge_in
 from vigie.stories.batch import BatchCounts, record_batch
 from vigie.stories.story_alerts import StoryAlert
@@ -70,26 +74,93 @@ def record(
     immediately, to every target). Calling it again with the same batch records
     nothing new, so a retried task is harmless.
     """
-    now = utc(now)
-    names = {s.id: s.name for s in config.source_objects()}
-    alert_ids: list[int] = []
     try:
         with engine.begin() as conn:
-            _take_turns(conn)
-            purged = purge_in(conn, now - config.retention)
-            purge_alerts_in(conn, now - config.alert_retention)
-            batch = record_batch(conn, articles, matches, policies, config.novelty, now)
-            for decided in batch.alerts:
-                for part, targets in _per_targets(decided, config):
-                    alert_ids += _ids(_record_story_alert(conn, part, targets, config, now, names))
-            events = [*health_events, *record_polls(conn, polls, config.health, now)]
-            for event in events:
-                alert_ids += _ids(record_health_alert(conn, event, config, now, names))
+            report = _record_in(conn, articles, matches, policies, config, utc(now), health_events, polls)
             fault_point("novelty-commit")  # everything written, nothing committed
     except SQLAlchemyError as exc:
         raise StoreError(f"novelty: recording {len(articles)} articles failed: {exc.__class__.__name__}: {exc}") from exc
+    return report
+
+
+@dataclass(frozen=True)
+class WouldAlert:
+    """An alert a rehearsal recorded and then rolled back: what a real run would alert, and to whom."""
+
+    rule_id: str
+    kind: str
+    title: str
+    severity: str
+    targets: tuple[str, ...]
+    digest_due_at: datetime | None  # held for its rule's digest until then
+
+
+@dataclass(frozen=True)
+class Rehearsal(NoveltyReport):
+    """What ``record()`` would have done (``vigie run --dry-run``); its ``alert_ids`` are empty: nothing stayed."""
+
+    would_alert: tuple[WouldAlert, ...] = ()
+
+
+def rehearse(
+    engine: Engine,
+    articles: Sequence[Article],
+    matches: Sequence[Match],
+    policies: Mapping[str, RulePolicy],
+    config: Config,
+    now: datetime,
+    polls: Sequence[PollOutcome] = (),
+) -> Rehearsal:
+    """Do what ``record()`` does in a transaction that is then rolled back, and say what it would alert.
+
+    The same code decides (novelty, dedupe keys, routing, digest windows), so the rehearsal cannot
+    disagree with a real run made at the same moment; nothing stays: no article, story, alert,
+    feed validator or health row.
+    """
+    try:
+        with engine.connect() as conn:
+            txn = conn.begin()
+            try:
+                report = _record_in(conn, articles, matches, policies, config, utc(now), (), polls)
+                would = _would_alert(conn, report.alert_ids)
+            finally:
+                txn.rollback()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"novelty: rehearsing {len(articles)} articles failed: {exc.__class__.__name__}: {exc}") from exc
+    kept = {f.name: getattr(report, f.name) for f in fields(report)}
+    return Rehearsal(**{**kept, "alert_ids": ()}, would_alert=would)
+
+
+def _record_in(conn: Connection, articles: Sequence[Article], matches: Sequence[Match], policies: Mapping[str, RulePolicy],
+               config: Config, now: datetime, health_events: Sequence[HealthEvent], polls: Sequence[PollOutcome]) -> NoveltyReport:
+    """Everything ``record()`` writes, inside the caller's transaction."""
+    names = {s.id: s.name for s in config.source_objects()}
+    alert_ids: list[int] = []
+    _take_turns(conn)
+    purged = purge_in(conn, now - config.retention)
+    purge_alerts_in(conn, now - config.alert_retention)
+    batch = record_batch(conn, articles, matches, policies, config.novelty, now)
+    for decided in batch.alerts:
+        for part, targets in _per_targets(decided, config):
+            alert_ids += _ids(_record_story_alert(conn, part, targets, config, now, names))
+    events = [*health_events, *record_polls(conn, polls, config.health, now)]
+    for event in events:
+        alert_ids += _ids(record_health_alert(conn, event, config, now, names))
     return NoveltyReport(**asdict(batch.counts), alerts=len(alert_ids), alert_ids=tuple(alert_ids),
                          purged_articles=purged.articles, health_events=tuple(events))
+
+
+def _would_alert(conn: Connection, alert_ids: Sequence[int]) -> tuple[WouldAlert, ...]:
+    """The alerts ``alert_ids`` as this (uncommitted) transaction sees them, with their targets."""
+    if not alert_ids:
+        return ()
+    a, d = schema.alerts, schema.deliveries
+    targets: dict[int, list[str]] = {}
+    for row in conn.execute(select(d.c.alert_id, d.c.target).where(d.c.alert_id.in_(alert_ids)).order_by(d.c.target)):
+        targets.setdefault(row.alert_id, []).append(row.target)
+    rows = conn.execute(select(a).where(a.c.id.in_(alert_ids)).order_by(a.c.id)).all()
+    return tuple(WouldAlert(r.rule_id, r.kind, r.title, r.severity, tuple(targets.get(r.id, ())), utc(r.digest_due_at))
+                 for r in rows)
 
 
 def _take_turns(conn: Connection) -> None:

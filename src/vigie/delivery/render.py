@@ -26,15 +26,15 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
-from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from vigie.delivery.payload import new_segments
+from vigie.common.text import clip
+from vigie.common.times import local_time
 from vigie.delivery.inert import md_escape, neutral_text, safe_url, slack_escape, strip_bidi
 from vigie.models import Alert
 
@@ -179,12 +179,6 @@ def _environment(channel: Channel, user_dirs: tuple[Path, ...]) -> Environment:
 # --- rendering -------------------------------------------------------------------
 
 
-def _local(value: datetime, tz: str) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def _item(alert: Alert, tz: str, extract: int, snippets: int) -> dict[str, Any]:
     """What the templates see of one alert (user templates rely on these names)."""
     p = alert.payload
@@ -206,7 +200,7 @@ def _item(alert: Alert, tz: str, extract: int, snippets: int) -> dict[str, Any]:
         "url": p.url,
         "source": p.source,
         "sources": list(p.sources),
-        "when": _local(p.published or alert.created_at, tz),
+        "when": local_time(p.published or alert.created_at, tz),
         "extract": text,
         "terms": list(p.terms),
         "snippets": [x.to_json() for x in snips[:snippets]],
@@ -248,10 +242,7 @@ def title_for(alerts: Sequence[Alert]) -> str:
 
 
 def _cut_title(title: str, limit: int) -> str:
-    if len(title) <= limit:
-        return title
-    cut = title.rfind(" ", 0, limit - 1)
-    return title[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+    return clip(title, limit)
 
 
 def _cut_lines(body: str, limit: int) -> str:

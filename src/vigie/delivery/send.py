@@ -38,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from vigie.delivery import console_target
 from vigie.delivery.apprise_log import captured, failure_reason, redact
 from vigie.delivery import outbox
+from vigie.delivery.backlog import Backlog, backlog
 from vigie.config import Config, TargetConfig
 from vigie.errors import StoreError
 from vigie.models import Alert
@@ -67,17 +68,22 @@ class DeliveryOutcome:
 @dataclass(frozen=True)
 class DeliveryReport:
     sent: tuple[DeliveryOutcome, ...] = ()
-    pending: tuple[DeliveryOutcome, ...] = ()  # will be retried later; reason says why
+    pending: tuple[DeliveryOutcome, ...] = ()  # tried in this pass, will be retried later; reason says why
     failed: tuple[DeliveryOutcome, ...] = ()  # gave up in this run (reported once)
+    backlog: Backlog = Backlog()  # every delivery still pending after the pass, by what it waits for
 
     @property
     def sent_count(self) -> int:
         return sum(len(o.delivery_ids) for o in self.sent)
 
-    def summary(self) -> str:
+    @property
+    def failed_count(self) -> int:
+        return sum(len(o.delivery_ids) for o in self.failed)
+
+    def summary(self, tz: str = "UTC") -> str:
+        """``5 deliveries sent in 3 messages, 1 pending (1 held for a digest, due ...), 0 failed``."""
         return (f"{self.sent_count} deliveries sent in {len(self.sent)} messages, "
-                f"{sum(len(o.delivery_ids) for o in self.pending)} pending, "
-                f"{sum(len(o.delivery_ids) for o in self.failed)} failed")
+                f"{self.backlog.describe(tz)}, {self.failed_count} failed")
 
 
 def deliver_pending(
@@ -145,7 +151,7 @@ def _deliver(engine: Engine, config: Config, now: datetime, worker: str | None, 
             else:
                 log.info("delivery will be retried: target %s, alerts %s: %s", name, list(outcome_ids[0]), reason)
                 pending.append(DeliveryOutcome(name, *outcome_ids, "pending", reason, attempts))
-    return DeliveryReport(tuple(sent), tuple(pending), tuple(failed))
+    return DeliveryReport(tuple(sent), tuple(pending), tuple(failed), backlog(engine, now))
 
 
 def _units(dues: Sequence[DueDelivery]) -> list[list[DueDelivery]]:

@@ -4,7 +4,8 @@
           -> novelty+outbox (articles, alerts, feed validators and health in one transaction) -> deliver
 
 ``run_cycle`` is the order, written once: ``flows/monitor.py`` passes its Prefect tasks
-(``Stages``), tests and benchmarks call it with ``PLAIN`` (the same functions, no Prefect).
+(``Stages``), tests and benchmarks call it with ``PLAIN`` (the same functions, no Prefect),
+and ``rehearse_cycle`` (``vigie run --dry-run``) with the novelty stage rehearsed and no delivery.
 Between two stages, and inside the novelty transaction, ``vigie.common.faults`` can kill
 the run, which is how the crash tests reach every boundary of this real order.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from sqlalchemy import Engine
@@ -114,6 +115,8 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
     with clock.stage("fetch"):
         selected = stages.select_sources(config, engine)
         fetched = stages.fetch(selected.due, selected.states, config)
+    log.info("fetch: %d of %d source(s) due, %d changed", len(selected.due), len(selected.sources),
+             sum(1 for f in fetched if f.status == "ok"))
     fault_point("after-fetch")
     with clock.stage("parse"):
         parsed = stages.parse(fetched)
@@ -127,12 +130,28 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
     fault_point("after-full-text")
     with clock.stage("match"):
         matches = stages.match(rule_set, articles)
+    log.info("match: %d article(s), %d rule(s), %d match(es)", len(articles), len(rule_set.rules), len(matches))
     fault_point("after-match")
     with clock.stage("novelty"):
         report = stages.novelty(engine, articles, matches, rule_set, config, started, polls)
+    log.info("novelty: %d new article(s), %d alert(s) recorded", report.new_articles, report.alerts)
     fault_point("after-novelty")
     with clock.stage("deliver"):
         delivered = stages.deliver(engine, config)
     fault_point("after-deliver")
     return summarize_run(engine, started, selected.sources, selected.due, fetched, parsed, rule_set, articles, matches,
-                         report, delivered, clock.as_tuple())
+                         report, delivered, clock.as_tuple(), tz=config.timezone)
+
+
+def rehearse_cycle(config: Config, engine: Engine, started: datetime) -> tuple[RunSummary, recording.Rehearsal]:
+    """``run_cycle`` with the novelty stage rehearsed (recorded, then rolled back) and no delivery:
+    what a run would alert now, with nothing stored and nothing sent (``vigie run --dry-run``)."""
+    rehearsed: list[recording.Rehearsal] = []
+
+    def rehearse(engine: Engine, articles: list[Article], matches: list[Match], rule_set: rules.RuleSet, config: Config,
+                 now: datetime, polls: Sequence[health.PollOutcome]) -> recording.NoveltyReport:
+        rehearsed.append(recording.rehearse(engine, articles, matches, rule_set.policies(), config, now, polls=polls))
+        return rehearsed[-1]
+
+    summary = run_cycle(config, engine, started, replace(PLAIN, novelty=rehearse, deliver=lambda _e, _c: send.DeliveryReport()))
+    return summary, rehearsed[-1]

@@ -8,6 +8,7 @@ from typing import Sequence
 import typer
 from sqlalchemy import Engine
 
+from vigie.common.times import local_time
 from vigie.delivery import outbox
 from vigie.config import Config
 from vigie.delivery.send import DeliveryReport
@@ -35,10 +36,10 @@ def _source_lines(sources: Sequence[Source], due: Sequence[Source], fetched: Seq
     return tuple(lines)
 
 
-def _delivery_state(d: Delivery, digest_due_at: datetime | None) -> str:
+def _delivery_state(d: Delivery, digest_due_at: datetime | None, tz: str) -> str:
     """``console=sent``; a pending one says what it waits for."""
     if d.status == "pending" and digest_due_at is not None and d.attempts == 0:
-        return f"{d.target}=pending (digest due {digest_due_at:%Y-%m-%d %H:%M} UTC)"
+        return f"{d.target}=held for a digest (due {local_time(digest_due_at, tz)})"
     if d.status != "sent" and d.last_error:
         return f"{d.target}={d.status} ({d.last_error[:120]})"
     return f"{d.target}={d.status}"
@@ -47,14 +48,14 @@ def _delivery_state(d: Delivery, digest_due_at: datetime | None) -> str:
 def summarize_run(engine: Engine, started: datetime, sources: Sequence[Source], due: Sequence[Source],
                   fetched: Sequence[Fetched], parsed: Sequence[Parsed], rule_set: RuleSet,
                   articles: Sequence[Article], matches: Sequence[Match], report: NoveltyReport,
-                  delivered: DeliveryReport, stage_seconds: tuple[tuple[str, float], ...] = ()) -> RunSummary:
-    """What the run did: counts, troubled sources and rule files, and the alerts it recorded or sent."""
+                  delivered: DeliveryReport, stage_seconds: tuple[tuple[str, float], ...] = (), tz: str = "UTC") -> RunSummary:
+    """What the run did: counts, troubled sources and rule files, and the alerts it recorded or sent (times in ``tz``)."""
     alert_ids = list(report.alert_ids)
     for outcome in delivered.sent + delivered.pending + delivered.failed:
         alert_ids += [a for a in outcome.alert_ids if a not in alert_ids]
     lines = outbox.list_alerts(engine, alert_ids=alert_ids, limit=max(len(alert_ids), 1))
     rows = [AlertRow(ln.alert.id, ln.alert.rule_id, ln.alert.kind, ln.alert.title,
-                     tuple(_delivery_state(d, ln.digest_due_at) for d in ln.deliveries), ln.status)
+                     tuple(_delivery_state(d, ln.digest_due_at, tz) for d in ln.deliveries), ln.status)
             for ln in sorted(lines, key=lambda ln: ln.alert.id)]
     return RunSummary(
         started_at=started,
@@ -67,16 +68,26 @@ def summarize_run(engine: Engine, started: datetime, sources: Sequence[Source], 
         matches=len(matches),
         alerts_recorded=report.alerts,
         deliveries_sent=delivered.sent_count,
-        deliveries_pending=sum(len(o.delivery_ids) for o in delivered.pending),
-        deliveries_failed=sum(len(o.delivery_ids) for o in delivered.failed),
+        deliveries_pending=delivered.backlog.pending,
+        deliveries_failed=delivered.failed_count,
         alerts=tuple(rows),
         stage_seconds=stage_seconds,
+        backlog=delivered.backlog,
     )
 
 
-def print_summary(summary: RunSummary, config: Config) -> None:
-    """The end of ``vigie run``: counts, problems, this run's alerts, and where they went."""
+def print_summary(summary: RunSummary, config: Config, *, quiet: bool = False) -> None:
+    """The end of ``vigie run``: counts, problems, this run's alerts, and where they went.
+
+    ``quiet`` (``vigie -q run``) prints the problems only: failed sources, rule files and deliveries.
+    """
     s = summary
+    if quiet:
+        print_problems(s, err=True)
+        if s.deliveries_failed:
+            typer.secho(f"  ! {s.deliveries_failed} deliveries failed (see vigie alerts list --status failed)",
+                        fg=typer.colors.YELLOW, err=True)
+        return
     typer.echo("")
     typer.secho(f"vigie run finished in {s.seconds:.1f} s", bold=True)
     typer.echo(f"  sources: {len(s.sources)} ({sum(1 for x in s.sources if x.status == 'not_modified')} unchanged, "
@@ -86,12 +97,8 @@ def print_summary(summary: RunSummary, config: Config) -> None:
     if s.stage_seconds:
         typer.echo("  seconds: " + ", ".join(f"{name} {sec:.2f}" for name, sec in s.stage_seconds))
     typer.echo(f"  alerts: {s.alerts_recorded} recorded; deliveries: {s.deliveries_sent} sent, "
-               f"{s.deliveries_pending} pending, {s.deliveries_failed} failed")
-    for line in s.sources:
-        if line.status in ("error", "skipped"):
-            typer.secho(f"  ! {line.source}: {line.status}: {line.detail}", fg=typer.colors.YELLOW)
-    for err in s.rule_errors:
-        typer.secho(f"  ! {err}", fg=typer.colors.YELLOW)
+               f"{s.backlog.describe(config.timezone)}, {s.deliveries_failed} failed")
+    print_problems(s)
     typer.echo("")
     if s.alerts:
         typer.secho(f"Alerts of this run ({len(s.alerts)}):", bold=True)
@@ -104,3 +111,12 @@ def print_summary(summary: RunSummary, config: Config) -> None:
     typer.echo(f"Alerts written to {config.alerts_file} (console target); store: {config.data_dir / 'vigie.db'}"
                if config.store is None else f"Alerts written to {config.alerts_file} (console target)")
     typer.echo("See `vigie alerts` for every alert, sent, pending or failed.")
+
+
+def print_problems(s: RunSummary, *, err: bool = False) -> None:
+    """The sources that failed or back off, and the rule files that were skipped, one line each."""
+    for line in s.sources:
+        if line.status in ("error", "skipped"):
+            typer.secho(f"  ! {line.source}: {line.status}: {line.detail}", fg=typer.colors.YELLOW, err=err)
+    for problem in s.rule_errors:
+        typer.secho(f"  ! {problem}", fg=typer.colors.YELLOW, err=err)

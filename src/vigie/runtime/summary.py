@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
 
+from vigie.delivery.backlog import Backlog
+
 
 @dataclass(frozen=True)
 class SourceLine:
@@ -39,10 +41,11 @@ class RunSummary:
     matches: int = 0
     alerts_recorded: int = 0
     deliveries_sent: int = 0
-    deliveries_pending: int = 0
+    deliveries_pending: int = 0  # every delivery left pending in the store: held for a digest, waiting to retry...
     deliveries_failed: int = 0
     alerts: tuple[AlertRow, ...] = ()
     stage_seconds: tuple[tuple[str, float], ...] = ()  # wall time of each stage, in order
+    backlog: Backlog = Backlog()  # what the pending deliveries wait for
 
     @property
     def seconds(self) -> float:
