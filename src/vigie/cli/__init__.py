@@ -1,6 +1,8 @@
 """The ``vigie`` command line, one module per command group.
 
-    main     the typer app: run, serve, config, and the groups below
+    main     the typer app: run, serve, server, config, and the groups below
+    serve    vigie serve and vigie server, and the reuse of a running local Prefect server
+    deploy   vigie deploy: prefect.yaml from vigie.yaml, applied with prefect deploy
     common   what every command shares: the one ``--config`` option, loading the configuration
     init     vigie init: the starter vigie.yaml and rule file (shipped in ``starter/``)
     rules    vigie rules check | test | schema
