@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,poll,e2e,prefect]
+    python -m bench [--quick | --tiny] [--only match,poll,e2e,prefect,startup]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -9,7 +9,7 @@ on a shared, noisy machine.
 
 matching and polling reuse the functions of ``bench/bench_match.py`` and ``bench/bench_poll.py``
 (each also runs on its own); the end-to-end and Prefect benchmarks are ``bench_e2e`` and
-``bench_prefect``.
+``bench_prefect``; a whole ``vigie run``, cold and warm, is ``bench_startup``.
 """
 
 from __future__ import annotations
@@ -214,11 +214,18 @@ def run_prefect(size: str) -> Table:
     return bench_prefect.run(size)
 
 
+def run_startup(size: str) -> Table:
+    from bench import bench_startup
+
+    return bench_startup.run(size)
+
+
 BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "match": run_match,
     "poll": run_poll,
     "e2e": run_e2e,
     "prefect": run_prefect,
+    "startup": run_startup,
 }
 
 

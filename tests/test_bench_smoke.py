@@ -26,6 +26,7 @@ EXPECTED = {
              "naive s", "naive/vigie"),
     "e2e": ("measure", "value", "target", "met"),
     "prefect": ("what", "plain s", "flow s", "overhead s", "flow/plain", "overhead per task ms"),
+    "startup": ("what", "median s", "best s", "runs", "target s", "met"),
 }
 
 

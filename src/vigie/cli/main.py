@@ -75,9 +75,10 @@ def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool
     prepare_api(cfg)  # a local Prefect server left running (vigie server, vigie serve) spares starting one
     from sqlalchemy.exc import SQLAlchemyError
 
-    from vigie.runtime.local_server import bind_ephemeral_server_to_parent
+    if not os.environ.get("PREFECT_API_URL"):  # Prefect will start a temporary server (its import is slow too)
+        from vigie.runtime.local_server import bind_ephemeral_server_to_parent
 
-    bind_ephemeral_server_to_parent()  # its temporary Prefect server must not outlive a killed run
+        bind_ephemeral_server_to_parent()  # its temporary Prefect server must not outlive a killed run
     from flows.monitor import monitor  # imported late: Prefect start-up is slow
 
     try:
