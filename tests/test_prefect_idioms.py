@@ -141,3 +141,19 @@ def test_vigie_deploy_writes_the_file(tmp_path: Path) -> None:
     refused = CliRunner().invoke(app, ["deploy", "-c", str(config), "-o", str(out), "--apply"],
                                  env={"PREFECT_API_URL": ""})
     assert refused.exit_code == 2 and "PREFECT_API_URL" in refused.output
+
+
+@pytest.mark.slow
+def test_a_temporary_server_that_does_not_start_in_time_is_one_error_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = write(tmp_path, f"data_dir: state\nrules: [{REPO / 'rules'}]\nsources: []\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    env.update(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="1", DO_NOT_TRACK="1")  # no server starts in 1 s
+    done = subprocess.run([sys.executable, "-m", "vigie", "run", "-c", str(config)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: Prefect's temporary API server did not start within 1 s (on a busy machine, raise "
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or keep one running with `vigie server`)"]

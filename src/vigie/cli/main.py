@@ -88,6 +88,14 @@ def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool
     except ConfigError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
+    except RuntimeError as exc:
+        if "ephemeral Prefect API server" not in str(exc):
+            raise
+        wait = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "?")
+        typer.secho(f"error: Prefect's temporary API server did not start within {wait} s (on a busy machine, raise "
+                    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or keep one running with `vigie server`)",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
     from vigie.runtime.summarize import print_summary
 
     print_summary(summary, cfg)
