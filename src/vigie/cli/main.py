@@ -106,8 +106,7 @@ def serve(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bo
           host: str = HostOption, port: Optional[int] = PortOption) -> None:
     """Run the monitoring cycle now, then on the configured schedule, until stopped (Ctrl-C or SIGTERM).
 
-    One line is printed per run. Stopping lets the current run finish (30 s at most; stop again
-    to cancel it) and does not pause the schedule: a restart keeps its slots.
+    One line is printed per run. Stopping lets the current run finish (30 s at most; stop again to cancel it) and does not pause the schedule: a restart keeps its slots.
     """
     config = config_path(config, ctx)
     cfg = load_or_exit(config)
@@ -120,8 +119,7 @@ def server(ctx: typer.Context, config: Optional[Path] = ConfigOption, host: str 
            port: Optional[int] = PortOption) -> None:
     """Run a local Prefect server (and its UI) for this configuration until stopped.
 
-    `vigie run` and `vigie serve` of the same data_dir use it instead of starting their own:
-    repeated runs start faster, and every run shows in one UI.
+    `vigie run` and `vigie serve` of the same data_dir use it instead of starting their own: repeated runs start faster, and every run shows in one UI.
     """
     config = config_path(config, ctx)
     cfg = load_or_exit(config)

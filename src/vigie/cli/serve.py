@@ -90,8 +90,14 @@ def run_server(config: Config, host: str, port: Optional[int]) -> None:
         with local_prefect_server(config.data_dir, host=host, port=port or 4200, strict_port=port is not None) as api:
             typer.echo(f"vigie: local Prefect server at {api.removesuffix('/api')} (state in {config.data_dir / 'prefect'}); "
                        "`vigie run` and `vigie serve` of this configuration use it; Ctrl-C to stop")
-            while not stop["asked"]:
-                time.sleep(0.5)
+            silent = 0  # health checks in a row without an answer: three mean the server is gone
+            while not stop["asked"] and silent < 3:
+                for _ in range(20):
+                    if not stop["asked"]:
+                        time.sleep(0.5)
+                silent = 0 if stop["asked"] or running_server(config.data_dir, timeout=5) else silent + 1
+            if silent:
+                raise LocalServerError(f"the local Prefect server stopped answering; see {config.data_dir / 'prefect' / 'server.log'}")
     except LocalServerError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
