@@ -157,3 +157,33 @@ def test_a_temporary_server_that_does_not_start_in_time_is_one_error_line(tmp_pa
     assert done.stderr.strip().splitlines() == [
         "error: Prefect's temporary API server did not start within 1 s (on a busy machine, raise "
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or keep one running with `vigie server`)"]
+
+
+@pytest.mark.slow
+def test_vigie_deploy_apply_registers_the_schedule_of_vigie_yaml_on_a_real_server(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from vigie.runtime.local_server import local_prefect_server
+
+    config = write(tmp_path, f"rules: [{REPO / 'rules'}]\nschedule:\n  interval: 7m\n  timezone: Europe/Paris\n"
+                             "timeouts:\n  run: 12m\n")
+    with local_prefect_server(tmp_path / "server") as api:
+        env = dict(os.environ, PREFECT_API_URL=api, DO_NOT_TRACK="1")
+        done = subprocess.run([sys.executable, "-m", "vigie", "deploy", "--apply", "-c", str(config),
+                               "-o", str(tmp_path / "prefect.yaml"), "--pool", "vigie-test"],
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "created the work pool vigie-test" in done.stdout
+        with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name("vigie-monitor/vigie")
+    (schedule,) = [s.schedule for s in deployment.schedules]
+    assert schedule.interval.total_seconds() == 420 and schedule.timezone == "Europe/Paris"
+    assert schedule.anchor_date.isoformat().startswith("2000-01-01T00:00:00")
+    assert deployment.work_pool_name == "vigie-test"
+    assert deployment.job_variables == {"env": {prefect_env.RUN_TIMEOUT_ENV: "720"}}
+    assert deployment.parameters == {"config_path": str(config.resolve())}
+    assert deployment.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO)}}]
