@@ -91,14 +91,18 @@ async def _serve(flow: "Flow[..., Any]", schedule: "Schedule", parameters: dict[
         try:
             if not running.done():
                 await _wind_down(client, runner, deployment_id, stop, grace, echo)
-                await asyncio.wait_for(running, timeout=60)
+                try:
+                    await asyncio.wait_for(running, timeout=60)  # cancelled if it does not end by then
+                except asyncio.TimeoutError:
+                    echo("vigie: Prefect's runner did not stop within 60 s; it was cancelled")
         finally:
             waiting.cancel()
             watching.cancel()
             await serve_runs.cancel_leftovers(client, deployment_id, "vigie serve stopped before this run finished")
             for line in await serve_runs.finished_lines(client, deployment_id, started, seen, zone):
                 echo(line)
-        running.result()  # the runner's own failure, if it stopped by itself
+        if not running.cancelled():
+            running.result()  # the runner's own failure, if it stopped by itself
     echo(STOPPED)
 
 
@@ -118,6 +122,10 @@ async def _wind_down(client: "PrefectClient", runner: _Runner, deployment_id: UU
                 await asyncio.wait_for(stop.hurry.wait(), timeout=1.0)
             except asyncio.TimeoutError:
                 pass
+    for _ in range(300):  # a stop asked at start-up: the runner may not be started yet
+        if runner.started:
+            break
+        await asyncio.sleep(0.1)
     if runner.started:
         await runner.astop()  # cancels (and marks cancelled) a run still going
 
