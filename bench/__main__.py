@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,stories,lang]
+    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -10,8 +10,9 @@ on a shared, noisy machine.
 matching and polling reuse the functions of ``bench/bench_match.py`` and ``bench/bench_poll.py``
 (each also runs on its own); ``peers`` is ``bench_peers`` (realistic rules beside pyahocorasick,
 flashtext and spaCy's PhraseMatcher); the end-to-end and Prefect benchmarks are ``bench_e2e`` and
-``bench_prefect``; the stories benchmark (labelled real news days) is ``bench_stories``;
-language identification is ``bench_lang`` (baseline: ``lang_stopwords``).
+``bench_prefect``; a whole ``vigie run``, cold and warm, is ``bench_startup``; the stories benchmark
+(labelled real news days) is ``bench_stories``; language identification is ``bench_lang``
+(baseline: ``lang_stopwords``).
 """
 
 from __future__ import annotations
@@ -234,6 +235,12 @@ def run_lang(size: str) -> Table:
     return bench_lang.run(size)
 
 
+def run_startup(size: str) -> Table:
+    from bench import bench_startup
+
+    return bench_startup.run(size)
+
+
 BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "match": run_match,
     "peers": run_peers,
@@ -242,6 +249,7 @@ BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "prefect": run_prefect,
     "stories": run_stories,
     "lang": run_lang,
+    "startup": run_startup,
 }
 
 

@@ -10,6 +10,11 @@ import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# vigie's own defaults before any test imports Prefect (its logging reads them once): vigie's
+# log records go to Prefect's API in a flow run, as they do in `vigie run`.
+from vigie.runtime import prefect_env  # noqa: E402
+
+prefect_env.apply()
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -133,9 +133,14 @@ def test_a_feed_url_secret_never_becomes_the_sources_id_or_name(tmp_path: Path, 
 def test_schedule_becomes_a_prefect_schedule(tmp_path: Path, text: str, interval: timedelta | None, cron: str | None) -> None:
     schedule = load_config(write(tmp_path, text)).schedule
     assert (schedule.interval, schedule.cron) == (interval, cron)
-    trigger = schedule.trigger()
+    from vigie.runtime.schedule import prefect_schedule
+
+    trigger = prefect_schedule(schedule)
     if cron is None:
         assert trigger.interval == interval
+        # Anchored at a fixed point, not at the moment it is built: a restart keeps the same slots.
+        assert trigger.anchor_date is not None and trigger.anchor_date.replace(tzinfo=None) == datetime(2000, 1, 1)
+        assert prefect_schedule(schedule).anchor_date == trigger.anchor_date
     else:
         assert trigger.cron == cron and trigger.timezone == "Europe/Paris"
 
@@ -181,3 +186,12 @@ def test_a_well_formed_store_url_passes_without_connecting(tmp_path: Path, url: 
     cfg = tmp_path / "vigie.yaml"
     cfg.write_text(f"store: '{url}'\n", encoding="utf-8")
     assert load_config(cfg).store is not None
+
+
+def test_timeouts_have_defaults_and_take_durations(tmp_path: Path) -> None:
+    defaults = load_config(write(tmp_path, "")).timeouts
+    assert (defaults.run, defaults.stage) == (timedelta(minutes=30), timedelta(minutes=15))
+    given = load_config(write(tmp_path, "timeouts:\n  run: 10m\n  stage: 90s\n")).timeouts
+    assert (given.run, given.stage) == (timedelta(minutes=10), timedelta(seconds=90))
+    with pytest.raises(ConfigError, match="timeouts.run"):
+        load_config(write(tmp_path, "timeouts:\n  run: 0s\n"))

@@ -156,3 +156,37 @@ def test_binding_prefects_server_twice_changes_nothing_more() -> None:
         assert prefect_server.subprocess.TimeoutExpired is subprocess.TimeoutExpired  # the rest is the real module
     finally:
         prefect_server.subprocess = before
+
+
+def test_a_running_local_server_is_found_by_its_address_file_and_reused(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support_http import Reply, serve_routes
+    from vigie.cli.serve import prepare_api
+    from vigie.config import Config
+    from vigie.runtime.local_server import address_file, running_server
+
+    assert running_server(tmp_path) is None  # nothing written
+    address_file(tmp_path).parent.mkdir(parents=True)
+    address_file(tmp_path).write_text("http://127.0.0.1:9/api", encoding="utf-8")
+    assert running_server(tmp_path) is None  # written, but nothing answers: a server that died
+    with serve_routes({"/api/health": Reply(body=b"true", content_type="application/json")}) as http:
+        address_file(tmp_path).write_text(http.url("/api"), encoding="utf-8")
+        assert running_server(tmp_path) == http.url("/api")
+        monkeypatch.delenv("PREFECT_API_URL", raising=False)
+        assert prepare_api(Config(data_dir=tmp_path)) == http.url("/api")
+        assert os.environ["PREFECT_API_URL"] == http.url("/api")  # vigie run then uses it
+
+
+def test_a_port_asked_for_must_be_free() -> None:
+    import socket
+
+    from vigie.errors import LocalServerError
+    from vigie.runtime.local_server import free_port
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert free_port(port) != port  # the default: any free port instead
+        with pytest.raises(LocalServerError, match=f"port {port} on 127.0.0.1 .* is taken"):
+            free_port(port, strict=True)

@@ -12,7 +12,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, ValidationError, field_validator, model_validator
@@ -24,9 +24,6 @@ from vigie.common.times import format_duration
 from vigie.errors import ConfigError, YamlSyntaxError
 from vigie.models import Source, SourceKind
 from vigie.common.yamlsrc import load_yaml
-
-if TYPE_CHECKING:
-    from prefect.schedules import Schedule
 
 DEFAULT_CONFIG = "vigie.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -101,14 +98,6 @@ class ScheduleConfig(_Strict):
         what = f"cron {self.cron}" if self.cron is not None else f"every {format_duration(self.interval or DEFAULT_INTERVAL)}"
         return f"{what} ({self.timezone})"
 
-    def trigger(self) -> "Schedule":
-        """The Prefect schedule this describes."""
-        from prefect.schedules import Cron, Interval
-
-        if self.cron is not None:
-            return Cron(self.cron, timezone=self.timezone)
-        return Interval(self.interval or DEFAULT_INTERVAL, timezone=self.timezone)
-
 
 class FetchConfig(_Strict):
     connect_timeout: Seconds = 10.0
@@ -117,6 +106,13 @@ class FetchConfig(_Strict):
     max_connections: Annotated[Count, Field(le=1000)] = 20
     max_per_host: Annotated[Count, Field(le=1000)] = 4
     user_agent: str = "vigie/0.1 (media monitoring; +https://example.invalid/vigie)"
+
+
+class TimeoutsConfig(_Strict):
+    """Prefect's timeouts: a hung run or stage fails instead of blocking every later run (one at a time)."""
+
+    run: PositiveDuration = timedelta(minutes=30)  # the whole flow run
+    stage: PositiveDuration = timedelta(minutes=15)  # each task (fetch, match, deliver, ...)
 
 
 class _Backoff(_Strict):
@@ -164,6 +160,7 @@ class Config(_Strict):
     health: HealthConfig = HealthConfig()
     novelty: NoveltyConfig = NoveltyConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    timeouts: TimeoutsConfig = TimeoutsConfig()
     retention: Annotated[Duration, at_least(timedelta(hours=1), "1h")] = timedelta(days=90)
     # Alerts and their deliveries are the record of what was said: kept longer; a pending one always stays.
     alert_retention: Annotated[Duration, at_least(timedelta(days=1), "1d")] = timedelta(days=365)

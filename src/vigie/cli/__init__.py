@@ -1,6 +1,8 @@
 """The ``vigie`` command line, one module per command group.
 
-    main     the typer app: run, serve, config, and the groups below
+    main     the typer app: run, serve, server, config, and the groups below
+    serve    vigie serve and vigie server, and the reuse of a running local Prefect server
+    deploy   vigie deploy: prefect.yaml from vigie.yaml, applied with prefect deploy
     common   what every command shares: the one ``--config`` option, loading the configuration
     readable the Typer every group is built from: help with readable metavars, not Python types
     verbosity -q / -v / --debug: how much a command says, for that command only

@@ -125,7 +125,7 @@ def show(
         for n, e in enumerate(events):
             mark = "first" if n == 0 else ("development" if e.development else "repeat")
             here = "  <- this alert" if e.article_id == alert.article_id else ""
-            typer.echo(f"  {_when(e.published)}  {mark:<11}  {e.title[:90]}  ({e.source_id}){here}")
+            typer.echo(f"  {local_time(e.published, cfg.timezone)}  {mark:<11}  {clip(e.title, 90)}  ({e.source_id}){here}")
     typer.echo("")
     typer.echo("deliveries:")
     if not deliveries:

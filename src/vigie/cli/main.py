@@ -21,6 +21,8 @@ from vigie.cli.readable import Typer
 from vigie.cli.alerts import app as alerts_app
 from vigie.cli.feeds import app as feeds_app
 from vigie.cli.init import init as init_command
+from vigie.cli.deploy import deploy as deploy_command
+from vigie.cli.serve import HostOption, PortOption, prepare_api, run_server, serve_on_schedule
 from vigie.cli.rules import app as rules_app
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store, store_error_exit
 from vigie.config import Config
@@ -36,6 +38,7 @@ app.add_typer(rules_app, name="rules", help="Check rule files and preview what t
 app.add_typer(feeds_app, name="feeds", help="Fetch and parse feeds without storing or alerting.")
 app.add_typer(alerts_app, name="alerts", help="What was sent, pending or failed, and why.")
 app.command("init")(init_command)
+app.command("deploy")(deploy_command)
 
 def _print_version(value: bool) -> None:
     if value:
@@ -65,7 +68,7 @@ VerboseOption: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect'
 
 def _prepare_prefect(config: Config, verbose: bool) -> None:
     verbose = verbose or verbosity.verbose()  # vigie -v run is vigie run -v
-    prefect_env.apply(config.data_dir, verbose=verbose)
+    prefect_env.apply(config.data_dir, verbose=verbose, run_timeout=config.timeouts.run.total_seconds())
     if verbosity.quiet():
         os.environ["PREFECT_LOGGING_LEVEL"] = "ERROR"
     elif not verbose:
@@ -86,11 +89,13 @@ def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool
     with open_store(cfg, write=True):
         pass  # a store that refuses writes is one error line now, not a traceback from a task
     _prepare_prefect(cfg, verbose)
+    prepare_api(cfg)  # a local Prefect server left running (vigie server, vigie serve) spares starting one
     from sqlalchemy.exc import SQLAlchemyError
 
-    from vigie.runtime.local_server import bind_ephemeral_server_to_parent
+    if not os.environ.get("PREFECT_API_URL"):  # Prefect will start a temporary server (its import is slow too)
+        from vigie.runtime.local_server import bind_ephemeral_server_to_parent
 
-    bind_ephemeral_server_to_parent()  # its temporary Prefect server must not outlive a killed run
+        bind_ephemeral_server_to_parent()  # its temporary Prefect server must not outlive a killed run
     from flows.monitor import monitor  # imported late: Prefect start-up is slow
 
     try:
@@ -101,51 +106,43 @@ def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool
         verbosity.explain(exc)
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
+    except RuntimeError as exc:
+        if "ephemeral Prefect API server" not in str(exc):
+            raise
+        wait = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "?")
+        typer.secho(f"error: Prefect's temporary API server did not start within {wait} s (on a busy machine, raise "
+                    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or keep one running with `vigie server`)",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
     from vigie.runtime.summarize import print_summary
 
     print_summary(summary, cfg, quiet=verbosity.quiet())
 
 
 @app.command()
-def serve(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool = VerboseOption) -> None:
-    """Run the monitoring cycle on the configured schedule (Prefect's flow.serve) until stopped.
+def serve(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool = VerboseOption,
+          host: str = HostOption, port: Optional[int] = PortOption) -> None:
+    """Run the monitoring cycle now, then on the configured schedule, until stopped (Ctrl-C or SIGTERM).
 
-    Stopping does not pause the schedule: a restart picks it up where it was.
+    One line is printed per run. Stopping lets the current run finish (30 s at most; stop again to cancel it) and does not pause the schedule: a restart keeps its slots.
     """
     config = config_path(config, ctx)
     cfg = load_or_exit(config)
     _prepare_prefect(cfg, verbose)
-    if os.environ.get("PREFECT_API_URL"):
-        _serve_forever(cfg, config)
-        return
-    # Prefect's ephemeral mode has no scheduler: run a local server of our own.
-    from vigie.runtime.local_server import local_prefect_server
-
-    with local_prefect_server(cfg.data_dir) as api:
-        os.environ["PREFECT_API_URL"] = api  # for the flow-run processes
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
-        typer.echo(f"vigie: local Prefect server at {api.removesuffix('/api')} (state in {cfg.data_dir / 'prefect'})")
-        with temporary_settings(updates={PREFECT_API_URL: api}):
-            _serve_forever(cfg, config)
+    serve_on_schedule(cfg, config, host, port)
 
 
-def _serve_forever(cfg: Config, config: Path) -> None:
-    from flows.monitor import monitor
+@app.command()
+def server(ctx: typer.Context, config: Optional[Path] = ConfigOption, host: str = HostOption,
+           port: Optional[int] = PortOption) -> None:
+    """Run a local Prefect server (and its UI) for this configuration until stopped.
 
-    sched = cfg.schedule
-    typer.echo(f"vigie: serving {cfg.path}, {sched.describe()}; Ctrl-C to stop")
-    try:
-        monitor.serve(
-            name="vigie",
-            schedules=[sched.trigger()],
-            parameters={"config_path": str(config.resolve())},
-            pause_on_shutdown=False,  # a restart must not leave the schedule paused
-            limit=1,  # a slow cycle delays the next one instead of piling runs up
-            tags=["vigie"],
-        )
-    except KeyboardInterrupt:
-        typer.echo("vigie: stopped; the schedule stays active for the next start")
+    `vigie run` and `vigie serve` of the same data_dir use it instead of starting their own: repeated runs start faster, and every run shows in one UI.
+    """
+    config = config_path(config, ctx)
+    cfg = load_or_exit(config)
+    prefect_env.apply(cfg.data_dir)
+    run_server(cfg, host, port)
 
 
 @app.command("config")

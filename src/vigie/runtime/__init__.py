@@ -2,6 +2,10 @@
 
     prefect_env   before Prefect is imported: telemetry off, time for its server, state under ``data_dir``
     local_server  a local Prefect server for ``vigie serve`` (the ephemeral mode has no scheduler)
+    schedule      ``vigie.yaml``'s schedule as Prefect's: an interval on a fixed anchor
+    serving       ``vigie serve``'s loop: Prefect's Runner, a run at start, a clean stop
+    serve_runs    the served deployment's runs: the run at start, missed slots, one line per run
+    deployment    ``prefect.yaml`` generated from ``vigie.yaml`` (``vigie deploy``)
     summary       ``RunSummary`` and ``StageClock``: what one run did, as data
     summarize     a run's stage outputs turned into its summary, and printed for people
 

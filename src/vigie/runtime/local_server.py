@@ -5,6 +5,9 @@ on an ephemeral server"), so ``vigie serve`` starts ``prefect server start`` as 
 child process, with its database in ``data_dir/prefect``, points the runner at
 it, and stops it on exit. Deployments and schedules live in that database, so a
 restart picks them up. When ``PREFECT_API_URL`` is set, that server is used instead.
+While it runs, its API URL is in ``data_dir/prefect/server-api-url``: ``vigie run`` and
+another ``vigie serve`` of the same ``data_dir`` reuse it (``running_server``) instead of
+starting a Prefect server of their own, which is what makes a repeated run fast.
 
 The server dies with ``vigie serve`` even when that is killed with SIGKILL and has no
 chance to stop it: on Linux the child asks the kernel for SIGTERM when its parent dies
@@ -82,34 +85,67 @@ def bind_ephemeral_server_to_parent() -> bool:
     return True
 
 
-def free_port(preferred: int) -> int:
-    """``preferred`` when nothing listens there, else any free port on loopback."""
-    for port in (preferred, 0):
+def free_port(preferred: int, host: str = "127.0.0.1", *, strict: bool = False) -> int:
+    """``preferred`` when nothing listens there, else (unless ``strict``) any free port on ``host``."""
+    for port in (preferred,) if strict else (preferred, 0):
         with socket.socket() as sock:
             try:
-                sock.bind(("127.0.0.1", port))
+                sock.bind((host, port))
             except OSError:
                 continue
             return sock.getsockname()[1]
-    raise LocalServerError("no free port on 127.0.0.1 for the local Prefect server")
+    wanted = f"port {preferred}" if strict else "no free port"
+    raise LocalServerError(f"{wanted} on {host} for the local Prefect server" + (" is taken" if strict else ""))
+
+
+def startup_wait() -> float:
+    """How long to wait for a Prefect server to answer: the wait ``prefect_env`` sizes for a busy
+    machine (``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS``, 180 s), which the user may change."""
+    try:
+        return max(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")), 1.0)
+    except ValueError:
+        return 180.0
+
+
+def address_file(data_dir: Path) -> Path:
+    """Where a running local server writes its API URL, for ``vigie run`` and ``vigie serve`` to reuse."""
+    return data_dir / "prefect" / "server-api-url"
+
+
+def running_server(data_dir: Path, timeout: float = 1.0) -> str | None:
+    """The API URL of the local server that ``vigie serve`` or ``vigie server`` left running for
+    ``data_dir``, when it answers its health check within ``timeout``; else None."""
+    try:
+        api = address_file(data_dir).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    try:
+        return api if api and httpx.get(f"{api}/health", timeout=timeout).status_code == 200 else None
+    except httpx.HTTPError:
+        return None
 
 
 @contextlib.contextmanager
-def local_prefect_server(data_dir: Path, *, port: int = 4200, startup_timeout: float = 120.0) -> Iterator[str]:
-    """Run a Prefect server for the duration of the block; yield its API URL."""
+def local_prefect_server(data_dir: Path, *, host: str = "127.0.0.1", port: int = 4200, strict_port: bool = False,
+                         startup_timeout: float | None = None) -> Iterator[str]:
+    """Run a Prefect server for the duration of the block; yield its API URL (also written to
+    ``address_file`` while it runs). ``port`` is taken if free, else any free one unless ``strict_port``."""
     home = data_dir / "prefect"
     home.mkdir(parents=True, exist_ok=True)
-    port = free_port(port)
+    port = free_port(port, host, strict=strict_port)
+    timeout = startup_wait() if startup_timeout is None else startup_timeout
     env = dict(os.environ, PREFECT_HOME=str(home), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
     env.pop("PREFECT_API_URL", None)
     log = open(home / "server.log", "ab")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),  # dies with us, even on SIGKILL
     )
-    api = f"http://127.0.0.1:{port}/api"
+    reach = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # a server on every interface answers on loopback
+    api = f"http://{reach}:{port}/api"
+    marker = address_file(data_dir)
     try:
-        deadline = time.monotonic() + startup_timeout
+        deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
                 raise LocalServerError(f"the local Prefect server exited with status {proc.returncode}; see {home / 'server.log'}")
@@ -119,10 +155,16 @@ def local_prefect_server(data_dir: Path, *, port: int = 4200, startup_timeout: f
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise LocalServerError(f"the local Prefect server did not answer within {startup_timeout:.0f} s; see {home / 'server.log'}")
+                raise LocalServerError(f"the local Prefect server did not answer within {timeout:.0f} s "
+                                       "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS); see "
+                                       f"{home / 'server.log'}")
             time.sleep(0.5)
+        marker.write_text(api, encoding="utf-8")
         yield api
     finally:
+        with contextlib.suppress(OSError):
+            if marker.read_text(encoding="utf-8").strip() == api:
+                marker.unlink()
         proc.terminate()
         try:
             proc.wait(timeout=30)

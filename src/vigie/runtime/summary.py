@@ -51,6 +51,14 @@ class RunSummary:
     def seconds(self) -> float:
         return (self.finished_at - self.started_at).total_seconds()
 
+    def one_line(self) -> str:
+        """The run in one line, for ``vigie serve`` between runs and the artifact's description."""
+        count = {status: sum(1 for s in self.sources if s.status == status) for status in ("not_modified", "error")}
+        return (f"{len(self.sources)} sources ({count['not_modified']} unchanged, {count['error']} failed), "
+                f"{self.articles_seen} articles ({self.new_articles} new), {self.matches} matches, "
+                f"{self.alerts_recorded} alerts ({self.deliveries_sent} sent, {self.deliveries_pending} pending, "
+                f"{self.deliveries_failed} failed)")
+
     def to_markdown(self) -> str:
         """A short report: counts first, then the sources with problems, then the alerts."""
         lines = [

@@ -5,6 +5,7 @@
     schema       the head schema (SQLAlchemy Core tables) that queries use
     sql          the SQL that SQLite and PostgreSQL write differently (upserts, insert-or-ignore)
     retention    forgetting articles older than ``retention``
+    transient    which store errors pass on their own (worth a retry) and which do not
 
 Constraints carry the guarantees (primary keys, unique alert keys, one delivery per alert and
 target), not timing. Only feed health, the stories stage, the outbox and delivery touch the
