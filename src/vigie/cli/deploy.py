@@ -35,7 +35,7 @@ def deploy(ctx: typer.Context, config: Optional[Path] = ConfigOption, output: Pa
            ) -> None:
     """Write the Prefect deployment (prefect.yaml) of the flow from vigie.yaml: its schedule and run timeout.
 
-    With --apply, also create the work pool if the server has none and run `prefect deploy` on the file, with VIGIE_HOME (this checkout) and VIGIE_CONFIG (this configuration) filled in.
+    With --apply, also create the work pool if the server has none and run prefect deploy on the file, with VIGIE_HOME (this checkout) and VIGIE_CONFIG (this configuration) filled in.
     """
     config = config_path(config, ctx)
     cfg = load_or_exit(config)

@@ -137,7 +137,7 @@ def server(ctx: typer.Context, config: Optional[Path] = ConfigOption, host: str 
            port: Optional[int] = PortOption) -> None:
     """Run a local Prefect server (and its UI) for this configuration until stopped.
 
-    `vigie run` and `vigie serve` of the same data_dir use it instead of starting their own: repeated runs start faster, and every run shows in one UI.
+    vigie run and vigie serve of the same data_dir use it instead of starting their own: repeated runs start faster, and every run shows in one UI.
     """
     config = config_path(config, ctx)
     cfg = load_or_exit(config)

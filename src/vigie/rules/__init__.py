@@ -12,6 +12,7 @@ Modules, in the order a rule goes through them:
     digest    the one grammar of a rule's ``digest`` setting
     query     query strings (``"a phrase" NEAR/5 word*``) to expressions (expr)
     loader    files to checked rules, every problem as ``file:line:col: message``
+    ruleset   what loading gives: LoadedRule (one valid rule) and RuleSet (rules and errors of many files)
     problems  over-deep match trees and pydantic errors placed at their key (for loader)
     folding   the tokenizer articles and rules share (on ``vigie.common.text.fold``)
     lemmas    inflected forms from spaCy's lemma tables, computed at compile time

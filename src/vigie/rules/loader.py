@@ -9,7 +9,6 @@ trees nest at most ``problems.MAX_MATCH_DEPTH`` levels and queries ``query.MAX_Q
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -17,13 +16,12 @@ from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from vigie.errors import QuerySyntaxError, RuleError, YamlSyntaxError
-from vigie.common.times import parse_duration
-from vigie.models import Escalation, RulePolicy
 from vigie.rules.expr import And, Atom, Expr, Near, Not, Or, Scope, atoms, positional
 from vigie.rules.folding import fold_words
 from vigie.rules.model import Entity, Rule, RuleFile, Term
 from vigie.rules.problems import too_deep_matches, validation_errors
 from vigie.rules.query import parse_query
+from vigie.rules.ruleset import LoadedRule, RuleSet  # noqa: F401  (loader's public names)
 from vigie.common.suggest import did_you_mean
 from vigie.common.yamlfast import fast_load
 from vigie.common.yamlsrc import load_yaml, locate, read_text
@@ -34,43 +32,6 @@ RULE_SUFFIXES = (".yaml", ".yml")
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
 # Files from this size are read by libyaml first (hand-written files are smaller: the careful reader is quick there).
 FAST_READ_BYTES = 32 * 1024
-
-
-@dataclass(frozen=True)
-class LoadedRule:
-    """One valid rule, its expressions resolved against its own file's entities and terms."""
-
-    rule: Rule
-    path: str
-    expr: Expr | None  # match and query ANDed; None when the rule only has weights
-    weights: tuple[tuple[Expr, float], ...] = ()
-    threshold: float = 0.0
-    line: int = 1  # where the rule starts in its file
-    col: int = 1
-
-    @property
-    def id(self) -> str:
-        return self.rule.id
-
-    def policy(self) -> RulePolicy:
-        r = self.rule
-        esc = Escalation(r.escalate.sources, parse_duration(r.escalate.within)) if r.escalate is not None else None
-        return RulePolicy(rule_id=r.id, name=r.name, alert=r.alert, digest=r.digest, severity=r.severity, notify=r.notify,
-                          escalate=esc)
-
-
-@dataclass
-class RuleSet:
-    """Valid rules of every file that loaded, and the errors of those that did not."""
-
-    rules: list[LoadedRule] = field(default_factory=list)
-    errors: list[RuleError] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)  # every file looked at
-    # The Matcher of these rules when they came through vigie.rules.cache (compile_rules returns it as is).
-    compiled: Any = None
-
-    def policies(self) -> dict[str, RulePolicy]:
-        return {r.id: r.policy() for r in self.rules}
 
 
 def rule_files(paths: Sequence[Path | str]) -> RuleSet:

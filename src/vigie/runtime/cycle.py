@@ -153,5 +153,9 @@ def rehearse_cycle(config: Config, engine: Engine, started: datetime) -> tuple[R
         rehearsed.append(recording.rehearse(engine, articles, matches, rule_set.policies(), config, now, polls=polls))
         return rehearsed[-1]
 
-    summary = run_cycle(config, engine, started, replace(PLAIN, novelty=rehearse, deliver=lambda _e, _c: send.DeliveryReport()))
+    def load_uncached(config: Config) -> rules.RuleSet:
+        return rules.load_compiled(config.rules, None)[0]  # the compiled-rules cache is a file: a rehearsal writes none
+
+    stages = replace(PLAIN, load_rules=load_uncached, novelty=rehearse, deliver=lambda _e, _c: send.DeliveryReport())
+    summary = run_cycle(config, engine, started, stages)
     return summary, rehearsed[-1]
