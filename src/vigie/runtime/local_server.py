@@ -140,6 +140,9 @@ def local_prefect_server(data_dir: Path, *, host: str = "127.0.0.1", port: int =
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),  # dies with us, even on SIGKILL
+        # Its own session: a Ctrl-C at the terminal goes to the whole foreground group, and the server
+        # must outlive it while vigie serve lets the current run finish (it stops when vigie does).
+        start_new_session=True,
     )
     reach = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # a server on every interface answers on loopback
     api = f"http://{reach}:{port}/api"
