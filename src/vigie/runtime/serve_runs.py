@@ -1,6 +1,7 @@
 """The flow runs of ``vigie serve``'s deployment, as its Prefect API sees them.
 
-    start_now         the first run at start: the latest slot missed while stopped, or a new run
+    start_now         the first run at start: the latest slot missed while stopped, or a new run;
+                      a slot doubled by registering again is kept once
     unfinished        runs pending, running or cancelling (what a stop waits for)
     cancel_leftovers  after the runner stopped: whatever is still unfinished is marked cancelled
     finished_lines    one line per run that ended: its state, time and the run's own summary
@@ -10,7 +11,7 @@ Every function takes an open ``PrefectClient``; nothing here starts or stops pro
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 SUMMARY_ARTIFACT = "vigie-run"  # the key of the artifact each run leaves; its description is the one-line summary
 UNFINISHED = [StateType.PENDING, StateType.RUNNING, StateType.CANCELLING]
+SLOT_MARGIN = timedelta(seconds=5)  # a slot just before registering can be doubled too (clocks, rounding)
+SLOTS_CHECKED = 20  # the doubled slot is the first from registering; the scheduler makes up to 100 ahead
 FINAL = [StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
 
 
@@ -69,6 +72,7 @@ async def start_now(client: "PrefectClient", deployment_id: UUID, registered: da
     response = await client.request("POST", "/deployments/{id}/schedule", path_params={"id": deployment_id},
                                     json={"start_time": registered.isoformat()})
     response.raise_for_status()
+    await _drop_doubled_slots(client, deployment_id, registered)
     now = datetime.now(timezone.utc)
     late = await client.read_flow_runs(
         flow_run_filter=_runs_of(deployment_id, [StateType.SCHEDULED], expected_before=now),
@@ -83,6 +87,31 @@ async def start_now(client: "PrefectClient", deployment_id: UUID, registered: da
         return late[0].id, missed
     run = await client.create_flow_run_from_deployment(deployment_id, tags=["vigie", "start"])
     return run.id, missed
+
+
+async def _drop_doubled_slots(client: "PrefectClient", deployment_id: UUID, registered: datetime) -> None:
+    """Keep one scheduled run per slot from ``registered`` on.
+
+    Registering deletes the runs scheduled after that moment; a slot that falls between
+    ``registered`` and the deletion is kept (it is already past) and also scheduled again under
+    the new schedule's key: two runs for one slot. The newer one stays, since it is the one the
+    scheduler's key protects (deleting it would let the scheduler create it once more)."""
+    runs = await client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(
+            deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+            expected_start_time=FlowRunFilterExpectedStartTime(after_=_prefect_time(registered - SLOT_MARGIN))),
+        sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=SLOTS_CHECKED)
+    newest: dict[datetime, FlowRun] = {}
+    for run in runs:
+        if run.expected_start_time is None:
+            continue
+        kept = newest.get(run.expected_start_time)
+        if kept is None:
+            newest[run.expected_start_time] = run
+            continue
+        older, newest[run.expected_start_time] = sorted([kept, run], key=lambda r: r.created or registered)
+        await client.delete_flow_run(older.id)
 
 
 async def unfinished(client: "PrefectClient", deployment_id: UUID) -> list[FlowRun]:
