@@ -189,3 +189,23 @@ def _localized(lang: str, local: datetime, zone: str, when: datetime) -> list[tu
         ("pt RFC 822", f"{PT_DAYS[local.weekday()]}, {local.day:02d} {PT_SHORT[local.month - 1]} {local.year} {hms} {zone}", when),
         ("pt long", f"{local.day} de {PT_MONTHS[local.month - 1]} de {local.year} {local:%H:%M}", naive_utc),
     ]
+
+
+# --- full text ------------------------------------------------------------------------------------------------------
+
+PAGES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pages"
+
+
+@dataclass(frozen=True)
+class PageCase:
+    name: str
+    html: str
+    body: tuple[str, ...]  # passages of the article: each must be in the extracted text
+    boilerplate: tuple[str, ...]  # passages of the page around it: none may be
+
+
+def page_cases(pages: Path = PAGES) -> list[PageCase]:
+    """The saved article pages of ``tests/fixtures/pages`` with their labels (``labels.json``; see its README)."""
+    labels = json.loads((pages / "labels.json").read_text(encoding="utf-8"))
+    return [PageCase(name, (pages / name).read_text(encoding="utf-8"), tuple(lab["body"]), tuple(lab["boilerplate"]))
+            for name, lab in sorted(labels.items())]
