@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang]
+    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang,ingest]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -12,7 +12,8 @@ matching and polling reuse the functions of ``bench/bench_match.py`` and ``bench
 flashtext and spaCy's PhraseMatcher); the end-to-end and Prefect benchmarks are ``bench_e2e`` and
 ``bench_prefect``; a whole ``vigie run``, cold and warm, is ``bench_startup``; the stories benchmark
 (labelled real news days) is ``bench_stories``; language identification is ``bench_lang``
-(baseline: ``lang_stopwords``).
+(baseline: ``lang_stopwords``); the ingest libraries (ftfy, dateparser) beside the hand-written code are
+``bench_ingest_libs`` (labels: ``bench/ingest_labels.md``).
 """
 
 from __future__ import annotations
@@ -235,6 +236,12 @@ def run_lang(size: str) -> Table:
     return bench_lang.run(size)
 
 
+def run_ingest(size: str) -> Table:
+    from bench import bench_ingest_libs
+
+    return bench_ingest_libs.run(size)
+
+
 def run_startup(size: str) -> Table:
     from bench import bench_startup
 
@@ -249,6 +256,7 @@ BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "prefect": run_prefect,
     "stories": run_stories,
     "lang": run_lang,
+    "ingest": run_ingest,
     "startup": run_startup,
 }
 

@@ -31,6 +31,8 @@ EXPECTED = {
     "stories": ("day", "algorithm", "arrival", "entries", "outlets", "stories", "B3 P", "B3 R", "B3 F1", "alerts", "labelled",
                 "alerts/labelled", "repeats alerted", "devs missed", "new missed", "same as one run", "targets missed"),
     "lang": ("text", "declared", "language", "items", "vigie %", "baseline %", "vigie - baseline"),
+    "ingest": ("job", "case", "items", "library %", "hand-written %", "library wrong", "hand-written wrong",
+               "library us/item", "hand-written us/item", "library/hand-written time", "vigie uses"),
     "startup": ("what", "median s", "best s", "runs", "target s", "met"),
 }
 
@@ -106,6 +108,8 @@ def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> Non
     assert any(r["what"].startswith("steady state") for r in doc["benchmarks"]["prefect"]["rows"])
     stories = doc["benchmarks"]["stories"]["rows"]
     assert {r["algorithm"] for r in stories} == {"labels", "baseline 7ffabeb", "vigie"}
+    ingest = doc["benchmarks"]["ingest"]["rows"]
+    assert {r["job"] for r in ingest} == {"mojibake", "dates", "normalize", "full text"}
 
 
 def test_unknown_benchmark_is_refused() -> None:

@@ -10,14 +10,16 @@ from typing import Any
 from feedparser.datetimes import _parse_date as feedparser_parse_date
 
 from vigie.errors import ParseError
+from vigie.ingest.fallback_dates import fallback_date
 from vigie.ingest.feed_xml import FeedDocument, utc_from_struct
 from vigie.models import Document, Entry
 
 JSON_FEED_PREFIX = "https://jsonfeed.org/version/"
 
 
-def parse_json_date(value: Any) -> datetime | None:
-    """RFC 3339 as JSON Feed requires, with feedparser's lenient parser as a fallback."""
+def parse_json_date(value: Any, language: str | None = None) -> datetime | None:
+    """RFC 3339 as JSON Feed requires, with feedparser's lenient parser, then dateparser (in
+    ``language``), as fallbacks."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -26,7 +28,7 @@ def parse_json_date(value: Any) -> datetime | None:
     except ValueError:
         # feedparser 6 keeps its lenient date parser (RFC 822 and the many variants real feeds write) in
         # feedparser.datetimes, not at the package root: the same rules as for XML feeds.
-        return utc_from_struct(feedparser_parse_date(text))
+        return utc_from_struct(feedparser_parse_date(text)) or fallback_date(text, language)
     return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
 
 
@@ -65,6 +67,7 @@ def parse_json_feed(doc: Document, source_id: str, language: str | None = None) 
         html, text, summary = _text(item, "content_html"), _text(item, "content_text"), _text(item, "summary")
         guid = item.get("id")
         tags = item.get("tags")
+        item_lang = language or item.get("language") or declared
         entries.append(Entry(
             source_id=source_id,
             guid=str(guid).strip() or None if guid is not None else None,
@@ -72,11 +75,11 @@ def parse_json_feed(doc: Document, source_id: str, language: str | None = None) 
             title=_text(item, "title"),
             summary=summary,
             content=html or text,
-            published=parse_json_date(item.get("date_published")),
-            updated=parse_json_date(item.get("date_modified")),
+            published=parse_json_date(item.get("date_published"), item_lang),
+            updated=parse_json_date(item.get("date_modified"), item_lang),
             authors=_json_authors(item, data),
             tags=tuple(str(t) for t in tags if isinstance(t, (str, int, float))) if isinstance(tags, list) else (),
-            language=language or item.get("language") or declared,
+            language=item_lang,
             base_url=base,
             # A summary is plain text in JSON Feed; HTML content is cleaned as HTML.
             content_type="text/html" if html else "text/plain",

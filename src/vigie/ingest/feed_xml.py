@@ -19,6 +19,7 @@ import feedparser
 
 from vigie.errors import ParseError
 from vigie.ingest import loose_dates
+from vigie.ingest.fallback_dates import fallback_date
 from vigie.ingest.textclean import fold_whitespace, html_to_text
 from vigie.models import Document, Entry
 
@@ -114,6 +115,7 @@ def parse_xml_feed(doc: Document, source_id: str, language: str | None = None) -
         if not content and isinstance(e.get("full-text"), str):
             content = e["full-text"]  # ukr.net feeds carry the whole article in a non-standard <full-text>
         summary = e.get("summary") or ""
+        entry_lang = language or title_detail.get("language") or summary_detail.get("language") or declared
         if content and summary and content.strip() == summary.strip():
             content = ""  # feedparser copies one into the other: keep the summary and the full content apart
         entries.append(Entry(
@@ -123,13 +125,15 @@ def parse_xml_feed(doc: Document, source_id: str, language: str | None = None) -
             title=e.get("title") or "",
             summary=summary,
             content=content,
-            published=utc_from_struct(e.get("published_parsed")),
+            # A date string feedparser could not read goes to dateparser, in the entry's language.
+            published=utc_from_struct(e.get("published_parsed")) or fallback_date(e.get("published"), entry_lang),
             # dict.get: feedparser's own get() falls back from "updated" to "published", and an
             # RSS item with only a pubDate has not been updated.
-            updated=utc_from_struct(dict.get(e, "updated_parsed")),
+            updated=(utc_from_struct(dict.get(e, "updated_parsed"))
+                     or fallback_date(dict.get(e, "updated"), entry_lang)),
             authors=_authors(e),
             tags=_tags(e),
-            language=language or title_detail.get("language") or summary_detail.get("language") or declared,
+            language=entry_lang,
             base_url=summary_detail.get("base") or title_detail.get("base") or feed_base,
             content_type=summary_detail.get("type") or content_type or "text/html",
         ))
