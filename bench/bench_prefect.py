@@ -113,7 +113,7 @@ def _empty_flows(repetitions: int) -> dict[str, list[float]]:
 
 def _argument_walk(n: int) -> dict[str, Any]:
     """CPU seconds of a flow calling a do-nothing task with a list of ``n`` articles, as is (Prefect walks
-    every field of every article, looking for futures) and in ``quote()`` (which flows/monitor.py does not use yet)."""
+    every field of every article, looking for futures) and in ``quote()`` (as flows/monitor.py calls its tasks)."""
     import time
 
     from prefect import flow, task
@@ -187,7 +187,7 @@ def run(size: str = "full") -> Table:
     walked, quoted, n = doc["walk_plain_cpu_s"], doc["walk_quoted_cpu_s"], doc["walk_articles"]
     table.add(f"a flow handing {n:,} articles to a task that counts them, CPU s (before: Prefect walks them)", 0.0, walked, walked,
               None, None)
-    table.add("the same with the argument in quote() (not used by the flow yet), CPU s", 0.0, quoted, quoted,
+    table.add("the same with the argument in quote(), as flows/monitor.py calls its tasks now, CPU s", 0.0, quoted, quoted,
               None, None)
     table.figures.update(walk_plain_cpu_s=walked, walk_quoted_cpu_s=quoted, walk_articles=n)
     table.figures.update(first_plain_s=p0, first_flow_s=f0, import_prefect_s=doc["import_prefect_s"], plain=doc["plain"],
