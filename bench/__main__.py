@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang]
+    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang,backtest]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -12,7 +12,8 @@ matching and polling reuse the functions of ``bench/bench_match.py`` and ``bench
 flashtext and spaCy's PhraseMatcher); the end-to-end and Prefect benchmarks are ``bench_e2e`` and
 ``bench_prefect``; a whole ``vigie run``, cold and warm, is ``bench_startup``; the stories benchmark
 (labelled real news days) is ``bench_stories``; language identification is ``bench_lang``
-(baseline: ``lang_stopwords``).
+(baseline: ``lang_stopwords``); ``vigie rules backtest`` over 100,000 stored articles is ``bench_backtest``
+(baseline: the matcher alone).
 """
 
 from __future__ import annotations
@@ -235,6 +236,12 @@ def run_lang(size: str) -> Table:
     return bench_lang.run(size)
 
 
+def run_backtest(size: str) -> Table:
+    from bench import bench_backtest
+
+    return bench_backtest.run(size)
+
+
 def run_startup(size: str) -> Table:
     from bench import bench_startup
 
@@ -250,6 +257,7 @@ BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "stories": run_stories,
     "lang": run_lang,
     "startup": run_startup,
+    "backtest": run_backtest,
 }
 
 

@@ -32,6 +32,8 @@ EXPECTED = {
                 "alerts/labelled", "repeats alerted", "devs missed", "new missed", "same as one run", "targets missed"),
     "lang": ("text", "declared", "language", "items", "vigie %", "baseline %", "vigie - baseline"),
     "startup": ("what", "median s", "best s", "runs", "target s", "met"),
+    "backtest": ("articles", "runs", "rules", "matched", "replayed", "alerts", "read s", "match s", "replay s",
+                 "backtest s", "matcher alone s", "backtest/matcher", "target s", "met"),
 }
 
 
@@ -106,6 +108,8 @@ def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> Non
     assert any(r["what"].startswith("steady state") for r in doc["benchmarks"]["prefect"]["rows"])
     stories = doc["benchmarks"]["stories"]["rows"]
     assert {r["algorithm"] for r in stories} == {"labels", "baseline 7ffabeb", "vigie"}
+    backtest = doc["benchmarks"]["backtest"]["rows"][0]
+    assert backtest["articles"] > 0 and backtest["matcher alone s"] > 0 and backtest["alerts"] > 0
 
 
 def test_unknown_benchmark_is_refused() -> None:
