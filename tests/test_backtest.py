@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+import pytest
 from typer.testing import CliRunner
 
 from tests.support_store import store_url  # noqa: F401 - pytest fixture
@@ -131,4 +132,21 @@ def test_stories_list_and_show(tmp_path: Path, store_url: str) -> None:  # noqa:
     assert "  new  " in shown.output and "why: opened the story" in shown.output and "-> alert #" in shown.output
     missing = runner.invoke(app, ["stories", "show", "999999", "-c", str(path)])
     assert missing.exit_code == 1 and "no story #999999" in missing.output
+    engine.dispose()
+
+
+def test_matching_in_worker_processes_finds_what_one_process_finds(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from vigie.rules import compile_rules
+    from vigie.runtime import backtest as bt
+    from vigie.store.archive import articles_of, read_batches
+
+    _path, cfg, engine = demo_store(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}")
+    with engine.connect() as conn:
+        articles = [s.article for s in articles_of(read_batches(conn))] * 3
+    matcher = compile_rules(load_rules(list(cfg.rules)))
+    alone = bt.match_all(matcher, articles, workers=1)
+    monkeypatch.setattr(bt, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(bt, "CHUNK_MIN", 50)  # several chunks, answered in any order
+    assert bt.match_all(matcher, articles, workers=2) == alone and alone
     engine.dispose()

@@ -33,7 +33,7 @@ EXPECTED = {
     "lang": ("text", "declared", "language", "items", "vigie %", "baseline %", "vigie - baseline"),
     "startup": ("what", "median s", "best s", "runs", "target s", "met"),
     "backtest": ("articles", "runs", "rules", "matched", "replayed", "alerts", "read s", "match s", "replay s",
-                 "backtest s", "matcher alone s", "backtest/matcher", "target s", "met"),
+                 "backtest s", "backtest CPU s", "matcher alone s", "backtest/matcher", "target s", "met"),
 }
 
 
