@@ -103,7 +103,7 @@ def test_a_changed_rule_shows_the_articles_it_gains_and_loses(tmp_path: Path, st
     assert rule["lost"] == len(kursk) and {s["article"] for s in rule["lost_samples"]} == kursk
     assert rule["gained"] == rule["matched"] > 0
     assert not {s["article"] for s in rule["gained_samples"]} & kursk
-    assert all(s["spans"] for s in rule["gained_samples"])
+    assert all(s["spans"] for s in rule["gained_samples"] + rule["lost_samples"])  # lost: where the rule in use matched
 
     text_out = runner.invoke(app, ["rules", "backtest", str(changed), "--since", "all", "-c", str(path)]).output
     assert f"against the rule in use: {rule['gained']} article(s) gained, {len(kursk)} lost" in text_out

@@ -130,12 +130,12 @@ def backtest(engine: Engine, rule_set: RuleSet, config: Config, *, since: dateti
 
     start = time.perf_counter()
     changed = changed_rules(rule_set, current)
-    before: dict[str, set[str]] = {r: set() for r in changed}
+    before: dict[str, dict[str, Match]] = {r: {} for r in changed}  # what the version in use matched, and where
     if current is not None and changed:
         old = compile_rules([r for r in current.rules if r.id in changed])
         for pos, ms in match_all(old, articles, workers).items():
             for m in ms:
-                before[m.rule_id].add(stored[pos].article.id)
+                before[m.rule_id].setdefault(stored[pos].article.id, m)
     clock["compare"] = time.perf_counter() - start
 
     start = time.perf_counter()

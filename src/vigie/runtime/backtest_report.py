@@ -74,7 +74,7 @@ class Scratch:
 
 
 def rule_results(scratch: Scratch, rule_set: RuleSet, matched: Mapping[str, Sequence[tuple[Stored, Match]]],
-                 before: Mapping[str, set[str]], by_id: Mapping[str, Stored], samples: int) -> list[RuleResult]:
+                 before: Mapping[str, Mapping[str, Match]], by_id: Mapping[str, Stored], samples: int) -> list[RuleResult]:
     """One result per rule of ``rule_set``, in its order; ``before``: the articles the version in use
     matched, for the rules that differ from it."""
     by_name = {lr.rule.name or lr.id: lr.id for lr in rule_set.rules}
@@ -96,18 +96,18 @@ def rule_results(scratch: Scratch, rule_set: RuleSet, matched: Mapping[str, Sequ
         windows = {(target, utc(r.digest_due_at)) for r in held for target in scratch.targets.get(r.id) or ["-"]}
         picked: list[Sample] = []
         for kind in ALERT_KINDS:
-            for r in [r for r in rows if r.kind == kind][:samples]:
-                art = by_id.get(r.article_id)
-                picked.append(Sample(kind, r.article_id, r.title, art.article.source_id if art else "",
-                                     art.article.published if art else datetime.min, spans.get(r.article_id, ()), r.story_id))
+            for r in [r for r in rows if r.kind == kind and r.article_id in by_id][:samples]:
+                art = by_id[r.article_id].article
+                picked.append(Sample(kind, r.article_id, r.title, art.source_id, art.published, spans.get(r.article_id, ()),
+                                     r.story_id))
         if not rows:  # matched, yet no alert (a rule with alert: never, or only repeats): show what it matched
             picked = [Sample("matched", s.article.id, s.article.title, s.article.source_id, s.article.published, m.spans)
                       for s, m in hits[:samples]]
         now_ids = {s.article.id for s, _ in hits}
-        old_ids = before.get(lr.id)
-        gained = sorted(now_ids - old_ids) if old_ids is not None else []
-        lost = sorted(old_ids - now_ids) if old_ids is not None else []
-        first = {s.article.id: m for s, m in reversed(hits)}
+        old = before.get(lr.id)
+        gained = sorted(now_ids - set(old)) if old is not None else []
+        lost = sorted(set(old) - now_ids) if old is not None else []
+        first = {**(old or {}), **{s.article.id: m for s, m in reversed(hits)}}  # lost: where the version in use matched
 
         def sample(kind: str, ids: list[str]) -> tuple[Sample, ...]:
             return tuple(Sample(kind, i, by_id[i].article.title, by_id[i].article.source_id, by_id[i].article.published,
@@ -116,7 +116,7 @@ def rule_results(scratch: Scratch, rule_set: RuleSet, matched: Mapping[str, Sequ
         out.append(RuleResult(
             rule_id=lr.id, path=lr.path, matched=len(now_ids), stories=len(stories_of.get(lr.id, set())),
             alerts={k: kinds.get(k, 0) for k in ALERT_KINDS}, digests=len(windows), held=len(held), samples=tuple(picked),
-            compared=old_ids is not None, gained=sample("gained", gained), lost=sample("lost", lost),
+            compared=old is not None, gained=sample("gained", gained), lost=sample("lost", lost),
             n_gained=len(gained), n_lost=len(lost),
         ))
     return out
