@@ -125,6 +125,9 @@ def run(size: str) -> Table:
               report.replayed, sum(report.alerts.values()), s["read"], s["match"], s["replay"], whole.seconds, cpu, alone,
               whole.seconds / alone if alone else None, TARGET_S if n == 100_000 else None,
               (whole.seconds < TARGET_S) if n == 100_000 else None)
+    c = report.cpu_seconds
+    table.notes.append("CPU seconds per stage (matching workers included): "
+                       + ", ".join(f"{k} {v:.2f}" for k, v in c.items()))
     table.notes.append(f"store built in {built.seconds:.1f} s (not counted); 'matched': articles of the rule matching most; "
                        f"'replayed': articles of matched identity groups recorded into the scratch store; "
                        f"compare {s['compare']:.2f} s, report {s['report']:.2f} s")
