@@ -78,7 +78,7 @@ def backtest(
     if as_json:
         typer.echo(json.dumps(_as_json(report), ensure_ascii=False, indent=2, default=str))
     else:
-        _print(report, cfg.timezone, samples)
+        _print(report, cfg.timezone, {s.id: s.name for s in cfg.source_objects() if s.name})
     raise typer.Exit(1 if tested.errors else 0)
 
 
@@ -87,15 +87,16 @@ def _spans(s: "Sample") -> str:
                      for sp in s.spans[:4])
 
 
-def _line(s: "Sample", tz: str) -> list[str]:
+def _line(s: "Sample", tz: str, names: dict[str, str]) -> list[str]:
     story = f"  story #{s.story_id}" if s.story_id is not None else ""
-    out = [f"    {s.kind:<11} {local_time(s.published, tz)}  {clip(s.title, 80)}  [{s.source_id}]{story}"]
+    source = names.get(s.source_id) or s.source_id
+    out = [f"    {s.kind:<11} {local_time(s.published, tz)}  {clip(s.title, 80)}  [{source}]{story}"]
     if s.spans:
         out.append(f"                spans: {_spans(s)}")
     return out
 
 
-def _print(report: "BacktestReport", tz: str, samples: int) -> None:
+def _print(report: "BacktestReport", tz: str, names: dict[str, str]) -> None:
     window = f"since {local_time(report.since, tz)}" if report.since else "all"
     lines = [f"backtest over {report.articles} stored article(s) ({window}), {report.batches} run(s) replayed; "
              "nothing sent, the store unchanged",
@@ -107,11 +108,11 @@ def _print(report: "BacktestReport", tz: str, samples: int) -> None:
                   f"  {r.matched} article(s) matched, {r.stories} stor{'y' if r.stories == 1 else 'ies'}, "
                   f"{r.n_alerts} alert(s): {kinds}; {r.held} held for digests -> {r.digests} digest message(s)"]
         for s in r.samples:
-            lines += _line(s, tz)
+            lines += _line(s, tz, names)
         if r.compared:
             lines.append(f"  against the rule in use: {r.n_gained} article(s) gained, {r.n_lost} lost")
             for s in (*r.gained, *r.lost):
-                lines += _line(s, tz)
+                lines += _line(s, tz, names)
             shown = len(r.gained) + len(r.lost)
             if r.n_gained + r.n_lost > shown:
                 lines.append(f"    ... and {r.n_gained + r.n_lost - shown} more")

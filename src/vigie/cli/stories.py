@@ -42,6 +42,12 @@ def _story_json(s: Any) -> dict[str, object]:
             "alerts": _alerts(s)}
 
 
+def _names(cfg: Any, source_ids: Any) -> list[str]:
+    """Sources as the configuration names them (the id when it names none, or no longer has the source)."""
+    names = {s.id: s.name for s in cfg.source_objects()}
+    return [names.get(i) or i for i in source_ids]
+
+
 def _alert_states(s: Any) -> str:
     if not s.alerts:
         return "no alert"
@@ -72,7 +78,7 @@ def list_(
     for s in stories:
         typer.echo(f"#{s.id:<5} {local_time(s.updated_at, cfg.timezone)}  {clip(s.title, 90)}")
         typer.echo(f"       rules: {', '.join(s.rules)}; {s.articles} article(s), {s.developments} development(s), "
-                   f"{len(s.sources)} source(s): {clip(', '.join(s.sources), 80)}")
+                   f"{len(s.sources)} source(s): {clip(', '.join(_names(cfg, s.sources)), 80)}")
         typer.echo(f"       alerts: {_alert_states(s)}")
 
 
@@ -101,11 +107,11 @@ def show(
         return
     typer.echo(f"story #{story.id}: {story.title}")
     typer.echo(f"  rules: {', '.join(story.rules)}")
-    typer.echo(f"  {story.articles} article(s), {story.developments} development(s), sources: {', '.join(story.sources)}")
+    typer.echo(f"  {story.articles} article(s), {story.developments} development(s), sources: {', '.join(_names(cfg, story.sources))}")
     typer.echo(f"  alerts: {_alert_states(story)}")
     typer.echo("")
     typer.echo(f"timeline ({len(steps)} article{'s' if len(steps) != 1 else ''}):")
     for st in steps:
         alerted = f"  -> alert {', '.join(f'#{i}' for i in st.alert_ids)}" if st.alert_ids else ""
-        typer.echo(f"  {local_time(st.published, cfg.timezone)}  {st.mark:<11}  {clip(st.title, 90)}  ({st.source_id}){alerted}")
+        typer.echo(f"  {local_time(st.published, cfg.timezone)}  {st.mark:<11}  {clip(st.title, 90)}  ({_names(cfg, [st.source_id])[0]}){alerted}")
         typer.echo(f"  {'':<{len(local_time(st.published, cfg.timezone))}}  {'':<11}  why: {st.why}")
