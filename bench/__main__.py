@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang,ingest]
+    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang,ingest,backtest]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -13,7 +13,8 @@ flashtext and spaCy's PhraseMatcher); the end-to-end and Prefect benchmarks are 
 ``bench_prefect``; a whole ``vigie run``, cold and warm, is ``bench_startup``; the stories benchmark
 (labelled real news days) is ``bench_stories``; language identification is ``bench_lang``
 (baseline: ``lang_stopwords``); the ingest libraries (ftfy, dateparser) beside the hand-written code are
-``bench_ingest_libs`` (labels: ``bench/ingest_labels.md``).
+``bench_ingest_libs`` (labels: ``bench/ingest_labels.md``); ``vigie rules backtest`` over 100,000 stored
+articles is ``bench_backtest`` (baseline: the matcher alone).
 """
 
 from __future__ import annotations
@@ -240,6 +241,10 @@ def run_ingest(size: str) -> Table:
     from bench import bench_ingest_libs
 
     return bench_ingest_libs.run(size)
+def run_backtest(size: str) -> Table:
+    from bench import bench_backtest
+
+    return bench_backtest.run(size)
 
 
 def run_startup(size: str) -> Table:
@@ -258,6 +263,7 @@ BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "lang": run_lang,
     "ingest": run_ingest,
     "startup": run_startup,
+    "backtest": run_backtest,
 }
 
 

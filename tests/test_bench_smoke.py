@@ -34,6 +34,8 @@ EXPECTED = {
     "ingest": ("job", "case", "items", "library %", "hand-written %", "library wrong", "hand-written wrong",
                "library us/item", "hand-written us/item", "library/hand-written time", "vigie uses"),
     "startup": ("what", "median s", "best s", "runs", "target s", "met"),
+    "backtest": ("articles", "runs", "rules", "matched", "replayed", "alerts", "read s", "match s", "replay s",
+                 "backtest s", "backtest CPU s", "matcher alone s", "backtest/matcher", "target s", "met"),
 }
 
 
@@ -110,6 +112,8 @@ def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> Non
     assert {r["algorithm"] for r in stories} == {"labels", "baseline 7ffabeb", "vigie"}
     ingest = doc["benchmarks"]["ingest"]["rows"]
     assert {r["job"] for r in ingest} == {"mojibake", "dates", "normalize", "full text"}
+    backtest = doc["benchmarks"]["backtest"]["rows"][0]
+    assert backtest["articles"] > 0 and backtest["matcher alone s"] > 0 and backtest["alerts"] > 0
 
 
 def test_unknown_benchmark_is_refused() -> None:

@@ -24,6 +24,8 @@ from vigie.cli.init import init as init_command
 from vigie.cli.deploy import deploy as deploy_command
 from vigie.cli.serve import HostOption, PortOption, prepare_api, run_server, serve_on_schedule
 from vigie.cli.rules import app as rules_app
+from vigie.cli.backtest import backtest as backtest_command
+from vigie.cli.stories import app as stories_app
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store, store_error_exit
 from vigie.config import Config
 from vigie.errors import ConfigError, StoreError
@@ -37,6 +39,8 @@ app = Typer(
 app.add_typer(rules_app, name="rules", help="Check rule files and preview what they match.")
 app.add_typer(feeds_app, name="feeds", help="Fetch and parse feeds without storing or alerting.")
 app.add_typer(alerts_app, name="alerts", help="What was sent, pending or failed, and why.")
+app.add_typer(stories_app, name="stories", help="Stories: what vigie grouped, the rules and sources, the alerts.")
+rules_app.command("backtest")(backtest_command)
 app.command("init")(init_command)
 app.command("deploy")(deploy_command)
 
