@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang]
+    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang,parallel]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -12,7 +12,8 @@ matching and polling reuse the functions of ``bench/bench_match.py`` and ``bench
 flashtext and spaCy's PhraseMatcher); the end-to-end and Prefect benchmarks are ``bench_e2e`` and
 ``bench_prefect``; a whole ``vigie run``, cold and warm, is ``bench_startup``; the stories benchmark
 (labelled real news days) is ``bench_stories``; language identification is ``bench_lang``
-(baseline: ``lang_stopwords``).
+(baseline: ``lang_stopwords``); parse + normalize of changed feeds in one process and over 2 worker
+processes (``executor: processes``) is ``bench_parallel``.
 """
 
 from __future__ import annotations
@@ -241,6 +242,12 @@ def run_startup(size: str) -> Table:
     return bench_startup.run(size)
 
 
+def run_parallel(size: str) -> Table:
+    from bench import bench_parallel
+
+    return bench_parallel.run(size)
+
+
 BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "match": run_match,
     "peers": run_peers,
@@ -250,6 +257,7 @@ BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "stories": run_stories,
     "lang": run_lang,
     "startup": run_startup,
+    "parallel": run_parallel,
 }
 
 

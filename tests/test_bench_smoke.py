@@ -32,6 +32,7 @@ EXPECTED = {
                 "alerts/labelled", "repeats alerted", "devs missed", "new missed", "same as one run", "targets missed"),
     "lang": ("text", "declared", "language", "items", "vigie %", "baseline %", "vigie - baseline"),
     "startup": ("what", "median s", "best s", "runs", "target s", "met"),
+    "parallel": ("executor", "feeds", "entries", "articles", "parse s", "normalize s", "total s", "CPU s", "speed-up", "same"),
 }
 
 
@@ -106,6 +107,8 @@ def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> Non
     assert any(r["what"].startswith("steady state") for r in doc["benchmarks"]["prefect"]["rows"])
     stories = doc["benchmarks"]["stories"]["rows"]
     assert {r["algorithm"] for r in stories} == {"labels", "baseline 7ffabeb", "vigie"}
+    parallel = doc["benchmarks"]["parallel"]["rows"]
+    assert parallel[0]["executor"].startswith("local") and all(r["same"] for r in parallel)  # 2 processes: the same articles
 
 
 def test_unknown_benchmark_is_refused() -> None:

@@ -172,3 +172,52 @@ def test_a_feed_that_kills_its_normalizing_worker_loses_its_articles_alone(tmp_p
     expected = [a for a in cycle.normalize_all(parsed, NOW) if a.source_id != killer]
     assert articles == expected
     assert any(killer in r.getMessage() and "died" in r.getMessage() for r in caplog.records)
+
+
+# --- a whole cycle --------------------------------------------------------------------------------
+
+def cycle_config(tmp_path: Path, executor: str, broken: Path) -> Path:
+    feeds = sorted((REPO / "demo" / "feeds").glob("*.xml"))
+    lines = [f"  - url: {p}" for p in feeds[:2]] + [f"  - url: {broken}"] + [f"  - url: {p}" for p in feeds[2:]]
+    lines += [f"  - folder: {REPO / 'demo' / 'inbox'}\n    language: fr"]
+    path = tmp_path / "vigie.yaml"
+    path.write_text(f"data_dir: state\nrules: [{REPO / 'rules'}]\nexecutor: {executor}\nsources:\n" + "\n".join(lines)
+                    + "\ntargets:\n  - name: console\n    url: vigie://\n", encoding="utf-8")
+    return path
+
+
+def stored(config_path: Path, started: datetime) -> tuple[list[tuple[object, ...]], list[str], list[str | None]]:
+    """A real cycle's articles as stored (every column but the fingerprint), alert titles and feed errors."""
+    from sqlalchemy import select
+
+    from vigie.store import schema
+    from vigie.store.db import connect
+
+    config = load_config(config_path)
+    engine = connect(config.store_url)
+    try:
+        summary = cycle.run_cycle(config, engine, started)
+        a = schema.articles
+        with engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(select(a.c.id, a.c.source_id, a.c.url, a.c.title, a.c.summary, a.c.body,
+                                                          a.c.language, a.c.published, a.c.updated, a.c.duplicate_of)
+                                                   .order_by(a.c.id))]
+            errors = [r[0] for r in conn.execute(select(schema.feeds.c.last_error).order_by(schema.feeds.c.source_id))]
+    finally:
+        engine.dispose()
+    return rows, [alert.title for alert in summary.alerts], errors
+
+
+@pytest.mark.slow  # two whole cycles, the rules compiled twice: about 30 s
+def test_a_cycle_with_worker_processes_stores_and_alerts_what_one_process_does(tmp_path: Path, fresh_pools: None) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<html><body>gone</body></html>")
+    started = datetime.now(timezone.utc)
+    (tmp_path / "local").mkdir()
+    (tmp_path / "processes").mkdir()
+    here = stored(cycle_config(tmp_path / "local", "local", broken), started)
+    there = stored(cycle_config(tmp_path / "processes", "{processes: 2}", broken), started)
+    assert len(here[0]) > 100 and here[1]  # articles stored, alerts raised
+    assert there == here
+    assert any(error and "broken.xml" in error for error in there[2])
+    assert processes.pool(2)._processes  # the workers did run

@@ -8,6 +8,9 @@
 and ``rehearse_cycle`` (``vigie run --dry-run``) with the novelty stage rehearsed and no delivery.
 Between two stages, and inside the novelty transaction, ``vigie.common.faults`` can kill
 the run, which is how the crash tests reach every boundary of this real order.
+
+Parse and normalize run where ``executor`` of vigie.yaml says (``vigie.runtime.processes``): in
+this process, or over worker processes, with the same results in the same order either way.
 """
 
 from __future__ import annotations

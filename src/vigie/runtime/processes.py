@@ -9,7 +9,7 @@ where it is.
 The workers are started with ``spawn``, a fresh interpreter: the run's process holds Prefect's
 threads, and a forked copy of a threaded process can deadlock on a lock some thread held. Each
 worker pays its start-up once (feedparser and the stage modules imported, the language model
-loaded: about 1.5 s), and the pool is kept for the life of the process, so ``vigie serve`` pays it
+loaded: about 1.3 CPU seconds), and the pool is kept for the life of the process, so ``vigie serve`` pays it
 once, not at every run, and never per batch. ``start`` launches them as a run begins, while the
 fetch stage waits on the network.
 
