@@ -8,6 +8,9 @@ the fault points of ``vigie.common.faults``.
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -131,6 +134,21 @@ def test_worker_processes_give_the_same_articles_in_the_same_order(tmp_path: Pat
     workers = set(processes.pool(2)._processes)
     assert len(workers) == 2
     assert cycle.normalize_all(cycle.parse_all(fetched, TWO), NOW, TWO) == articles_here
+    assert set(processes.pool(2)._processes) == workers
+
+
+def test_ctrl_c_does_not_kill_the_workers(fresh_pools: None) -> None:
+    # At a terminal, Ctrl-C reaches the workers too; `vigie serve` lets the run in flight finish on the first one.
+    feeds = sorted((REPO / "demo" / "feeds").glob("*.xml"))
+    fetched = fetch_sources([Source(id=str(p), kind=SourceKind.FEED, location=str(p)) for p in feeds], {}, FetchConfig())
+    expected = cycle.parse_all(fetched)
+    assert cycle.parse_all(fetched, TWO) == expected
+    workers = set(processes.pool(2)._processes)
+    for pid in workers:
+        os.kill(pid, signal.SIGINT)
+    time.sleep(1)  # a worker that took the signal would be gone by now
+    assert all(p.is_alive() for p in processes.pool(2)._processes.values())
+    assert cycle.parse_all(fetched, TWO) == expected
     assert set(processes.pool(2)._processes) == workers
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -53,6 +54,9 @@ _lock = threading.Lock()
 
 def _warm() -> None:
     """Each worker's start-up, once: the imports and the language model a batch would otherwise pay."""
+    # Ctrl-C at a terminal reaches the whole foreground process group, workers included: the run's own
+    # process decides what it means (`vigie serve` lets the run in flight finish), not a worker dying mid-batch.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import feedparser  # noqa: F401  (the parse stage's heavy import)
 
     from vigie.ingest.language import language_probabilities
