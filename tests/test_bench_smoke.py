@@ -32,7 +32,8 @@ EXPECTED = {
                 "alerts/labelled", "repeats alerted", "devs missed", "new missed", "same as one run", "targets missed"),
     "lang": ("text", "declared", "language", "items", "vigie %", "baseline %", "vigie - baseline"),
     "startup": ("what", "median s", "best s", "runs", "target s", "met"),
-    "parallel": ("executor", "feeds", "entries", "articles", "parse s", "normalize s", "total s", "CPU s", "speed-up", "same"),
+    "parallel": ("executor", "feeds", "entries", "articles", "parse s", "normalize s", "total s", "CPU s", "critical CPU s",
+                 "speed-up", "CPU speed-up", "same"),
 }
 
 
