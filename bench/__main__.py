@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang,ingest,backtest]
+    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang,ingest,backtest,parallel]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -14,7 +14,8 @@ flashtext and spaCy's PhraseMatcher); the end-to-end and Prefect benchmarks are 
 (labelled real news days) is ``bench_stories``; language identification is ``bench_lang``
 (baseline: ``lang_stopwords``); the ingest libraries (ftfy, dateparser) beside the hand-written code are
 ``bench_ingest_libs`` (labels: ``bench/ingest_labels.md``); ``vigie rules backtest`` over 100,000 stored
-articles is ``bench_backtest`` (baseline: the matcher alone).
+articles is ``bench_backtest`` (baseline: the matcher alone); parse + normalize of changed feeds in one process
+and over 2 worker processes (``executor: processes``) is ``bench_parallel``.
 """
 
 from __future__ import annotations
@@ -253,6 +254,12 @@ def run_startup(size: str) -> Table:
     return bench_startup.run(size)
 
 
+def run_parallel(size: str) -> Table:
+    from bench import bench_parallel
+
+    return bench_parallel.run(size)
+
+
 BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "match": run_match,
     "peers": run_peers,
@@ -264,6 +271,7 @@ BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "ingest": run_ingest,
     "startup": run_startup,
     "backtest": run_backtest,
+    "parallel": run_parallel,
 }
 
 

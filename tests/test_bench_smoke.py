@@ -36,6 +36,8 @@ EXPECTED = {
     "startup": ("what", "median s", "best s", "runs", "target s", "met"),
     "backtest": ("articles", "runs", "rules", "matched", "replayed", "alerts", "read s", "match s", "replay s",
                  "backtest s", "backtest CPU s", "matcher alone s", "backtest/matcher", "target s", "met"),
+    "parallel": ("executor", "feeds", "entries", "articles", "parse s", "normalize s", "total s", "CPU s", "critical CPU s",
+                 "speed-up", "CPU speed-up", "same"),
 }
 
 
@@ -114,6 +116,8 @@ def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> Non
     assert {r["job"] for r in ingest} == {"mojibake", "dates", "normalize", "full text"}
     backtest = doc["benchmarks"]["backtest"]["rows"][0]
     assert backtest["articles"] > 0 and backtest["matcher alone s"] > 0 and backtest["alerts"] > 0
+    parallel = doc["benchmarks"]["parallel"]["rows"]
+    assert parallel[0]["executor"].startswith("local") and all(r["same"] for r in parallel)  # 2 processes: the same articles
 
 
 def test_unknown_benchmark_is_refused() -> None:

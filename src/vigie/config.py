@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, ValidationError, field_validator, model_validator
 
 from vigie.common.bounds import Backoff, Count, PositiveDuration, Seconds, at_least, duration
+from vigie.common.executor import ExecutorConfig
 from vigie.common.suggest import did_you_mean, keys_at
 from vigie.common.store_url import check_store_url
 from vigie.common.times import format_duration
@@ -31,9 +32,6 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-Duration = timedelta
 
 
 class SourceConfig(_Strict):
@@ -161,9 +159,10 @@ class Config(_Strict):
     novelty: NoveltyConfig = NoveltyConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     timeouts: TimeoutsConfig = TimeoutsConfig()
-    retention: Annotated[Duration, at_least(timedelta(hours=1), "1h")] = timedelta(days=90)
+    executor: ExecutorConfig = ExecutorConfig()  # where parse and normalize run: local, processes
+    retention: Annotated[timedelta, at_least(timedelta(hours=1), "1h")] = timedelta(days=90)
     # Alerts and their deliveries are the record of what was said: kept longer; a pending one always stays.
-    alert_retention: Annotated[Duration, at_least(timedelta(days=1), "1d")] = timedelta(days=365)
+    alert_retention: Annotated[timedelta, at_least(timedelta(days=1), "1d")] = timedelta(days=365)
 
     _durations = field_validator("retention", "alert_retention", mode="before")(duration)
     _tz = field_validator("timezone")(lambda value: check_timezone(value))

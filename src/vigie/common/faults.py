@@ -8,7 +8,9 @@ can cut the store while the run is frozen, then let it go on (SIGCONT).
 
 The points, in the order a monitoring cycle reaches them, are ``POINTS``: after each
 stage of ``vigie.runtime.cycle``, and ``novelty-commit`` inside the novelty
-transaction, everything written and nothing committed yet.
+transaction, everything written and nothing committed yet. With ``executor: processes``, a worker
+process kills itself as it takes a source at ``parse-worker:<source id>`` or
+``normalize-worker:<source id>``: a feed whose bytes crash the process parsing it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@
     serving       ``vigie serve``'s loop: Prefect's Runner, a run at start, a clean stop
     serve_runs    the served deployment's runs: the run at start, missed slots, one line per run
     deployment    ``prefect.yaml`` generated from ``vigie.yaml`` (``vigie deploy``)
+    cycle         the stages in order (``run_cycle``), plain or as the flow's tasks
+    processes     parse and normalize over worker processes (``executor: processes``), same results
     summary       ``RunSummary`` and ``StageClock``: what one run did, as data
     summarize     a run's stage outputs turned into its summary, and printed for people
 

@@ -8,6 +8,9 @@
 and ``rehearse_cycle`` (``vigie run --dry-run``) with the novelty stage rehearsed and no delivery.
 Between two stages, and inside the novelty transaction, ``vigie.common.faults`` can kill
 the run, which is how the crash tests reach every boundary of this real order.
+
+Parse and normalize run where ``executor`` of vigie.yaml says (``vigie.runtime.processes``): in
+this process, or over worker processes, with the same results in the same order either way.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from sqlalchemy import Engine
 
 from vigie import rules
 from vigie.common.faults import fault_point
+from vigie.common.executor import LOCAL, ExecutorConfig
 from vigie.config import Config
 from vigie.delivery import record as recording
 from vigie.delivery import send
-from vigie.ingest import fetch, fulltext, health, normalize, parse
+from vigie.ingest import fetch, fulltext, health
 from vigie.models import Article, Fetched, Match, Parsed, Source
 from vigie.rules import match
+from vigie.runtime import processes
 from vigie.runtime.summarize import summarize_run
 from vigie.runtime.summary import RunSummary, StageClock
 from vigie.stories import identity
@@ -49,12 +54,14 @@ def fetch_due(sources: Sequence[Source], states: Mapping[str, health.FeedState],
     return fetch.fetch_sources(sources, states, config.fetch)
 
 
-def parse_all(fetched: list[Fetched]) -> list[Parsed]:
-    return [parse.parse_fetched(f) for f in fetched]
+def parse_all(fetched: list[Fetched], executor: ExecutorConfig = LOCAL) -> list[Parsed]:
+    """``parse.parse_fetched`` of each source, in order; over worker processes with ``executor: processes``."""
+    return processes.parse_all(fetched, executor)
 
 
-def normalize_all(parsed: list[Parsed], now: datetime) -> list[Article]:
-    return [article for p in parsed for article in normalize.normalize(p, now)]
+def normalize_all(parsed: list[Parsed], now: datetime, executor: ExecutorConfig = LOCAL) -> list[Article]:
+    """``normalize.normalize`` of each source, in order; over worker processes with ``executor: processes``."""
+    return processes.normalize_all(parsed, now, executor)
 
 
 def full_text(engine: Engine, articles: list[Article], sources: Sequence[Source], config: Config) -> list[Article]:
@@ -86,8 +93,8 @@ class Stages:
     load_rules: Callable[[Config], rules.RuleSet]
     select_sources: Callable[[Config, Engine], health.DueSources]
     fetch: Callable[[Sequence[Source], Mapping[str, health.FeedState], Config], list[Fetched]]
-    parse: Callable[[list[Fetched]], list[Parsed]]
-    normalize: Callable[[list[Parsed], datetime], list[Article]]
+    parse: Callable[[list[Fetched], ExecutorConfig], list[Parsed]]
+    normalize: Callable[[list[Parsed], datetime, ExecutorConfig], list[Article]]
     full_text: Callable[[Engine, list[Article], Sequence[Source], Config], list[Article]]
     match: Callable[[rules.RuleSet, list[Article]], list[Match]]
     novelty: Callable[[Engine, list[Article], list[Match], rules.RuleSet, Config, datetime,
@@ -112,6 +119,7 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
     with clock.stage("rules"):
         rule_set = stages.load_rules(config)
     fault_point("after-rules")
+    processes.start(config.executor)  # with `executor: processes`, the workers start up while fetch waits on the network
     with clock.stage("fetch"):
         selected = stages.select_sources(config, engine)
         fetched = stages.fetch(selected.due, selected.states, config)
@@ -119,11 +127,11 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
              sum(1 for f in fetched if f.status == "ok"))
     fault_point("after-fetch")
     with clock.stage("parse"):
-        parsed = stages.parse(fetched)
+        parsed = stages.parse(fetched, config.executor)
         polls = health.assess(fetched, parsed)  # values only: stored by the novelty stage
     fault_point("after-parse")
     with clock.stage("normalize"):
-        articles = stages.normalize(parsed, started)
+        articles = stages.normalize(parsed, started, config.executor)
     fault_point("after-normalize")
     with clock.stage("full_text"):
         articles = stages.full_text(engine, articles, selected.due, config)
