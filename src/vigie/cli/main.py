@@ -26,7 +26,7 @@ from vigie.cli.serve import HostOption, PortOption, prepare_api, run_server, ser
 from vigie.cli.rules import app as rules_app
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store, store_error_exit
 from vigie.config import Config
-from vigie.errors import ConfigError, StoreError
+from vigie.errors import ConfigError, LocalServerError, StoreError
 
 app = Typer(
     name="vigie",
@@ -92,14 +92,16 @@ def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool
     prepare_api(cfg)  # a local Prefect server left running (vigie server, vigie serve) spares starting one
     from sqlalchemy.exc import SQLAlchemyError
 
-    if not os.environ.get("PREFECT_API_URL"):  # Prefect will start a temporary server (its import is slow too)
-        from vigie.runtime.local_server import bind_ephemeral_server_to_parent
-
-        bind_ephemeral_server_to_parent()  # its temporary Prefect server must not outlive a killed run
-    from flows.monitor import monitor  # imported late: Prefect start-up is slow
+    from vigie.runtime.temp_server import run_flow, start_temporary_server
 
     try:
-        summary = monitor(config_path=str(config.resolve()))
+        server = start_temporary_server(cfg.data_dir)  # None: a server is chosen, or Prefect starts its own
+        from flows.monitor import monitor  # imported late: Prefect start-up is slow; meanwhile the server starts
+
+        summary = run_flow(monitor, str(config.resolve()), server)
+    except LocalServerError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
     except (StoreError, SQLAlchemyError) as exc:
         raise store_error_exit(exc, cfg.store_url) from None
     except ConfigError as exc:
