@@ -16,7 +16,7 @@ from typing import Optional
 import typer
 
 from vigie.runtime import prefect_env
-from vigie.cli import verbosity
+from vigie.cli import exiting, verbosity
 from vigie.cli.readable import Typer
 from vigie.cli.alerts import app as alerts_app
 from vigie.cli.feeds import app as feeds_app
@@ -168,8 +168,14 @@ def show_config(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> No
 
 
 def main() -> None:
+    exiting.install()  # after a flow run, skip Python's slow final teardown (vigie.cli.exiting)
     prefect_env.apply()
     try:
         app()
     except KeyboardInterrupt:
+        exiting.record(130)
         sys.exit(130)
+    except SystemExit as exc:
+        exiting.record(exc.code)
+        raise
+    exiting.record(0)

@@ -68,13 +68,24 @@ def start_temporary_server(data_dir: Path) -> TemporaryServer | None:
 
 
 def run_flow(flow: Callable[..., Any], config_path: str, server: TemporaryServer | None) -> Any:
-    """Call the flow, against ``server`` once it answers when there is one."""
-    if server is None:
-        return flow(config_path=config_path)
-    server.wait()
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    """Call the flow (against ``server`` once it answers, when there is one), without heartbeats.
 
-    with temporary_settings(updates={PREFECT_API_URL: server.api}):
+    Prefect's flow engine sends a heartbeat every 180 s from a thread that sleeps in 1-second
+    steps, and joins it at the end of the run: up to 1 s on every run (0.98 s measured, README,
+    Performance 4). The heartbeats only serve an automation that marks a silent run crashed; a
+    one-shot ``vigie run`` goes without them unless the user set ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY``
+    (``vigie serve``'s runs keep them)."""
+    from prefect.settings import get_current_settings, temporary_settings
+
+    updates: dict[str, Any] = {}
+    if "heartbeat_frequency" not in get_current_settings().flows.model_fields_set:
+        updates["flows.heartbeat_frequency"] = None
+    if server is None:
+        with temporary_settings(updates=updates):
+            return flow(config_path=config_path)
+    server.wait()
+    updates["api.url"] = server.api
+    with temporary_settings(updates=updates):
         state = flow(config_path=config_path, return_state=True)
         recorded(state.state_details.flow_run_id)
         return state.result()
