@@ -31,7 +31,7 @@ EXPECTED = {
     "stories": ("day", "algorithm", "arrival", "entries", "outlets", "stories", "B3 P", "B3 R", "B3 F1", "alerts", "labelled",
                 "alerts/labelled", "repeats alerted", "devs missed", "new missed", "same as one run", "targets missed"),
     "lang": ("text", "declared", "language", "items", "vigie %", "baseline %", "vigie - baseline"),
-    "startup": ("what", "median s", "best s", "runs", "target s", "met"),
+    "startup": ("what", "median s", "best s", "CPU s", "runs", "target s", "met"),
 }
 
 
