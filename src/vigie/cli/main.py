@@ -16,7 +16,7 @@ from typing import Optional
 import typer
 
 from vigie.runtime import prefect_env
-from vigie.cli import verbosity
+from vigie.cli import exiting, verbosity
 from vigie.cli.readable import Typer
 from vigie.cli.alerts import app as alerts_app
 from vigie.cli.feeds import app as feeds_app
@@ -28,7 +28,7 @@ from vigie.cli.backtest import backtest as backtest_command
 from vigie.cli.stories import app as stories_app
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store, store_error_exit
 from vigie.config import Config
-from vigie.errors import ConfigError, StoreError
+from vigie.errors import ConfigError, LocalServerError, StoreError
 
 app = Typer(
     name="vigie",
@@ -96,14 +96,16 @@ def run(ctx: typer.Context, config: Optional[Path] = ConfigOption, verbose: bool
     prepare_api(cfg)  # a local Prefect server left running (vigie server, vigie serve) spares starting one
     from sqlalchemy.exc import SQLAlchemyError
 
-    if not os.environ.get("PREFECT_API_URL"):  # Prefect will start a temporary server (its import is slow too)
-        from vigie.runtime.local_server import bind_ephemeral_server_to_parent
-
-        bind_ephemeral_server_to_parent()  # its temporary Prefect server must not outlive a killed run
-    from flows.monitor import monitor  # imported late: Prefect start-up is slow
+    from vigie.runtime.temp_server import run_flow, start_temporary_server
 
     try:
-        summary = monitor(config_path=str(config.resolve()))
+        server = start_temporary_server(cfg.data_dir)  # None: a server is chosen, or Prefect starts its own
+        from flows.monitor import monitor  # imported late: Prefect start-up is slow; meanwhile the server starts
+
+        summary = run_flow(monitor, str(config.resolve()), server)
+    except LocalServerError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
     except (StoreError, SQLAlchemyError) as exc:
         raise store_error_exit(exc, cfg.store_url) from None
     except ConfigError as exc:
@@ -170,8 +172,14 @@ def show_config(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> No
 
 
 def main() -> None:
+    exiting.install()  # after a flow run, skip Python's slow final teardown (vigie.cli.exiting)
     prefect_env.apply()
     try:
         app()
     except KeyboardInterrupt:
+        exiting.record(130)
         sys.exit(130)
+    except SystemExit as exc:
+        exiting.record(exc.code)
+        raise
+    exiting.record(0)

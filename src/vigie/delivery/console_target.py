@@ -139,11 +139,13 @@ def _lock(fh: BinaryIO) -> None:
 
 
 def register() -> None:
-    """Register the ``vigie://`` schema with apprise (once per process)."""
+    """Register the ``vigie://`` schema with apprise (once per process).
+
+    Called by the deliverer before it builds an Apprise object, not at import: asking apprise
+    whether a schema is known loads every one of its plugins (about 1 s on a busy machine),
+    which a run with nothing to send does not need."""
     from apprise.decorators.base import N_MGR
 
     if SCHEMA not in N_MGR:
         notify(on=SCHEMA, name="vigie console and JSON lines")(_send)
 
-
-register()

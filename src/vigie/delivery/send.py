@@ -195,6 +195,7 @@ class _Sender:
         instance (5.5 s for e-mail), which would stall a run delivering a backlog;
         digests, not throttling, keep the message count low.
         """
+        console_target.register()  # vigie:// known to apprise before the URL is read (loads apprise's plugins)
         apobj = Apprise(asset=AppriseAsset(async_mode=False))
         if not apobj.add(self.tc.url.get_secret_value()) or len(apobj) != 1:
             return None

@@ -13,14 +13,20 @@ Without ``wordfreq`` installed, words are weighed by their length, a crude stand
 from __future__ import annotations
 
 import functools
-
 from typing import Callable
 
-_zipf: Callable[[str, str], float] | None
-try:  # optional at run time: the stage degrades to the length stand-in
-    from wordfreq import zipf_frequency as _zipf
-except ImportError:  # pragma: no cover - wordfreq is a dependency; this is the fallback
-    _zipf = None
+
+@functools.cache
+def _frequencies() -> Callable[[str, str], float] | None:
+    """wordfreq's ``zipf_frequency``, imported on first use: its import takes seconds in a process
+    that already holds Prefect's modules (it walks the call stack to find its data), and a run
+    that finds nothing new never weighs a word. None without wordfreq (the length stand-in)."""
+    try:  # optional at run time: the stage degrades to the length stand-in
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is a dependency; this is the fallback
+        return None
+    return zipf_frequency
+
 
 MAX_ZIPF = 7.0
 _KNOWN_LANGUAGES = frozenset("ar bg bn bs ca cs da de el en es fa fi fil fr he hi hr hu id it ja ko lt lv mk ms nb nl pl pt ro ru sh sk sl sr sv ta tr uk ur vi zh".split())
@@ -35,10 +41,11 @@ def weight(word: str, language: str = "en") -> float:
 @functools.lru_cache(maxsize=200_000)
 def zipf(word: str, language: str = "en") -> float:
     """The Zipf frequency of ``word`` (0 to ``MAX_ZIPF``); a length-based guess without ``wordfreq``."""
-    if _zipf is None:
+    frequency = _frequencies()
+    if frequency is None:
         return max(0.0, MAX_ZIPF - 0.6 * len(word))
     lang = language if language in _KNOWN_LANGUAGES else "en"
-    return min(MAX_ZIPF, float(_zipf(word, lang)))
+    return min(MAX_ZIPF, float(frequency(word, lang)))
 
 
 def total(words: "frozenset[str] | set[str]", language: str) -> float:
