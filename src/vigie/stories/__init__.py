@@ -16,6 +16,6 @@ The stage decides and returns values; it writes no alert. ``vigie.delivery.recor
 the transaction, calls ``batch.record_batch`` and records the alerts it returns, so that
 a story change and its alert are stored together or not at all.
 
-May import: ``vigie.common``, ``vigie.models``, ``vigie.errors``, ``vigie.config``,
+May import: ``vigie.common``, ``vigie.models``, ``vigie.errors``, ``vigie.config``, ``vigie.rules.lemmas``,
 ``vigie.store``. Never ``vigie.delivery``.
 """
