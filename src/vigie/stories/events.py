@@ -114,6 +114,11 @@ def events_in(text: str) -> set[str]:
     return {forms[w] for w in _WORD.findall(fold(text)) if w in forms}
 
 
+def event_class(word: str) -> str | None:
+    """The event class of one folded word ("denies" -> "denied"), None for other words."""
+    return _forms().get(word)
+
+
 def material(classes: "set[str] | frozenset[str]") -> frozenset[str]:
     """The material events among ``classes`` (what singles out an incident)."""
     return frozenset(classes) - VERBAL
