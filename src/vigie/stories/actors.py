@@ -67,10 +67,13 @@ def actors_in(text: str, phrases: Iterable[str]) -> set[str]:
     """Those of ``phrases`` (folded names found in ``text``, as ``vigie.stories.names.name_phrases``
     gives them) that act or speak in ``text``."""
     parts: list[str] = []  # hyphenated tokens split, as name phrases are
+    capital: list[bool] = []
     owner: set[int] = set()  # indices of words written with a possessive ("Zelensky's")
     for m in _TOKEN.finditer(text):
         raw = fold(m.group(0)).replace("’", "'")
-        parts.extend([p for p in _base(raw).split("-") if p] or [raw])
+        split = [p for p in _base(raw).split("-") if p] or [raw]
+        parts.extend(split)
+        capital.extend([m.group(0)[:1].isupper()] * len(split))
         if raw.endswith(("'s", "'")):
             owner.add(len(parts) - 1)
     out: set[str] = set()
@@ -83,9 +86,34 @@ def actors_in(text: str, phrases: Iterable[str]) -> set[str]:
             if i > 0 and parts[i - 1] in _BACKGROUND:
                 continue
             if _acts_after(parts, end, owned=end - 1 in owner) or _spoken_before(parts, i, end):
-                out.add(phrase)
+                # A seat of government whose first word opened the sentence and was dropped ("White House").
+                fuller = f"{parts[i - 1]} {phrase}" if i == 1 and capital[0] else ""
+                out.add(fuller if fuller in _PARTY else phrase)
                 break
     return out
+
+
+# Seats of government and capitals stand for their country when they act or speak ("the Kremlin
+# says", "Warsaw and NATO say"): a party already in the story under its country's name is no new actor.
+_SEATS = {
+    "united states": "white house, pentagon, washington, us, u s, usa, america, state department",
+    "russia": "kremlin, moscow, moscou",
+    "united kingdom": "downing street, london, whitehall, uk, britain",
+    "france": "elysee, paris, quai d'orsay", "germany": "berlin", "ukraine": "kyiv, kiev", "poland": "warsaw, varsovie",
+    "china": "beijing, pekin", "north korea": "pyongyang", "south korea": "seoul", "japan": "tokyo",
+    "iran": "tehran, teheran", "turkey": "ankara", "belarus": "minsk", "syria": "damascus, damas", "iraq": "baghdad",
+    "saudi arabia": "riyadh", "india": "new delhi", "pakistan": "islamabad", "taiwan": "taipei", "estonia": "tallinn",
+    "latvia": "riga", "lithuania": "vilnius", "finland": "helsinki", "sweden": "stockholm", "norway": "oslo",
+    "italy": "rome", "spain": "madrid", "canada": "ottawa", "australia": "canberra", "hungary": "budapest",
+    "romania": "bucharest", "moldova": "chisinau", "georgia": "tbilisi", "armenia": "yerevan", "azerbaijan": "baku",
+    "venezuela": "caracas", "cuba": "havana", "egypt": "cairo", "israel": "tel aviv", "afghanistan": "kabul",
+}
+_PARTY = {seat.strip(): country for country, seats in _SEATS.items() for seat in seats.split(",")}
+
+
+def party(name: str) -> str:
+    """The country a seat of government or capital stands for ("kremlin" -> "russia"), else ``name``."""
+    return _PARTY.get(name, name)
 
 
 def _acts_after(parts: list[str], j: int, *, owned: bool) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vigie.models import Article, WhatIsNew
+from vigie.stories.actors import party
 from vigie.stories.events import events_in
 from vigie.stories.features import Features, entity_terms, lede
 from vigie.stories.joining import StoredStory
@@ -46,7 +47,9 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     # The rules' entities named in the headline; other names only when they act or speak in the headline
     # or lede ("NATO envoys to meet", "Kallas tells ..."): a place or a name of the background is no actor.
     candidates = (rule_entities & feats.title_entities) | (set(feats.actors) if same_language else set())
-    new_entities = sorted(e for e in candidates if not known_entity(e, known))
+    # A seat of government speaks for its country: "the Kremlin says" after "Russia denies" is no new actor.
+    parties = known | {party(k) for k in known}
+    new_entities = sorted(e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties))
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
     new_names = tuple(e for e in new_entities if e not in {fold(t) for t in new_terms})
     # What moves a story is said in its headline; once it moves, the lede's new figures are news too.
