@@ -179,7 +179,10 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     lede_phrases = name_phrases(lead, stop, _NOT_NAMES)
     in_title = canonical_names(title_phrases, al, entities)
     in_lede = canonical_names(lede_phrases, al, entities)
-    actors = canonical_names(actors_in(title, title_phrases) | actors_in(lead, lede_phrases), al, entities)
+    # Of the lede, only its first actor: the others are background, or other lines of a roundup.
+    acting = actors_in(lead, lede_phrases)
+    lede_subject = next(([a] for p in lede_phrases for a in sorted(acting) if a == p or a.endswith(" " + p)), [])
+    actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject), al, entities)
     found = {fold(x) for x in al if x in fold(title)}
     return Features(
         terms=frozenset(terms),
