@@ -4,7 +4,8 @@
     minhash       MinHash signatures and LSH buckets over word shingles
     features      what an article says about its event: names, figures, content words, events
     names         names as entities (variants folded, parts of names), figures without dates
-    events        event words (killed, met, signed ...) in English and French, as classes
+    events        event words and nouns (killed, met, signed, denied ...) in English and French, as classes
+    actors        the names that act or speak in a headline or lede, not those it only mentions
     rarity        the weight of a word: its rarity in the language (wordfreq)
     joining       which open story (of any rule, any language) an article joins
     developments  the new fact an article brings, and the sentence that carries it
@@ -16,6 +17,6 @@ The stage decides and returns values; it writes no alert. ``vigie.delivery.recor
 the transaction, calls ``batch.record_batch`` and records the alerts it returns, so that
 a story change and its alert are stored together or not at all.
 
-May import: ``vigie.common``, ``vigie.models``, ``vigie.errors``, ``vigie.config``,
+May import: ``vigie.common``, ``vigie.models``, ``vigie.errors``, ``vigie.config``, ``vigie.rules.lemmas``,
 ``vigie.store``. Never ``vigie.delivery``.
 """

@@ -4,8 +4,9 @@ A new fact is one of:
 
 - an entity the story never had: not a variant of one it has (the rules' variants fold
   to their canonical entity), not a part of one ("Kim" after "Kim Jong Un") nor a
-  fuller form ("Kim Jong Un" after "Kim"), named in the headline (a name only in the lede is
-  the outlet's context more often than news);
+  fuller form ("Kim Jong Un" after "Kim"); one of the rules' entities named in the headline, or
+  a name that acts or speaks in the headline or lede (``vigie.stories.actors``: "NATO envoys to
+  meet", "Kallas tells ..."), not one of the background ("in San Antonio", "channels Churchill");
 - a figure in the headline the story never had, rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
   times, years, durations and ordinals are not figures;
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
@@ -22,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vigie.models import Article, WhatIsNew
+from vigie.stories.actors import party
 from vigie.stories.events import events_in
 from vigie.stories.features import Features, entity_terms, lede
 from vigie.stories.joining import StoredStory
@@ -42,9 +44,12 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     known = set(story.entities) | entity_terms(story.terms)
     rule_entities = entity_terms(feats.terms)
     same_language = feats.language in story.languages
-    # Named in the headline: an entity only in the lede is the outlet's context more often than news.
-    candidates = (rule_entities & feats.title_entities) | (set(feats.title_entities) if same_language else set())
-    new_entities = sorted(e for e in candidates if not known_entity(e, known))
+    # The rules' entities named in the headline; other names only when they act or speak in the headline
+    # or lede ("NATO envoys to meet", "Kallas tells ..."): a place or a name of the background is no actor.
+    candidates = (rule_entities & feats.title_entities) | (set(feats.actors) if same_language else set())
+    # A seat of government speaks for its country: "the Kremlin says" after "Russia denies" is no new actor.
+    parties = known | {party(k) for k in known}
+    new_entities = sorted(e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties))
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
     new_names = tuple(e for e in new_entities if e not in {fold(t) for t in new_terms})
     # What moves a story is said in its headline; once it moves, the lede's new figures are news too.

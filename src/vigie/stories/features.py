@@ -26,6 +26,7 @@ from typing import Mapping
 from vigie.common.stopwords import stop_words
 from vigie.common.text import fold, sentence_ends, sentences
 from vigie.models import Article
+from vigie.stories.actors import actors_in
 from vigie.stories.events import events_in
 from vigie.stories.names import canonical_names, figures_in, name_phrases, without_labels
 
@@ -151,6 +152,7 @@ class Features:
     title_events: frozenset[str] = frozenset()  # those of the headline
     title_facts: frozenset[str] = frozenset()  # the headline's figures
     numbers: frozenset[str] = frozenset()  # every figure, distances too: what two reports of one event share
+    actors: frozenset[str] = frozenset()  # entities that act or speak in headline or lede (vigie.stories.actors)
 
 
 def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
@@ -172,9 +174,15 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     stop = function_words(language)
     entities = entity_terms(terms)
     al = dict(aliases or {})
-    in_title = canonical_names(name_phrases(title, stop, _NOT_NAMES, title_case=_title_case(title),
-                                            known_names=names_in(article.summary or article.body or "", language)), al, entities)
-    in_lede = canonical_names(name_phrases(lead, stop, _NOT_NAMES), al, entities)
+    title_phrases = name_phrases(title, stop, _NOT_NAMES, title_case=_title_case(title),
+                                 known_names=names_in(article.summary or article.body or "", language))
+    lede_phrases = name_phrases(lead, stop, _NOT_NAMES)
+    in_title = canonical_names(title_phrases, al, entities)
+    in_lede = canonical_names(lede_phrases, al, entities)
+    # Of the lede, only its first actor: the others are background, or other lines of a roundup.
+    acting = actors_in(lead, lede_phrases)
+    lede_subject = next(([a] for p in lede_phrases for a in sorted(acting) if a == p or a.endswith(" " + p)), [])
+    actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject), al, entities)
     found = {fold(x) for x in al if x in fold(title)}
     return Features(
         terms=frozenset(terms),
@@ -189,4 +197,5 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_events=frozenset(events_in(title)),
         title_facts=frozenset(figures_in(title)),
         numbers=frozenset(figures_in(title, places=True) | figures_in(lead, places=True)),
+        actors=frozenset(actors),
     )

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Row, select
 from vigie.common.times import utc
 from vigie.store import schema as t
 from vigie.stories import rarity
+from vigie.stories.events import material
 from vigie.stories.features import Features, entity_terms
 from vigie.stories.names import same_entity
 
@@ -124,7 +125,7 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
         total = rarity.total(words, feats.language)
         share = rarity.total(words & (story.keywords | story.names), feats.language) / total if total else 0.0
         rare = sum(entity_weight(x) for x in feats.entities if known(x, story.core_entities()))
-        corroborated = bool(feats.events & story.events or feats.numbers & story.facts)
+        corroborated = bool(material(feats.events & story.events) or feats.numbers & story.facts)
         joins = (
             share >= WORDS
             or (shared >= ENTITIES and (share >= WORDS_WITH_ENTITIES or rare >= RARE_ENTITIES))
@@ -136,7 +137,7 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
     shared = shared_entities(feats.entities, story.entities)
     near = abs(published - (story.last_published or story.updated_at)) <= CROSS_LANGUAGE_WINDOW
     spelt_alike = {w for w in (feats.keywords | feats.names) & (story.keywords | story.names) if rarity.zipf(w) < 3.5}
-    corroborated = bool(feats.numbers & story.facts or feats.events & story.events or spelt_alike)
+    corroborated = bool(feats.numbers & story.facts or material(feats.events & story.events) or spelt_alike)
     # An article that names nothing but the one entity it shares (a one-entity rule's
     # report: "Poutine ..." beside "Putin ...") joins the story of the same day.
     gap = abs(published - (story.last_published or story.updated_at))

@@ -45,7 +45,7 @@ _DATES = re.compile(
     r"|\b\d{1,2}[:h.]\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?|\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)"
     r"|\b\d+(?:st|nd|rd|th|e|er|eme|ème|ère)\b|\b\d{1,4}[/-]\d{1,2}(?:[/-]\d{1,4})?\b"
     # durations and days of a war place the event, they are not its figures: "10 months", "day 289"
-    r"|\b\d+\s+(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|ans|mois|semaines|jours|heures|secondes)\b"
+    r"|\b\d+[\s-]+(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|ans|mois|semaines|jours|heures|secondes)\b"
     r"|\b(?:day|jour)\s+\d+\b|\b[A-Z]\d+\b",
     re.I,
 )
@@ -60,6 +60,21 @@ FIGURE_TOLERANCE = 0.15  # a figure within 15% of a known one is that one, round
 # Distances place the event ("60km off the coast"): no new fact, but shared by its reports.
 _DISTANCES = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:km|kilometres?|kilometers?|miles?|metres?|meters?|mi)\b", re.I)
 _YEAR = re.compile(r"^(19|20)\d\d$")
+# Counts written in words are figures too ("killed two people" is "killed 2"); "one" is left
+# out: "one of", "one day" are rarely the event's count. "two dozen" is 24.
+_WORDS = {w: n for n, ws in enumerate([
+    "", "", "two deux", "three trois", "four quatre", "five cinq", "six", "seven sept", "eight huit", "nine neuf",
+    "ten dix", "eleven onze", "twelve douze", "thirteen treize", "fourteen quatorze", "fifteen quinze",
+    "sixteen seize", "seventeen", "eighteen", "nineteen", "twenty vingt"]) for w in ws.split()}
+_WORDS.update({"thirty": 30, "trente": 30, "forty": 40, "quarante": 40, "fifty": 50, "cinquante": 50,
+               "hundred": 100, "dozen": 12, "douzaine": 12})
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")(\s+dozen)?\b", re.I)
+
+
+def _digits(m: "re.Match[str]") -> str:
+    """A number word as digits, padded to its length so that offsets stay true."""
+    n = _WORDS[m.group(1).lower()] * (12 if m.group(2) else 1)
+    return str(n).ljust(len(m.group(0)))
 
 
 def without_labels(title: str) -> str:
@@ -137,7 +152,7 @@ def figure_spans(text: str, *, places: bool = False) -> list[tuple[int, int, str
     """Where the figures of a text are, and their values ("$1.8bn" and "1.8 billion" are both
     "1800000000"); dates, times, years, ordinals and durations are not figures, nor
     distances unless ``places``."""
-    blanked = _DATES.sub(lambda m: " " * len(m.group(0)), text)
+    blanked = _DATES.sub(lambda m: " " * len(m.group(0)), _NUMBER_WORD.sub(_digits, text))
     if not places:
         blanked = _DISTANCES.sub(lambda m: " " * len(m.group(0)), blanked)
     out = []

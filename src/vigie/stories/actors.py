@@ -1,0 +1,154 @@
+"""Actors: the names that act or speak in a headline or lede, not those it only mentions.
+
+A new salient actor is a development ("NATO envoys to meet", "Russia denies ...",
+"..., says Estonia's prime minister Kallas"); a name of the background is not ("in San
+Antonio", "Merchant of Death", "invokes World War II", "channels Churchill"). Without a
+parser, news grammar is enough to tell them apart: an actor is a name in a subject or
+speaker position --
+
+- followed (after its titles and roles: "NATO chief", "Poland's president", "the
+  Kremlin's spokesman") by a verb of speech (says, warns, insists ...) or of an event
+  (``vigie.stories.events``: denies, meets, arrives ...), directly or after "to", "will",
+  "has" ("Zelensky to address", "Biden will meet");
+- opening a headline's quote ("NATO chief: 'No indication' ...", "Biden: U.S. committed ...");
+- named right after a verb of speech ("..., says Warsaw", "according to Seoul").
+
+May import: ``vigie.common``, ``vigie.rules.lemmas``, ``vigie.stories.events``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterable
+
+from vigie.common.text import fold
+from vigie.stories.events import event_class
+
+_TOKEN = re.compile(r"[^\W_][\w'’-]*|[:,;.]", re.UNICODE)
+# Verbs by which a party speaks (CAMEO's public statements; English and French lemmas).
+_SPEECH = {
+    "en": """say tell warn insist claim announce confirm declare comment urge call react respond reply admit
+        acknowledge reiterate predict express hold speak plan want seek ask thank praise welcome hail back support
+        oppose believe argue suggest dismiss vow pledge promise describe""",
+    "fr": """dire déclarer annoncer affirmer assurer estimer avertir prévenir appeler confirmer reconnaître juger
+        exiger réagir répondre promettre soutenir""",
+}
+# Words between a name and its verb that make it a role of the same party: "NATO chief says".
+_ROLES = frozenset("""
+    chief president leader leaders envoy envoys official officials minister ministers prime pm foreign defence defense
+    secretary general spokesman spokeswoman spokesperson government military forces army navy office ministry
+    authorities state media police prosecutors lawmakers senators ambassador administration council top senior
+    premier ministre chef porte-parole gouvernement armee autorites
+    """.split())
+# What the owner of a possessive said: "Hear McCarthy's reaction", "Biden's remarks".
+_SAYINGS = frozenset("reaction reactions response statement message remarks comments plea warning interview".split())
+# A name after these opens a clause of the background: "since Russia invaded", "as G20 leaders meet".
+_BACKGROUND = frozenset("since as after while when before until amid because depuis alors apres avant pendant".split())
+# Past forms that end in neither -s nor -ed: a headline's verb without an auxiliary is one of these or ends so.
+_IRREGULAR = frozenset("said told met struck held spoke gave left sent hit shot fought led took made won lost withdrew "
+                       "came went fled flew drew began bought sold brought caught".split())
+_AUXILIARIES = frozenset("to will would has have had is are was were may might could should can must also now a".split())
+_SPEAKS_BEFORE = frozenset("says say said tells told according dit declare selon affirme estime".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _speech_forms() -> frozenset[str]:
+    from vigie.rules.lemmas import inflections
+
+    return frozenset(f for lang, words in _SPEECH.items() for w in words.split() for f in inflections(w, lang))
+
+
+def _acts(word: str) -> bool:
+    return word in _speech_forms() or event_class(word) is not None
+
+
+def actors_in(text: str, phrases: Iterable[str]) -> set[str]:
+    """Those of ``phrases`` (folded names found in ``text``, as ``vigie.stories.names.name_phrases``
+    gives them) that act or speak in ``text``."""
+    parts: list[str] = []  # hyphenated tokens split, as name phrases are
+    capital: list[bool] = []
+    owner: set[int] = set()  # indices of words written with a possessive ("Zelensky's")
+    for m in _TOKEN.finditer(text):
+        raw = fold(m.group(0)).replace("’", "'")
+        split = [p for p in _base(raw).split("-") if p] or [raw]
+        parts.extend(split)
+        capital.extend([m.group(0)[:1].isupper()] * len(split))
+        if raw.endswith(("'s", "'")):
+            owner.add(len(parts) - 1)
+    out: set[str] = set()
+    for phrase in set(phrases):
+        pw = phrase.split()
+        for i in range(len(parts) - len(pw) + 1):
+            end = i + len(pw)
+            if parts[i:end] != pw or (i > 0 and parts[i - 1] in ("of", "de", "du", "des")):  # "Merchant of Death"
+                continue
+            if i > 0 and parts[i - 1] in _BACKGROUND:
+                continue
+            if _acts_after(parts, end, owned=end - 1 in owner) or _spoken_before(parts, i, end):
+                # A seat of government whose first word opened the sentence and was dropped ("White House").
+                fuller = f"{parts[i - 1]} {phrase}" if i == 1 and capital[0] else ""
+                out.add(fuller if fuller in _PARTY else phrase)
+                break
+    return out
+
+
+# Seats of government and capitals stand for their country when they act or speak ("the Kremlin
+# says", "Warsaw and NATO say"): a party already in the story under its country's name is no new actor.
+_SEATS = {
+    "united states": "white house, pentagon, washington, us, u s, usa, america, state department",
+    "russia": "kremlin, moscow, moscou",
+    "united kingdom": "downing street, london, whitehall, uk, britain",
+    "france": "elysee, paris, quai d'orsay", "germany": "berlin", "ukraine": "kyiv, kiev", "poland": "warsaw, varsovie",
+    "china": "beijing, pekin", "north korea": "pyongyang", "south korea": "seoul", "japan": "tokyo",
+    "iran": "tehran, teheran", "turkey": "ankara", "belarus": "minsk", "syria": "damascus, damas", "iraq": "baghdad",
+    "saudi arabia": "riyadh", "india": "new delhi", "pakistan": "islamabad", "taiwan": "taipei", "estonia": "tallinn",
+    "latvia": "riga", "lithuania": "vilnius", "finland": "helsinki", "sweden": "stockholm", "norway": "oslo",
+    "italy": "rome", "spain": "madrid", "canada": "ottawa", "australia": "canberra", "hungary": "budapest",
+    "romania": "bucharest", "moldova": "chisinau", "georgia": "tbilisi", "armenia": "yerevan", "azerbaijan": "baku",
+    "venezuela": "caracas", "cuba": "havana", "egypt": "cairo", "israel": "tel aviv", "afghanistan": "kabul",
+}
+_PARTY = {seat.strip(): country for country, seats in _SEATS.items() for seat in seats.split(",")}
+
+
+def party(name: str) -> str:
+    """The country a seat of government or capital stands for ("kremlin" -> "russia"), else ``name``."""
+    return _PARTY.get(name, name)
+
+
+def _acts_after(parts: list[str], j: int, *, owned: bool) -> bool:
+    """A verb after the name (past its roles): "NATO chief says", "Russia denies", "Zelensky to address".
+    After a possessive only a role may come ("Poland's president says", not "Zelensky's speech"); a
+    word in -ing right after the name is a noun ("the Normandy meeting"), after an auxiliary a verb."""
+    start = j
+    while j < len(parts) and (parts[j] in _ROLES or parts[j] in ("the", "s")):
+        j += 1
+    if owned and j == start:
+        return j < len(parts) and parts[j] in _SAYINGS
+    if j < len(parts) and parts[j] == ":":
+        return True
+    aux = j
+    while j < len(parts) and parts[j] in _AUXILIARIES:
+        j += 1
+    if j >= len(parts):
+        return False
+    word = parts[j]
+    # Without an auxiliary, a verb of a headline ends in -s or -ed or is an irregular past; "the Bali
+    # summit", "the Normandy meeting" are nouns.
+    finite = word in _IRREGULAR or word.endswith("ed") or (word.endswith("s") and not word.endswith("ss"))
+    return _acts(word) and (j > aux or finite)
+
+
+def _spoken_before(parts: list[str], i: int, end: int) -> bool:
+    """A verb of speech just before the name ("say Warsaw and Nato"), the name closing the clause: in
+    "says Putin lied", Putin is the subject of what is reported, not the speaker."""
+    closes = end >= len(parts) or parts[end] in (",", ";", ".", "and", "et")
+    return closes and any(w in _SPEAKS_BEFORE for w in parts[max(0, i - 3) : i])
+
+
+def _base(token: str) -> str:
+    word = fold(token).replace("’", "'").strip("'-")
+    for suffix in ("'s", "'"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word
