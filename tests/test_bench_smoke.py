@@ -33,11 +33,11 @@ EXPECTED = {
     "lang": ("text", "declared", "language", "items", "vigie %", "baseline %", "vigie - baseline"),
     "ingest": ("job", "case", "items", "library %", "hand-written %", "library wrong", "hand-written wrong",
                "library us/item", "hand-written us/item", "library/hand-written time", "vigie uses"),
+    "startup": ("what", "median s", "best s", "CPU s", "runs", "target s", "met"),
     "backtest": ("articles", "runs", "rules", "matched", "replayed", "alerts", "read s", "match s", "replay s",
                  "backtest s", "backtest CPU s", "matcher alone s", "backtest/matcher", "target s", "met"),
     "parallel": ("executor", "feeds", "entries", "articles", "parse s", "normalize s", "total s", "CPU s", "critical CPU s",
                  "speed-up", "CPU speed-up", "same"),
-    "startup": ("what", "median s", "best s", "CPU s", "runs", "target s", "met"),
 }
 
 

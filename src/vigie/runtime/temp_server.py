@@ -174,9 +174,9 @@ class TemporaryServer:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise LocalServerError(f"the temporary Prefect server did not answer within {limit:.0f} s "
-                                       "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS; or keep one running with "
-                                       f"`vigie server`); see {self.home / 'temporary-server.log'}")
+                raise LocalServerError(f"the temporary Prefect server did not answer within {limit:.0f} s (on a busy "
+                                       "machine, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or keep one "
+                                       f"running with `vigie server`); see {self.home / 'temporary-server.log'}")
             time.sleep(0.05)
 
     def stop(self, grace: float = 10.0) -> None:
