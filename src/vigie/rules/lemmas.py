@@ -41,6 +41,9 @@ from vigie.rules.folding import fold
 MODELS = {"fr": "fr_core_news_sm"}
 # Languages whose lemma data we expand rule terms with.
 INFLECTED_LANGUAGES = ("en", "fr")
+# Parts of speech a rule word may ask for (``pos:``): spaCy's tables have one rule list, one index of
+# lemmas and one exception table per part of speech; the lookup table has none, so pos leaves it out.
+POS_NAMES = ("noun", "verb", "adj")
 
 
 @dataclass
@@ -55,6 +58,11 @@ class LemmaData:
     to_forms: dict[str, set[str]] = field(default_factory=dict)
     # suffix rules (form_suffix, lemma_suffix) per part of speech, with the lemmas each POS knows
     rules: list[tuple[list[tuple[str, str]], set[str]]] = field(default_factory=list)
+    # the same per part of speech (POS_NAMES): its suffix rules and lemmas, its exceptions form -> lemmas
+    # and lemma -> forms
+    pos_rules: dict[str, tuple[list[tuple[str, str]], set[str]]] = field(default_factory=dict)
+    pos_exc: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    pos_exc_forms: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
     def add_pair(self, form: str, lemma: str) -> None:
         form, lemma = form.lower(), lemma.lower()
@@ -105,15 +113,27 @@ def lemma_data(lang: str) -> LemmaData | None:
                 if isinstance(form, str) and isinstance(lem, str):
                     data.add_pair(form, lem)
     if lookups.has_table("lemma_exc"):
-        for _pos, table in lookups.get_table("lemma_exc").items():
+        exc_table = lookups.get_table("lemma_exc")
+        for _pos, table in exc_table.items():
             for form, lemmas in table.items():
                 for lem in lemmas:
                     data.add_pair(form, lem)
+        for name in POS_NAMES:
+            if name in exc_table:
+                forward, inverse = data.pos_exc.setdefault(name, {}), data.pos_exc_forms.setdefault(name, {})
+                for form, lemmas in exc_table[name].items():
+                    for lem in lemmas:
+                        forward.setdefault(form.lower(), set()).add(lem.lower())
+                        inverse.setdefault(lem.lower(), set()).add(form.lower())
     if lookups.has_table("lemma_rules") and lookups.has_table("lemma_index"):
         index = lookups.get_table("lemma_index")
-        for pos, rules in lookups.get_table("lemma_rules").items():
+        rules_table = lookups.get_table("lemma_rules")
+        for pos, rules in rules_table.items():
             known = set(index.get(pos, ()) or ())
             data.rules.append(([(a, b) for a, b in rules], known))
+        for name in POS_NAMES:
+            if name in rules_table and name in index:
+                data.pos_rules[name] = ([(a, b) for a, b in rules_table[name]], set(index[name]))
     return data
 
 
@@ -154,11 +174,12 @@ def _one_step(word: str, lang: str, *, to_lemmas: bool) -> set[str]:
 
 
 @functools.lru_cache(maxsize=200_000)
-def inflections(word: str, lang: str) -> frozenset[str]:
+def inflections(word: str, lang: str, pos: str | None = None) -> frozenset[str]:
     """Folded forms that share a lemma with ``word`` in ``lang`` (``word`` itself always included).
 
     "troupe" -> {troupe, troupes}; "deployed" -> {deploy, deploys, deployed, deploying}.
-    Only words that spaCy's data knows are expanded; an unknown word stays itself.
+    Only words that spaCy's data knows are expanded; an unknown word stays itself. With ``pos``,
+    only that part of speech's tables are read (:func:`pos_forms`).
     """
     from vigie.common.stopwords import stop_words
 
@@ -166,9 +187,54 @@ def inflections(word: str, lang: str) -> frozenset[str]:
     # paradigms, "have", "as"): they would fire everywhere and are never what the analyst meant.
     stops = stop_words().get(lang, frozenset())
     forms: set[str] = set()
-    for lem in lemmas_of(word, lang):
-        forms |= forms_of_lemma(lem, lang)
+    if pos is not None:
+        forms = pos_forms(word.lower(), lang, pos)
+    else:
+        for lem in lemmas_of(word, lang):
+            forms |= forms_of_lemma(lem, lang)
     return frozenset(fold(f) for f in forms if f and f not in stops) | {fold(word)}
+
+
+def pos_forms(word: str, lang: str, pos: str) -> set[str]:
+    """The forms of ``word`` as a ``pos`` (noun, verb, adj), from that part of speech's tables only.
+
+    A word the part of speech's index knows is taken as its own lemma ("arms" is a noun lemma: not
+    "arm"); else its lemmas are those the part of speech's exceptions or suffix rules give (and its
+    index knows). The forms are the lemmas, their exception forms, and the suffix rules run backwards.
+    The lookup table has no part of speech: one of its pairs (form, lemma) counts only when a suffix
+    rule of this part of speech turns that form into that lemma ("forces" as a noun gives "force", never
+    "forced", which only a verb rule makes; "déployées" as a verb gives "déployer" though the French
+    verb index does not list it).
+    """
+    data = lemma_data(lang)
+    if data is None or pos not in data.pos_rules:
+        return {word}
+    rules, known = data.pos_rules[pos]
+    if word in known:
+        lemmas = {word}
+    else:
+        lemmas = set(data.pos_exc.get(pos, {}).get(word, ()))
+        looked_up = data.to_lemmas.get(word, set())
+        lemmas |= {lem for lem in looked_up if _by_rule(word, lem, rules)}
+        for form_suffix, lemma_suffix in rules:
+            if form_suffix and word.endswith(form_suffix):
+                candidate = word[: len(word) - len(form_suffix)] + lemma_suffix
+                if candidate in known:
+                    lemmas.add(candidate)
+    out = {word} | lemmas
+    for lem in lemmas | {word}:  # the word may be a lemma the index does not list (déployer)
+        out |= data.pos_exc_forms.get(pos, {}).get(lem, set())
+        out |= {form for form in data.to_forms.get(lem, ()) if _by_rule(form, lem, rules)}
+        if lem in known:
+            for form_suffix, lemma_suffix in rules:
+                if lem.endswith(lemma_suffix):
+                    out.add(lem[: len(lem) - len(lemma_suffix)] + form_suffix)
+    return out
+
+
+def _by_rule(form: str, lemma: str, rules: list[tuple[str, str]]) -> bool:
+    """Does one of ``rules`` turn ``form`` into ``lemma``?"""
+    return any(form.endswith(fs) and form[: len(form) - len(fs)] + ls == lemma for fs, ls in rules if fs)
 
 
 @functools.lru_cache(maxsize=None)
