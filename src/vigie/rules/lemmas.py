@@ -58,11 +58,6 @@ class LemmaData:
     to_forms: dict[str, set[str]] = field(default_factory=dict)
     # suffix rules (form_suffix, lemma_suffix) per part of speech, with the lemmas each POS knows
     rules: list[tuple[list[tuple[str, str]], set[str]]] = field(default_factory=list)
-    # the same per part of speech (POS_NAMES): its suffix rules and lemmas, its exceptions form -> lemmas
-    # and lemma -> forms
-    pos_rules: dict[str, tuple[list[tuple[str, str]], set[str]]] = field(default_factory=dict)
-    pos_exc: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    pos_exc_forms: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
     def add_pair(self, form: str, lemma: str) -> None:
         form, lemma = form.lower(), lemma.lower()
@@ -70,6 +65,18 @@ class LemmaData:
             return
         self.to_lemmas.setdefault(form, set()).add(lemma)
         self.to_forms.setdefault(lemma, set()).add(form)
+
+
+@dataclass
+class PosData:
+    """The tables of one part of speech (POS_NAMES) of one language: its suffix rules and lemmas, its
+    exceptions form -> lemmas and lemma -> forms. Built only when a rule asks for ``pos:`` (the French
+    verb exceptions alone are 114,000 forms: no run that does not use them should hold them)."""
+
+    rules: list[tuple[str, str]]
+    known: set[str]
+    exc: dict[str, tuple[str, ...]]
+    exc_forms: dict[str, tuple[str, ...]]
 
 
 def _load_tables(lang: str) -> tuple[str, Any] | None:
@@ -118,23 +125,35 @@ def lemma_data(lang: str) -> LemmaData | None:
             for form, lemmas in table.items():
                 for lem in lemmas:
                     data.add_pair(form, lem)
-        for name in POS_NAMES:
-            if name in exc_table:
-                forward, inverse = data.pos_exc.setdefault(name, {}), data.pos_exc_forms.setdefault(name, {})
-                for form, lemmas in exc_table[name].items():
-                    for lem in lemmas:
-                        forward.setdefault(form.lower(), set()).add(lem.lower())
-                        inverse.setdefault(lem.lower(), set()).add(form.lower())
     if lookups.has_table("lemma_rules") and lookups.has_table("lemma_index"):
         index = lookups.get_table("lemma_index")
-        rules_table = lookups.get_table("lemma_rules")
-        for pos, rules in rules_table.items():
+        for pos, rules in lookups.get_table("lemma_rules").items():
             known = set(index.get(pos, ()) or ())
             data.rules.append(([(a, b) for a, b in rules], known))
-        for name in POS_NAMES:
-            if name in rules_table and name in index:
-                data.pos_rules[name] = ([(a, b) for a, b in rules_table[name]], set(index[name]))
     return data
+
+
+@functools.lru_cache(maxsize=None)
+def pos_data(lang: str, pos: str) -> PosData | None:
+    """The tables of part of speech ``pos`` in ``lang`` (read from spaCy's the first time a rule asks)."""
+    loaded = _load_tables(lang)
+    if loaded is None:
+        return None
+    lookups = loaded[1]
+    if not (lookups.has_table("lemma_rules") and lookups.has_table("lemma_index")):
+        return None
+    rules_table, index = lookups.get_table("lemma_rules"), lookups.get_table("lemma_index")
+    if pos not in rules_table or pos not in index:
+        return None
+    forward: dict[str, list[str]] = {}
+    inverse: dict[str, list[str]] = {}
+    if lookups.has_table("lemma_exc") and pos in lookups.get_table("lemma_exc"):
+        for form, lemmas in lookups.get_table("lemma_exc")[pos].items():
+            for lem in lemmas:
+                forward.setdefault(form.lower(), []).append(lem.lower())
+                inverse.setdefault(lem.lower(), []).append(form.lower())
+    return PosData([(a, b) for a, b in rules_table[pos]], set(index[pos]),
+                   {k: tuple(v) for k, v in forward.items()}, {k: tuple(v) for k, v in inverse.items()})
 
 
 def lemmas_of(word: str, lang: str) -> set[str]:
@@ -206,14 +225,14 @@ def pos_forms(word: str, lang: str, pos: str) -> set[str]:
     "forced", which only a verb rule makes; "déployées" as a verb gives "déployer" though the French
     verb index does not list it).
     """
-    data = lemma_data(lang)
-    if data is None or pos not in data.pos_rules:
+    data, tables = lemma_data(lang), pos_data(lang, pos)
+    if data is None or tables is None:
         return {word}
-    rules, known = data.pos_rules[pos]
+    rules, known = tables.rules, tables.known
     if word in known:
         lemmas = {word}
     else:
-        lemmas = set(data.pos_exc.get(pos, {}).get(word, ()))
+        lemmas = set(tables.exc.get(word, ()))
         looked_up = data.to_lemmas.get(word, set())
         lemmas |= {lem for lem in looked_up if _by_rule(word, lem, rules)}
         for form_suffix, lemma_suffix in rules:
@@ -223,7 +242,7 @@ def pos_forms(word: str, lang: str, pos: str) -> set[str]:
                     lemmas.add(candidate)
     out = {word} | lemmas
     for lem in lemmas | {word}:  # the word may be a lemma the index does not list (déployer)
-        out |= data.pos_exc_forms.get(pos, {}).get(lem, set())
+        out.update(tables.exc_forms.get(lem, ()))
         out |= {form for form in data.to_forms.get(lem, ()) if _by_rule(form, lem, rules)}
         if lem in known:
             for form_suffix, lemma_suffix in rules:
