@@ -66,7 +66,7 @@ def test_parse(query: str, tree: object) -> None:
         ("a NEAR/2", 8, "nothing after NEAR/2"),
         ("a NEAR/2 b NEAR/3 c", 11, "different NEAR operators in one chain: add parentheses"),
         ("(a b) NEAR/1 c", 6, "NEAR operands must be words, phrases, entities, terms or (a OR b) groups of them"),
-        ("titel:x", 0, "unknown field 'titel:' (expected one of title:, summary:, body:, site:, source:, lang:)"),
+        ("titel:x", 0, "unknown field 'titel:' (did you mean 'title:'?) (expected one of title:, summary:, body:, title+summary:, summary+body:, title+body:, title+summary+body:, site:, source:, lang:)"),
         ("site:(a)", 0, "site: needs a value"),
         ("a @kju", 2, "entity references need a rule file"),
         ("a ...", 2, "'...' has no letters or digits to match"),

@@ -19,7 +19,8 @@ from pydantic import BaseModel, Tag
 
 def nearest(word: str, known: Iterable[str]) -> str | None:
     """The known name ``word`` most likely stands for: the closest spelling (difflib), else the one
-    known name it abbreviates (``kim`` for ``kim-jong-un``); None when nothing is close."""
+    known name it abbreviates (``kim`` for ``kim-jong-un``) or spells out (``adjective`` for ``adj``);
+    None when nothing is close."""
     names = sorted(set(known))
     close = difflib.get_close_matches(word, names, n=1, cutoff=0.75)
     if close:
@@ -28,7 +29,11 @@ def nearest(word: str, known: Iterable[str]) -> str | None:
     if close:
         return next(n for n in names if n.lower() == close[0])
     starting = [n for n in names if len(word) >= 2 and n.lower().startswith(word.lower())]
-    return starting[0] if len(starting) == 1 else None
+    if len(starting) == 1:
+        return starting[0]
+    # ... else the one known name the word spells out in full (``adjective`` for ``adj``)
+    spelt = [n for n in names if len(n) >= 3 and word.lower().startswith(n.lower())]
+    return spelt[0] if len(spelt) == 1 else None
 
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:

@@ -22,6 +22,9 @@ Modules, in the order a rule goes through them:
     scan      an article field's folded tokens with the smallest pattern that gives the tokenizer's
     match     the match stage: pure, no I/O; which rules fire on an article, with spans
     near      NEAR/ONEAR: the first combination of hits close enough (for match)
+    scopes    ``within:`` and joined fields (title+summary) for the rules that use them (for match)
+    units     sentences (spaCy's rule-based sentencizer) and segments (digest separators) of a field
+    sources   a rule's sources, exclude_sources and site: against an article (for match)
     cache     loaded and compiled rules kept under data_dir, keyed by the files' content and versions
     inputs    articles for ``vigie rules test`` (files, feeds, JSON lines), through ingest
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope
+from vigie.rules import scopes
+from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope, Within
 from vigie.rules.loader import LoadedRule, RuleSet
 from vigie.rules.match import CExpr, CompiledRule, Matcher
 from vigie.rules.phrases import build_index
@@ -35,31 +36,42 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
     atom_ids: dict[Atom, int] = {}
     atoms: list[Atom] = []
 
-    def cexpr(expr: Expr) -> CExpr:
+    joins: set[str] = set()
+    joined_hits = False
+
+    def cexpr(expr: Expr, joined: bool) -> CExpr:
+        """``joined``: the rule reads joined fields, its atoms, scopes and NEARs take the scoped tags."""
+        nonlocal joined_hits
         if isinstance(expr, Atom):
             idx = atom_ids.get(expr)
             if idx is None:
                 idx = atom_ids[expr] = len(atoms)
                 atoms.append(expr)
-            return ("a", idx)
+            return ("ja" if joined else "a", idx)
         if isinstance(expr, And):
-            return ("and", tuple(cexpr(i) for i in expr.items))
+            return ("and", tuple(cexpr(i, joined) for i in expr.items))
         if isinstance(expr, Or):
-            return ("or", tuple(cexpr(i) for i in expr.items))
+            return ("or", tuple(cexpr(i, joined) for i in expr.items))
         if isinstance(expr, Not):
-            return ("not", cexpr(expr.item))
+            return ("not", cexpr(expr.item, joined))
         if isinstance(expr, Near):
-            return ("near", tuple(cexpr(i) for i in expr.items), expr.distance, expr.ordered)
+            return ("jnear" if joined else "near", tuple(cexpr(i, joined) for i in expr.items), expr.distance, expr.ordered)
         if isinstance(expr, Scope):
-            return ("scope", frozenset(expr.fields), cexpr(expr.item))
+            return ("js" if joined else "scope", frozenset(expr.fields), cexpr(expr.item, joined))
+        if isinstance(expr, Within):
+            joined_hits = joined_hits or expr.unit == "article"
+            item = cexpr(expr.item, joined)
+            return ("within", expr.unit, item, tuple(sorted(_atoms_in(item))))
         assert isinstance(expr, Filter)
         return ("f", expr.kind, expr.value)
 
     compiled: list[CompiledRule] = []
     for lr in loaded:
         r = lr.rule
-        expr = cexpr(lr.expr) if lr.expr is not None else None
-        weights = tuple((cexpr(e), w) for e, w in lr.weights)
+        rule_joins = scopes.joins_of(r.fields, [e.fields for e in _scopes(lr)])
+        joins |= rule_joins
+        expr = cexpr(lr.expr, bool(rule_joins)) if lr.expr is not None else None
+        weights = tuple((cexpr(e, bool(rule_joins)), w) for e, w in lr.weights)
         clauses = _clauses(expr) if expr is not None else []
         compiled.append(CompiledRule(
             required=frozenset(a for c in clauses for a in c if len(c) == 1),
@@ -96,42 +108,68 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
 
     return Matcher(atoms=atoms, rules=compiled, index=build_index(atoms),
                    triggers={k: {b: tuple(rs) for b, rs in v.items()} for k, v in triggers.items()}, always=tuple(always),
-                   policies={cr.id: cr.loaded.policy() for cr in compiled})
+                   policies={cr.id: cr.loaded.policy() for cr in compiled},
+                   joins=tuple(sorted(joins, key=scopes.FIELD_ORDER.index)), joined=joined_hits or bool(joins))
+
+
+_ATOM = ("a", "ja")
+_LIST = ("and", "or", "near", "jnear")
+_WRAP = ("scope", "js", "within")  # the item is e[2]
+_AND = ("and", "near", "jnear")
+
+
+def _scopes(lr: LoadedRule) -> list[Scope]:
+    out: list[Scope] = []
+
+    def walk(e: Expr) -> None:
+        if isinstance(e, Scope):
+            out.append(e)
+        if isinstance(e, (And, Or, Near)):
+            for i in e.items:
+                walk(i)
+        elif isinstance(e, (Not, Scope, Within)):
+            walk(e.item)
+
+    for e in ([lr.expr] if lr.expr is not None else []) + [e for e, _ in lr.weights]:
+        walk(e)
+    return out
+
+
+def _atoms_in(e: CExpr, out: set[int] | None = None) -> set[int]:
+    out = set() if out is None else out
+    tag = e[0]
+    if tag in _ATOM:
+        out.add(e[1])
+    elif tag in _LIST:
+        for i in e[1]:
+            _atoms_in(i, out)
+    elif tag == "not":
+        _atoms_in(e[1], out)
+    elif tag in _WRAP:
+        _atoms_in(e[2], out)
+    return out
 
 
 def _atoms_of(cr: CompiledRule) -> set[int]:
     out: set[int] = set()
-
-    def walk(e: CExpr) -> None:
-        tag = e[0]
-        if tag == "a":
-            out.add(e[1])
-        elif tag in ("and", "or", "near"):
-            for i in e[1]:
-                walk(i)
-        elif tag == "not":
-            walk(e[1])
-        elif tag == "scope":
-            walk(e[2])
-
     if cr.expr is not None:
-        walk(cr.expr)
+        _atoms_in(cr.expr, out)
     for e, _ in cr.weights:
-        walk(e)
+        _atoms_in(e, out)
     return out
 
 
 def _required(e: CExpr) -> frozenset[int]:
     """Atoms that every match of ``e`` contains (an AND of them is necessary)."""
     tag = e[0]
-    if tag == "a":
+    if tag in _ATOM:
         return frozenset((e[1],))
-    if tag in ("and", "near"):
+    if tag in _AND:
         return frozenset().union(*(_required(i) for i in e[1]))
     if tag == "or":
         parts = [_required(i) for i in e[1]]
         return frozenset.intersection(*parts) if parts else frozenset()
-    if tag == "scope":
+    if tag in _WRAP:
         return _required(e[2])
     return frozenset()  # not, filter
 
@@ -142,9 +180,9 @@ _MAX_CLAUSES = 16
 def _clauses(e: CExpr) -> list[frozenset[int]]:
     """A conjunction of "at least one of these atoms" clauses that every match of ``e`` satisfies."""
     tag = e[0]
-    if tag == "a":
+    if tag in _ATOM:
         return [frozenset((e[1],))]
-    if tag in ("and", "near"):
+    if tag in _AND:
         out: list[frozenset[int]] = []
         for i in e[1]:
             for c in _clauses(i):
@@ -159,7 +197,7 @@ def _clauses(e: CExpr) -> list[frozenset[int]]:
                 return []  # this branch may hold with nothing found: no clause for the OR
             acc = cs if acc is None else [a | c for a in acc for c in cs][:_MAX_CLAUSES]
         return acc or []
-    if tag == "scope":
+    if tag in _WRAP:
         return _clauses(e[2])
     return []  # not, filter
 
@@ -167,7 +205,7 @@ def _clauses(e: CExpr) -> list[frozenset[int]]:
 def _trigger(e: CExpr, popularity: list[int]) -> frozenset[int] | None:
     """Atoms at least one of which must be found for ``e`` to hold (None: no such set)."""
     tag = e[0]
-    if tag == "a":
+    if tag in _ATOM:
         return frozenset((e[1],))
     if tag == "or":
         union: frozenset[int] = frozenset()
@@ -177,12 +215,12 @@ def _trigger(e: CExpr, popularity: list[int]) -> frozenset[int] | None:
                 return None  # this branch holds without any atom found: so may the OR
             union |= part
         return union
-    if tag in ("and", "near"):
+    if tag in _AND:
         parts = [p for p in (_trigger(i, popularity) for i in e[1]) if p is not None]
         if not parts:
             return None
         return min(parts, key=lambda p: (sum(popularity[a] for a in p), len(p)))
-    if tag == "scope":
+    if tag in _WRAP:
         return _trigger(e[2], popularity)
     return None  # not, filter
 

@@ -22,6 +22,7 @@ class Atom:
     inflect: bool  # expand words with their inflections
     languages: tuple[str, ...] = ("en", "fr")  # languages whose inflections are added
     case_sensitive: bool = False  # the article must write each word with the phrase's capitals
+    pos: str | None = None  # only the inflections of this part of speech (noun, verb, adj)
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,21 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Within:
+    """``item`` must hold inside one unit of the text: a sentence, a segment, a field, or (for a NEAR
+    across fields) the article read as one text."""
+
+    unit: str  # sentence | segment | field | article
+    item: "Expr"
+
+
+@dataclass(frozen=True)
 class Filter:
     kind: FilterKind
     value: str
 
 
-Expr = Union[Atom, And, Or, Not, Near, Scope, Filter]
+Expr = Union[Atom, And, Or, Not, Near, Scope, Within, Filter]
 
 
 def atoms(expr: Expr, positive: bool = True) -> list[tuple[Atom, bool]]:
@@ -69,7 +79,7 @@ def atoms(expr: Expr, positive: bool = True) -> list[tuple[Atom, bool]]:
         return [a for item in expr.items for a in atoms(item, positive)]
     if isinstance(expr, Not):
         return atoms(expr.item, not positive)
-    if isinstance(expr, Scope):
+    if isinstance(expr, (Scope, Within)):
         return atoms(expr.item, positive)
     return []
 

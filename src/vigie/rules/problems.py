@@ -7,6 +7,7 @@ each placed at the key or item it is about.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -97,6 +98,10 @@ def _message(err: Any, keys: list[Any], loc: tuple[Any, ...]) -> str:
     if kind == "node_kind":
         return f"a match item needs one of the keys {', '.join(NODE_KEYS)}"
     msg = err["msg"]
+    if kind == "literal_error" and isinstance(err.get("input"), str):
+        allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        return (f"{last}: unknown value {err['input']!r}{did_you_mean(err['input'], allowed)} "
+                f"(expected one of {', '.join(allowed)})")
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     if kind == "too_short":

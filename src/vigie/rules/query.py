@@ -11,6 +11,7 @@ Grammar (operators are upper-case; precedence NOT > NEAR > AND > OR)::
               | '"' phrase '"' | word | word* | @entity | #term | $name
 
     FIELD  := title | summary | body          restrict to one field
+            | title+summary | ...           or to fields read as one text
     FILTER := site | source | lang            article metadata
 
 Bare words match with their inflections (deploy: deployed, deploys ...);
@@ -25,11 +26,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from vigie.common.suggest import did_you_mean
 from vigie.errors import QuerySyntaxError
 from vigie.rules.expr import And, Atom, Expr, Filter, FilterKind, Near, Not, Or, Scope, positional
 from vigie.rules.folding import fold_words
 
-FIELDS = ("title", "summary", "body")
+FIELDS = ("title", "summary", "body", "title+summary", "summary+body", "title+body", "title+summary+body")
 FILTERS: tuple[FilterKind, ...] = ("site", "source", "lang")
 _FILTER_KINDS: dict[str, FilterKind] = {kind: kind for kind in FILTERS}
 # Parentheses, NOT and field: prefixes nest by recursion here and in the matcher; real queries
@@ -53,7 +55,7 @@ _LEX = re.compile(
       |(?P<quote>"[^"]*"?|“[^”]*”?)
       |(?P<near>O?NEAR(?:/\S*)?)(?=[\s()"]|$)
       |(?P<op>AND|OR|NOT)(?=[\s()"]|$)
-      |(?P<prefix>[a-z]+):(?=\S)
+      |(?P<prefix>[a-z]+(?:\+[a-z]+)*):(?=\S)
       |(?P<minus>-)(?=[^\s-])
       |(?P<word>[^\s()"“”]+)
     """,
@@ -91,7 +93,7 @@ def _lex(text: str) -> list[_Tok]:
         elif kind == "prefix":
             name = m.group("prefix")
             if name not in FIELDS + FILTERS:
-                raise QuerySyntaxError(pos, f"unknown field {name + ':'!r} (expected one of {', '.join(f + ':' for f in FIELDS + FILTERS)})")
+                raise QuerySyntaxError(pos, f"unknown field {name + ':'!r}{did_you_mean(name + ':', [f + ':' for f in FIELDS + FILTERS])} (expected one of {', '.join(f + ':' for f in FIELDS + FILTERS)})")
             toks.append(_Tok("PREFIX", name, pos))
         elif kind == "minus":
             toks.append(_Tok("MINUS", val, pos))
