@@ -39,6 +39,15 @@ _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "mme", "mlle"
                             "lt", "sgt", "capt", "gov", "sen", "rep", "jr", "sr", "vs", "etc", "no", "n°", "art", "av"})
 
 
+def folded_word(token: str) -> str:
+    """A token folded, without its possessive and edge quotes or hyphens: "Russia's" -> "russia"."""
+    word = fold(token).replace("’", "'").strip("'-")
+    for suffix in ("'s", "'"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word
+
+
 def sentence_ends(text: str) -> list[int]:
     """Offsets in ``text`` where a sentence ends (before the white space that follows it).
 

@@ -22,7 +22,7 @@ import functools
 import re
 from typing import Iterable
 
-from vigie.common.text import fold
+from vigie.common.text import fold, folded_word
 from vigie.stories.events import event_class
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[:,;.]", re.UNICODE)
@@ -71,7 +71,7 @@ def actors_in(text: str, phrases: Iterable[str]) -> set[str]:
     owner: set[int] = set()  # indices of words written with a possessive ("Zelensky's")
     for m in _TOKEN.finditer(text):
         raw = fold(m.group(0)).replace("’", "'")
-        split = [p for p in _base(raw).split("-") if p] or [raw]
+        split = [p for p in folded_word(raw).split("-") if p] or [raw]
         parts.extend(split)
         capital.extend([m.group(0)[:1].isupper()] * len(split))
         if raw.endswith(("'s", "'")):
@@ -144,11 +144,3 @@ def _spoken_before(parts: list[str], i: int, end: int) -> bool:
     "says Putin lied", Putin is the subject of what is reported, not the speaker."""
     closes = end >= len(parts) or parts[end] in (",", ";", ".", "and", "et")
     return closes and any(w in _SPEAKS_BEFORE for w in parts[max(0, i - 3) : i])
-
-
-def _base(token: str) -> str:
-    word = fold(token).replace("’", "'").strip("'-")
-    for suffix in ("'s", "'"):
-        if word.endswith(suffix):
-            word = word[: -len(suffix)]
-    return word

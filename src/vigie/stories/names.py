@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
-from vigie.common.text import fold, sentences
+from vigie.common.text import fold, folded_word, sentences
 from vigie.stories import rarity
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
@@ -101,7 +101,7 @@ def name_phrases(
         tokens = list(_TOKEN.finditer(sentence))
         for i, m in enumerate(tokens):
             tok = m.group(0)
-            base = _base(tok)
+            base = folded_word(tok)
             opens = i == 0 or (sentence[: m.start()].rstrip()[-1:] in _CLAUSE_START)
             capital = tok[0].isupper() and not base.isdigit() and (
                 not title_case or rarity.zipf(base) < 3.0 or base in known_names)
@@ -206,11 +206,3 @@ def _within(part: str, whole: str) -> bool:
     if part == whole or not part or not whole:
         return False
     return f" {part} " in f" {whole} "
-
-
-def _base(token: str) -> str:
-    word = fold(token).replace("’", "'").strip("'-")
-    for suffix in ("'s", "'"):
-        if word.endswith(suffix):
-            word = word[: -len(suffix)]
-    return word
