@@ -107,6 +107,25 @@ def startup_wait() -> float:
         return 180.0
 
 
+def wait_until_healthy(api: str, timeout: float, *, exited: Callable[[], int | None], what: str, log: Path,
+                       hint: str, every: float) -> None:
+    """Return once ``api`` answers its health check; a LocalServerError naming ``log`` if the server's
+    process ends first (``exited`` gives its status, None while it runs) or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = exited()
+        if status is not None:
+            raise LocalServerError(f"{what} exited with status {status}; see {log}")
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise LocalServerError(f"{what} did not answer within {timeout:.0f} s ({hint}); see {log}")
+        time.sleep(every)
+
+
 def address_file(data_dir: Path) -> Path:
     """Where a running local server writes its API URL, for ``vigie run`` and ``vigie serve`` to reuse."""
     return data_dir / "prefect" / "server-api-url"
@@ -148,20 +167,8 @@ def local_prefect_server(data_dir: Path, *, host: str = "127.0.0.1", port: int =
     api = f"http://{reach}:{port}/api"
     marker = address_file(data_dir)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise LocalServerError(f"the local Prefect server exited with status {proc.returncode}; see {home / 'server.log'}")
-            try:
-                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise LocalServerError(f"the local Prefect server did not answer within {timeout:.0f} s "
-                                       "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS); see "
-                                       f"{home / 'server.log'}")
-            time.sleep(0.5)
+        wait_until_healthy(api, timeout, exited=proc.poll, what="the local Prefect server", log=home / "server.log",
+                           hint="PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", every=0.5)
         marker.write_text(api, encoding="utf-8")
         yield api
     finally:

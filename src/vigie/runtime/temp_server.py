@@ -19,7 +19,7 @@ Python's threads shut down, before ``atexit`` handlers run).
 Off Linux, or with ``VIGIE_TEMP_SERVER=prefect``, Prefect starts its own temporary server as
 before (``local_server.bind_ephemeral_server_to_parent``).
 
-Imports: ``vigie.runtime.local_server`` and ``vigie.errors``; Prefect and uvicorn inside functions.
+Imports: ``vigie.runtime.local_server``; Prefect and uvicorn inside functions.
 """
 
 from __future__ import annotations
@@ -34,10 +34,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-import httpx
 
-from vigie.errors import LocalServerError
-from vigie.runtime.local_server import die_with_parent, startup_wait
+from vigie.runtime.local_server import die_with_parent, startup_wait, wait_until_healthy
 
 CHOICE_ENV = "VIGIE_TEMP_SERVER"  # "prefect": let Prefect start its own temporary server (slower)
 
@@ -162,22 +160,20 @@ class TemporaryServer:
 
     def wait(self, timeout: float | None = None) -> None:
         """Return once the server answers its health check; LocalServerError if it exits or takes too long."""
-        limit = startup_wait() if timeout is None else timeout
-        deadline = time.monotonic() + limit
-        while True:
-            if self.pid is None or os.waitpid(self.pid, os.WNOHANG)[0] != 0:
-                self.pid = None
-                raise LocalServerError(f"the temporary Prefect server exited at start; see {self.home / 'temporary-server.log'}")
-            try:
-                if httpx.get(f"{self.api}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise LocalServerError(f"the temporary Prefect server did not answer within {limit:.0f} s (on a busy "
-                                       "machine, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or keep one "
-                                       f"running with `vigie server`); see {self.home / 'temporary-server.log'}")
-            time.sleep(0.05)
+        wait_until_healthy(self.api, startup_wait() if timeout is None else timeout, exited=self._exit_status,
+                           what="the temporary Prefect server", log=self.home / "temporary-server.log",
+                           hint="on a busy machine, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or keep "
+                                "one running with `vigie server`", every=0.05)
+
+    def _exit_status(self) -> int | None:
+        """The forked server's exit status once it has ended (reaped here), None while it runs."""
+        if self.pid is None:
+            return -1
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid == 0:
+            return None
+        self.pid = None
+        return os.waitstatus_to_exitcode(status)
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM (the server finishes what it received), SIGKILL after ``grace`` seconds."""
