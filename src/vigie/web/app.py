@@ -10,6 +10,7 @@ May import: vigie.common, vigie.config, vigie.store, vigie.web.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Collection, Mapping
@@ -70,9 +71,12 @@ def http_link(url: str | None) -> str | None:
     return url.strip() if scheme in ("http", "https") else None
 
 
-def templates(timezone: str) -> Environment:
+def templates(config: Config) -> Environment:
     env = Environment(loader=PackageLoader("vigie.web", "templates"), autoescape=select_autoescape(default=True, default_for_string=True))
-    env.filters["when"] = lambda value: local_time(value, timezone)
+    base = f"{Path(config.path).resolve().parent}{os.sep}"
+    env.filters["when"] = lambda value: local_time(value, config.timezone)
+    # Paths under the configuration's folder (rule files, feed files) as the configuration writes them.
+    env.filters["short"] = lambda text: str(text).replace(base, "")
     env.filters["clip"] = clip
     env.filters["http_link"] = http_link
     return env
@@ -104,7 +108,7 @@ def create_app(config: Config, engine: Engine, *, token: str | None = None,
     routes = [*pages_stories.ROUTES, *pages_alerts.ROUTES, *pages_feeds.ROUTES, *pages_rules.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     app = Starlette(routes=routes, exception_handlers={404: _not_found})
-    app.state.web = Web(config, engine, templates(config.timezone))
+    app.state.web = Web(config, engine, templates(config))
     guarded: ASGIApp = csrf.CsrfGuard(app, allowed_hosts)
     if token:
         guarded = TokenGate(guarded, token)
