@@ -10,12 +10,16 @@ which every request must then carry (``vigie.web.auth``). The pages are ``vigie.
 from __future__ import annotations
 
 import ipaddress
+import threading
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store
+
+if TYPE_CHECKING:
+    from vigie.config import Config
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
@@ -27,6 +31,12 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _warm_up(cfg: "Config") -> None:
+    from vigie.rules import compile_rules, load_rules
+
+    compile_rules(load_rules(list(cfg.rules)))
 
 
 def web(
@@ -56,5 +66,7 @@ def web(
         allowed = (*LOOPBACK_NAMES, host) if local else None  # loopback: any other Host is a rebinding attempt
         app = create_app(cfg, engine, token=token, allowed_hosts=allowed)
         shown = f"[{host}]" if ":" in host else host
+        # spaCy's tables load on the first compile (seconds): do it now, so the editor's first check is quick.
+        threading.Thread(target=_warm_up, args=(cfg,), daemon=True).start()
         typer.echo(f"vigie web: http://{shown}:{port}/" + (f"?token={token}" if token else "") + "  (Ctrl-C to stop)")
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False)
