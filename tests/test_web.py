@@ -207,6 +207,13 @@ def test_editor_checks_backtests_and_saves_only_clean_configured_files(own: Demo
     assert not list(own.rule_file.parent.glob(".*.tmp"))
     assert "Saved." in c.get(saved.headers["location"]).text
 
+    page = c.get("/rules/edit", params={"file": own.rule_name}).text
+    opened = re.search(r'name="opened" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+    own.rule_file.write_text(kept + "# changed by someone else meanwhile\n", encoding="utf-8")
+    late = c.post("/rules/save", data={"file": own.rule_name, "text": kept, "opened": opened, "csrf": token})
+    assert late.status_code == 422 and "changed on disk since the editor opened it" in late.text
+    assert own.rule_file.read_text(encoding="utf-8").endswith("meanwhile\n")  # the other change is not overwritten
+
     outside = own.root / "vigie.yaml"
     for name in ("../vigie.yaml", str(outside), "/etc/passwd", own.rule_name + "/../../vigie.yaml", ""):
         assert c.get("/rules/edit", params={"file": name}).status_code == 404, name

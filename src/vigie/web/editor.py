@@ -13,6 +13,7 @@ May import: vigie.common, vigie.models, vigie.config, vigie.errors, vigie.rules,
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -83,11 +84,20 @@ class Saved:
         return not self.errors
 
 
-def save(config: Config, name: str, text: str) -> Saved | None:
-    """Write ``text`` over rule file ``name`` when it checks clean (None: no such rule file)."""
+def version(text: str) -> str:
+    """A short fingerprint of a rule file's text: the editor sends back the one it opened."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def save(config: Config, name: str, text: str, opened: str | None = None) -> Saved | None:
+    """Write ``text`` over rule file ``name`` when it checks clean and, given ``opened`` (the
+    ``version`` of the text the editor opened), when nobody changed the file since (None: no such rule file)."""
     path = lookup(config, name)
     if path is None:
         return None
+    if opened is not None and version(path.read_text(encoding="utf-8")) != opened:
+        return Saved(path, (RuleError(name, 1, 1, "the file changed on disk since the editor opened it: "
+                                                 "copy your text, reload the page and apply it again"),))
     _, errors = check_text(config, name, text)
     if errors:
         return Saved(path, tuple(errors))

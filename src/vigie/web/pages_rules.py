@@ -59,7 +59,8 @@ async def edit(request: Request) -> Response:
     assert path is not None
     text = path.read_text(encoding="utf-8")
     view = await run_in_threadpool(_preview_view, web, name, text)
-    return web.page(request, "editor.html", name=name, text=text, saved=request.query_params.get("saved") == "1", **view)
+    return web.page(request, "editor.html", name=name, text=text, opened=editor.version(text),
+                    saved=request.query_params.get("saved") == "1", **view)
 
 
 async def preview(request: Request) -> Response:
@@ -76,12 +77,12 @@ async def save(request: Request) -> Response:
     form = await form_of(request)
     name = _name(request, form.get("file"))
     text = form.get("text", "").replace("\r\n", "\n")  # browsers send textarea lines with CRLF
-    saved = await run_in_threadpool(editor.save, web.config, name, text)
+    saved = await run_in_threadpool(editor.save, web.config, name, text, form.get("opened") or None)
     assert saved is not None
     if saved.ok:
         return RedirectResponse(f"/rules/edit?file={quote(name)}&saved=1", status_code=303)
     view = {"errors": list(saved.errors), "report": None, "results": [], "refused": True}
-    return web.page(request, "editor.html", http_status=422, name=name, text=text, saved=False, **view)
+    return web.page(request, "editor.html", http_status=422, name=name, text=text, opened=form.get("opened", ""), saved=False, **view)
 
 
 def _preview_view(web: Web, name: str, text: str) -> dict[str, Any]:
