@@ -60,6 +60,10 @@ FIGURE_TOLERANCE = 0.15  # a figure within 15% of a known one is that one, round
 # Distances place the event ("60km off the coast"): no new fact, but shared by its reports.
 _DISTANCES = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:km|kilometres?|kilometers?|miles?|metres?|meters?|mi)\b", re.I)
 _YEAR = re.compile(r"^(19|20)\d\d$")
+# "fires 3 more missiles", "another 2 killed": a count of new instances, news even when the
+# story already has the same figure (its value is "3 more", never close to a known one).
+_MORE_AFTER = re.compile(r"\s+(?:more|additional|further|new|de plus|autres|nouveaux|nouvelles|supplémentaires)\b", re.I)
+_MORE_BEFORE = re.compile(r"\b(?:another|other|encore)\s+$", re.I)
 # Counts written in words are figures too ("killed two people" is "killed 2"); "one" is left
 # out: "one of", "one day" are rarely the event's count. "two dozen" is 24.
 _WORDS = {w: n for n, ws in enumerate([
@@ -159,7 +163,8 @@ def figure_spans(text: str, *, places: bool = False) -> list[tuple[int, int, str
     for m in _FIGURE.finditer(blanked):
         value = _value(m.group(1), m.group(2) or "")
         if value is not None:
-            out.append((m.start(), m.end(), value))
+            more = _MORE_AFTER.match(blanked, m.end()) or _MORE_BEFORE.search(blanked[max(0, m.start() - 12) : m.start()])
+            out.append((m.start(), m.end(), f"{value} more" if more else value))
     return out
 
 
