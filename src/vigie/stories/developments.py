@@ -52,12 +52,11 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     new_entities = sorted(e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties))
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
     new_names = tuple(e for e in new_entities if e not in {fold(t) for t in new_terms})
-    # What moves a story is said in its headline; once it moves, the lede's new figures are news too.
-    headline_facts = new_figures(feats.title_facts, story.facts)
+    # A figure of the headline or lede the story never had, even in its summaries (``told_facts``).
     new_facts = tuple(sorted(new_figures(feats.facts, story.facts)))
     # An event counts from the headline: ledes and summaries tell the background too.
     new_events = tuple(sorted(feats.title_events - story.events))
-    moves = bool(new_terms or new_names or headline_facts or new_events)
+    moves = bool(new_terms or new_names or new_facts or new_events)
     if not moves:
         return Development(False, WhatIsNew())
     sentence = new_sentence(article, new_facts, (*new_terms, *new_names), new_events) if article is not None else ""

@@ -72,12 +72,17 @@ _WORDS = {w: n for n, ws in enumerate([
     "sixteen seize", "seventeen", "eighteen", "nineteen", "twenty vingt"]) for w in ws.split()}
 _WORDS.update({"thirty": 30, "trente": 30, "forty": 40, "quarante": 40, "fifty": 50, "cinquante": 50,
                "hundred": 100, "dozen": 12, "douzaine": 12})
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")(\s+dozen)?\b", re.I)
+_NUMBER_WORD = re.compile(
+    r"\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")(?:(\s+dozen)|([\s-]+hundred))?\b", re.I
+)
+# Numbers that name or describe rather than count: "Group of 20", "two-time Olympic gold medalist",
+# "for the third time", "three times" (a frequency), as the dates above place rather than count.
+_NOT_COUNTS = re.compile(r"\bgroup\s+of\s+\d+\b|\b\d+[\s-]+times?\b", re.I)
 
 
 def _digits(m: "re.Match[str]") -> str:
     """A number word as digits, padded to its length so that offsets stay true."""
-    n = _WORDS[m.group(1).lower()] * (12 if m.group(2) else 1)
+    n = _WORDS[m.group(1).lower()] * (12 if m.group(2) else 100 if m.group(3) else 1)
     return str(n).ljust(len(m.group(0)))
 
 
@@ -156,7 +161,8 @@ def figure_spans(text: str, *, places: bool = False) -> list[tuple[int, int, str
     """Where the figures of a text are, and their values ("$1.8bn" and "1.8 billion" are both
     "1800000000"); dates, times, years, ordinals and durations are not figures, nor
     distances unless ``places``."""
-    blanked = _DATES.sub(lambda m: " " * len(m.group(0)), _NUMBER_WORD.sub(_digits, text))
+    blanked = _NOT_COUNTS.sub(lambda m: " " * len(m.group(0)), _NUMBER_WORD.sub(_digits, text))
+    blanked = _DATES.sub(lambda m: " " * len(m.group(0)), blanked)
     if not places:
         blanked = _DISTANCES.sub(lambda m: " " * len(m.group(0)), blanked)
     out = []
