@@ -133,11 +133,13 @@ def _one_event(a: StoredStory, b: StoredStory) -> bool:
 def same_event(feats: Features, story: StoredStory, published: datetime) -> float:
     """How well ``feats`` fits ``story`` (0.0: not the same event)."""
     if feats.language in story.languages:
-        shared = shared_entities(feats.entities, story.core_entities())
+        # Seats of government read as their country ("Moscow denies" in a story about Russia).
+        entities, core = parties(feats.entities), parties(story.core_entities())
+        shared = shared_entities(entities, core)
         words = feats.keywords | feats.names
         total = rarity.total(words, feats.language)
         share = rarity.total(words & (story.keywords | story.names), feats.language) / total if total else 0.0
-        rare = sum(entity_weight(x) for x in feats.entities if known(x, story.core_entities()))
+        rare = sum(entity_weight(x) for x in entities if known(x, core))
         corroborated = bool(material(feats.events & story.events) or feats.numbers & story.facts)
         hot = abs(published - (story.last_published or story.updated_at)) <= HOT
         joins = (
@@ -149,7 +151,7 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
         return share + ENTITY_WEIGHT * shared if joins else 0.0
     # Across languages: entities (language-independent once folded to the rules' canonical
     # names), figures, event classes and words spelt alike (names, mostly).
-    shared = shared_entities(feats.entities, story.entities)
+    shared = shared_entities(parties(feats.entities), parties(story.entities))
     near = abs(published - (story.last_published or story.updated_at)) <= CROSS_LANGUAGE_WINDOW
     spelt_alike = {w for w in (feats.keywords | feats.names) & (story.keywords | story.names) if rarity.zipf(w) < 3.5}
     corroborated = bool(feats.numbers & story.facts or material(feats.events & story.events) or spelt_alike)
@@ -169,6 +171,11 @@ def on_subject(feats: Features, story: StoredStory) -> bool:
     named = {party(e) for e in feats.title_entities}
     core = story.core_entities() | {party(e) for e in story.core_entities()}
     return bool(named) and all(known(e, core) for e in named)
+
+
+def parties(entities: "frozenset[str] | set[str]") -> frozenset[str]:
+    """``entities`` with each seat of government or capital read as its country ("kremlin" -> "russia")."""
+    return frozenset(party(e) for e in entities)
 
 
 def shared_entities(a: "frozenset[str] | set[str]", b: "frozenset[str] | set[str]") -> int:
