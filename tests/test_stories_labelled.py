@@ -124,3 +124,29 @@ def test_numbers_that_name_or_describe_are_no_counts() -> None:
     assert figures_in("the two-time Olympic gold medalist has been freed") == set()
     assert figures_in("Three-hundred days after his country was invaded") == set()
     assert figures_in("fired three hundred shells") == {"300"} and figures_in("killed two people") == {"2"}
+
+
+
+def test_a_seat_of_government_counts_as_its_country_when_joining() -> None:
+    """"Russia denies ..." names Moscow and Kyiv in its lede where the story of the blast names Russia and
+    Ukraine: two more entities in common, not two strangers."""
+    from datetime import timedelta
+
+    from vigie.stories.batch import matched_terms
+    from vigie.stories.features import features
+    from vigie.stories.joining import StoredStory, parties, shared_entities
+
+    day = load_days([POLAND])[0]
+    matcher, _ = matcher_of(day.rules_path)
+    denial = next(e for e in day.entries if e.title.startswith("Ukraine war: Russia denies"))
+    art = denial.article()
+    ms = match_all(matcher, [art])
+    feats = features(art, tuple(sorted({x for m in ms for x in matched_terms(m)})),
+                     {sp.text.lower(): sp.term.lower() for m in ms for sp in m.spans if sp.term[:1].isupper()})
+    assert {"moscow", "kyiv"} <= feats.entities
+    core = frozenset({"russia", "ukraine", "poland", "nato"})
+    story = StoredStory(id=1, title="", terms=frozenset(), names=frozenset(), facts=frozenset(), keywords=frozenset(),
+                        languages=frozenset({"en"}), updated_at=denial.published - timedelta(hours=1),
+                        created_at=denial.published - timedelta(hours=8), entities=core)
+    assert shared_entities(feats.entities, core) == 1  # Poland only, read as written
+    assert shared_entities(parties(feats.entities), parties(story.core_entities())) == 3
