@@ -12,6 +12,7 @@ from typing import Iterable, Sequence
 
 from sqlalchemy import Engine, select
 
+from vigie.common.text import cut_at_spans
 from vigie.models import Span
 from vigie.store import schema as t
 from vigie.store.db import reader
@@ -40,19 +41,7 @@ def texts_of(engine: Engine, article_ids: Iterable[str]) -> dict[str, dict[str, 
 
 def pieces(text: str, spans: Sequence[tuple[int, int]]) -> tuple[Piece, ...]:
     """``text`` cut at the spans (sorted, overlaps merged, clipped to the text)."""
-    out: list[Piece] = []
-    at = 0
-    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans):
-        start = max(start, at)
-        if end <= start:
-            continue
-        if start > at:
-            out.append((text[at:start], False))
-        out.append((text[start:end], True))
-        at = end
-    if at < len(text):
-        out.append((text[at:], False))
-    return tuple(out)
+    return cut_at_spans(text, spans)
 
 
 def mark(title: str, fields: dict[str, str] | None, spans: Sequence[Span]) -> Marked:
