@@ -38,6 +38,8 @@ EXPECTED = {
                  "backtest s", "backtest CPU s", "matcher alone s", "backtest/matcher", "target s", "met"),
     "parallel": ("executor", "feeds", "entries", "articles", "parse s", "normalize s", "total s", "CPU s", "critical CPU s",
                  "speed-up", "CPU speed-up", "same"),
+    "scale": ("workers", "feeds", "cycle", "cycle s", "fetched", "fetched twice", "missed", "polled per run",
+              "alerts sent", "sent twice", "speed-up"),
 }
 
 
@@ -118,6 +120,9 @@ def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> Non
     assert backtest["articles"] > 0 and backtest["matcher alone s"] > 0 and backtest["alerts"] > 0
     parallel = doc["benchmarks"]["parallel"]["rows"]
     assert parallel[0]["executor"].startswith("local") and all(r["same"] for r in parallel)  # 2 processes: the same articles
+    scale = doc["benchmarks"]["scale"]["rows"]
+    assert [r["workers"] for r in scale] == ["1 worker", "1 worker", "2 workers", "2 workers"]
+    assert all(r["fetched twice"] == 0 and r["missed"] == 0 and r["sent twice"] == 0 for r in scale)
 
 
 def test_unknown_benchmark_is_refused() -> None:
