@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from sqlalchemy import Engine, select, update
 
 from support_store import T0, engine, store_url  # noqa: F401 - fixtures
 from vigie.common.sharing import SharingConfig
-from vigie.config import HealthConfig
+from vigie.config import HealthConfig, load_config
+from vigie.errors import ConfigError
 from vigie.ingest import leases
 from vigie.ingest.health import PollOutcome, record_polls
 from vigie.models import Source, SourceKind
@@ -129,3 +133,27 @@ def test_the_claims_of_a_dead_run_of_this_machine_end_at_once(engine: Engine) ->
                           cycle_at=dead.cycle_at, lease=dead.lease, batch=dead.batch)
     assert len(leases.claim_batch(engine, SOURCES, gone, T0).due) == 10
     assert len(leases.claim_batch(engine, SOURCES, claimer(batch=10), T0 + timedelta(seconds=1)).due) == 10
+
+
+def test_sharing_runs_become_schedules_of_one_slot_and_the_deployments_concurrency(tmp_path: Path) -> None:
+    from vigie.runtime.deployment import deployment_spec
+
+    config = tmp_path / "vigie.yaml"
+    config.write_text("sharing:\n  runs: 3\n  lease: 20m\n  batch: 50\nschedule:\n  interval: 5m\n", encoding="utf-8")
+    loaded = load_config(config)
+    assert loaded.sharing == SharingConfig(runs=3, lease=timedelta(minutes=20), batch=50)
+    (deployment,) = deployment_spec(loaded, "3.8.8")["deployments"]
+    assert deployment["concurrency_limit"] == 3
+    assert [s["slug"] for s in deployment["schedules"]] == ["vigie-1", "vigie-2", "vigie-3"]
+    assert {s["interval"] for s in deployment["schedules"]} == {300}
+    config.write_text("schedule:\n  interval: 5m\n", encoding="utf-8")
+    (alone,) = deployment_spec(load_config(config), "3.8.8")["deployments"]
+    assert alone["concurrency_limit"] == 1 and len(alone["schedules"]) == 1 and "slug" not in alone["schedules"][0]
+
+
+def test_a_lease_too_short_to_hold_a_batch_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "vigie.yaml"
+    config.write_text("sharing:\n  lease: 5s\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(config)
+    assert str(err.value) == f"{config}:2: sharing.lease: must be at least 10s"
