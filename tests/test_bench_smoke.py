@@ -87,7 +87,7 @@ def test_machine_facts_name_the_python_and_prefect() -> None:
 def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> None:
     env = dict(os.environ, DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
     proc = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--out", str(tmp_path)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=1200)  # scale: a Prefect server and workers
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
     doc = json.loads((tmp_path / "latest.json").read_text())
