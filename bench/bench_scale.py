@@ -47,7 +47,7 @@ def run(size: str, executor: str = "local") -> Table:
     feeds = SIZES[size]
     table = Table(
         name="scale",
-        title="9. One cycle over many feeds, 1 and 2 Prefect workers of one pool (feeds shared out by leases)",
+        title="10. One cycle over many feeds, 1 and 2 Prefect workers of one pool (feeds shared out by leases)",
         columns=("workers", "feeds", "cycle", "cycle s", "fetched", "fetched twice", "missed", "polled per run",
                  "alerts sent", "sent twice", "speed-up"),
     )

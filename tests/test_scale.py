@@ -5,6 +5,7 @@ fetched once per cycle, every alert is sent once."""
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,12 +20,15 @@ from vigie.store import schema as t
 from vigie.store.db import connect
 
 FEEDS = 150
+# Where parse and normalize run in the workers' flow runs: any `executor:` value vigie.yaml accepts.
+EXECUTOR = os.environ.get("VIGIE_SCALE_EXECUTOR", "local")
 
 
 @pytest.mark.slow
 def test_two_workers_of_one_pool_share_each_cycle_and_send_every_alert_once(tmp_path: Path) -> None:
     skip_without_postgres()
-    with pg_schema_url() as store, scale_rig(tmp_path, store, feeds=FEEDS, workers=2, batch=25) as rig:
+    with pg_schema_url() as store, scale_rig(tmp_path, store, feeds=FEEDS, workers=2, batch=25,
+                                                  executor=EXECUTOR) as rig:
         deployment = rig.deployment  # sharing.runs: 2 -> two schedules, two runs at once
         limit = deployment.global_concurrency_limit
         assert len(deployment.schedules) == 2 and limit is not None and limit.limit == 2
