@@ -1,7 +1,11 @@
 """One monitoring cycle: the stages in their order, as plain functions or as Prefect tasks.
 
-    rules -> select+fetch -> parse -> normalize -> (full text) -> match
-          -> novelty+outbox (articles, alerts, feed validators and health in one transaction) -> deliver
+    rules -> [claim a batch+fetch -> parse -> normalize -> (full text) -> match
+              -> novelty+outbox (articles, alerts, feed validators and health in one transaction;
+                 the batch's claims end)] until no due source is left -> deliver
+
+A batch is the sources this run claimed in the store (``vigie.ingest.leases``): concurrent runs
+share the due sources out, each fetched once per slot of the schedule.
 
 ``run_cycle`` is the order, written once: ``flows/monitor.py`` passes its Prefect tasks
 (``Stages``), tests and benchmarks call it with ``PLAIN`` (the same functions, no Prefect),
