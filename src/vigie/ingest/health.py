@@ -83,7 +83,8 @@ def _state_of(row: RowMapping) -> FeedState:
     )
 
 
-def _load(conn: Connection, ids: Sequence[str]) -> dict[str, FeedState]:
+def states_in(conn: Connection, ids: Sequence[str]) -> dict[str, FeedState]:
+    """The stored state of each of ``ids`` that has one, read in the caller's transaction."""
     out: dict[str, FeedState] = {}
     ids = list(dict.fromkeys(ids))
     for i in range(0, len(ids), 500):  # stay far below any driver's bound-parameter limit
@@ -96,7 +97,7 @@ def _load(conn: Connection, ids: Sequence[str]) -> dict[str, FeedState]:
 def load_states(engine: Engine, sources: Sequence[Source]) -> dict[str, FeedState]:
     """The stored state of each source that has one (a new source simply has none)."""
     with engine.connect() as conn:
-        return _load(conn, [s.id for s in sources])
+        return states_in(conn, [s.id for s in sources])
 
 
 def all_states(engine: Engine) -> list[FeedState]:
@@ -183,11 +184,13 @@ def record_polls(conn: Connection, polls: Sequence[PollOutcome], settings: Healt
     """
     now = utc(now) or datetime.now(timezone.utc)
     events: list[HealthEvent] = []
-    old_states = _load(conn, [p.source_id for p in polls])
+    old_states = states_in(conn, [p.source_id for p in polls])
     for poll in polls:
         old = old_states.get(poll.source_id, FeedState(source_id=poll.source_id))
         location = poll.new_location or old.location or poll.source_id  # the id: the location may hold a secret
-        values: dict[str, object] = {"source_id": poll.source_id, "location": location, "last_fetch_at": now}
+        # The poll is recorded: the run's lease on the feed ends here (vigie.ingest.leases), with its articles.
+        values: dict[str, object] = {"source_id": poll.source_id, "location": location, "last_fetch_at": now,
+                                     "claimed_by": None, "claimed_until": None}
         if poll.error is None:
             if poll.modified:
                 # Stored only once the bytes were parsed: if parsing failed, the next poll
