@@ -40,6 +40,8 @@ EXPECTED = {
                  "speed-up", "CPU speed-up", "same"),
     "scale": ("workers", "feeds", "cycle", "cycle s", "fetched", "fetched twice", "missed", "polled per run",
               "alerts sent", "sent twice", "speed-up"),
+    "lean": ("poll", "what", "wall s", "CPU s", "flow s", "outside flow s", "rules s", "fetch s", "parse s", "normalize s",
+             "match s", "novelty s", "deliver s", "new", "mails", "wall/rss2email"),
 }
 
 
@@ -123,6 +125,10 @@ def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> Non
     scale = doc["benchmarks"]["scale"]["rows"]
     assert [r["workers"] for r in scale] == ["1 worker", "1 worker", "2 workers", "2 workers"]
     assert all(r["fetched twice"] == 0 and r["missed"] == 0 and r["sent twice"] == 0 for r in scale)
+    lean = {(r["poll"], r["what"].split(",")[0].split(" (")[0]): r for r in doc["benchmarks"]["lean"]["rows"]}
+    assert lean[(1, "vigie run")]["new"] == 10 * 50 and lean[(2, "vigie run")]["new"] == 0  # 10 feeds of 50 entries, then all 304
+    if (1, "rss2email 3.14") in lean:  # with the bench extra: every entry of the first poll mailed, none of the second
+        assert lean[(1, "rss2email 3.14")]["mails"] == 10 * 50 and lean[(2, "rss2email 3.14")]["mails"] == 0
 
 
 def test_unknown_benchmark_is_refused() -> None:
