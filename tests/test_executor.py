@@ -201,9 +201,14 @@ def test_a_scheduler_that_does_not_answer_is_named_and_the_stage_runs_here(
     nobody = ExecutorConfig.model_validate(f"dask://127.0.0.1:{free_port()}")
     started = time.monotonic()
     assert cycle.normalize_all(cycle.parse_all(fetched, nobody), NOW, nobody) == expected and expected
-    assert time.monotonic() - started < 30  # two attempts of 2 s each, plus the stages here
+    assert time.monotonic() - started < 30  # one attempt of 2 s (normalize does not ask again), the stages here
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 2, warnings  # parse, then normalize
+    assert warnings[0] == warnings[1]  # the same cause, found once
+    asked = time.monotonic()
+    with pytest.raises(dask_cluster.Unavailable):  # a scheduler found down is not asked again at once
+        dask_cluster.client(nobody)
+    assert time.monotonic() - asked < 1
     assert all(f"the Dask scheduler at {nobody.address} does not answer" in w for w in warnings), warnings
     assert all("runs in the run's own process instead" in w for w in warnings)
 
@@ -278,6 +283,28 @@ def test_a_feed_that_kills_its_normalizing_worker_loses_its_articles_alone(tmp_p
     expected = [a for a in cycle.normalize_all(parsed, NOW) if a.source_id != killer]
     assert articles == expected
     assert any(killer in r.getMessage() and "died" in r.getMessage() for r in caplog.records)
+
+
+@needs_corpus
+@pytest.mark.slow  # Dask's nanny restarts the killed worker twice: a fresh interpreter each time
+def test_a_feed_that_kills_its_dask_worker_is_that_feeds_error_alone(tmp_path: Path, fresh_pools: None,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import dask
+
+    fetched = fetched_of(tmp_path)
+    expected = cycle.parse_all(fetched)
+    killer = fetched[8].source.id
+    monkeypatch.setenv(FAULT_ENV, f"parse-worker:{killer}")  # the cluster's workers inherit it
+    # Dask gives up on a task after its worker died allowed-failures + 1 times (4 by default): once is enough here.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        parsed = cycle.parse_all(fetched, DASK_TWO)
+    assert [p.source for p in parsed] == [f.source for f in fetched]
+    for got, want in zip(parsed, expected):
+        if got.source.id == killer:
+            assert got.entries == () and got.error is not None
+            assert "the worker process parsing this feed died" in got.error and killer in got.error
+        else:
+            assert got == want
 
 
 # --- a whole cycle --------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ own, so there the LocalCluster starts with each run; a scheduler address costs a
 
 A scheduler that does not answer (or has no worker, or drops the connection mid-run) raises
 ``Unavailable``, naming the address; the caller runs the stage in its own process with a warning
-(``processes._run_batches``): the alerts still go out, later, and the warning is in the run's log.
+(``processes._on_executor``): the alerts still go out, later, and the warning is in the run's log.
+A scheduler found out of reach is not asked again for a minute (the normalize stage does not wait
+for it as the parse stage did).
 A worker that dies on a batch (Dask retries a task ``allowed-failures`` times, then gives up with
 ``KilledWorker``) makes that batch run again one source at a time, as with the process pool.
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -35,11 +38,13 @@ log = logging.getLogger(__name__)
 
 CONNECT_SECONDS = 10  # a scheduler that has not answered by then is taken as down (Dask's own default is 30 s)
 WORKERS_SECONDS = 20  # a scheduler with no worker after this long cannot run anything
+RETRY_SECONDS = 60  # a scheduler found down is not asked again before this: normalize does not wait as parse did
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 _clients: dict[ExecutorConfig, Any] = {}  # executor -> distributed.Client (its LocalCluster on the client)
+_down: dict[ExecutorConfig, tuple[float, str]] = {}  # executor -> when it was found out of reach, and why
 _lock = threading.Lock()
 
 
@@ -103,7 +108,15 @@ def client(executor: ExecutorConfig) -> Any:
             return current
         if current is not None:
             _close(current)
-        current = _clients[executor] = _connect(executor)
+        found_down = _down.get(executor)
+        if found_down is not None and time.monotonic() - found_down[0] < RETRY_SECONDS:
+            raise Unavailable(found_down[1])
+        try:
+            current = _clients[executor] = _connect(executor)
+        except Unavailable as error:
+            _down[executor] = (time.monotonic(), str(error))
+            raise
+        _down.pop(executor, None)
         return current
 
 
@@ -126,6 +139,7 @@ def shutdown() -> None:
     with _lock:
         clients = list(_clients.values())
         _clients.clear()
+        _down.clear()
     for c in clients:
         _close(c)
 
