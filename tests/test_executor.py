@@ -176,6 +176,7 @@ def test_a_dask_local_cluster_gives_the_same_articles_in_the_same_order(tmp_path
     workers = client.run(os.getpid)
     assert len(workers) == 2 and os.getpid() not in workers.values()
     assert client.cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+    assert client.cluster.scheduler.http_server.address == "127.0.0.1"  # health and metrics: loopback too
     assert not any("instead" in r.getMessage() for r in caplog.records)
     # The cluster is kept for the next run.
     assert cycle.normalize_all(cycle.parse_all(fetched, DASK_TWO), NOW, DASK_TWO) == articles_here

@@ -67,10 +67,12 @@ def _connect(executor: ExecutorConfig) -> Any:
         if executor.address is not None:
             client = distributed.Client(executor.address, timeout=CONNECT_SECONDS, set_as_default=False)
         else:
-            # Worker processes (the stages hold the GIL), one thread each; no dashboard (bokeh is not installed,
-            # and a port opened by every run is a port to explain); the scheduler on loopback only.
+            # Worker processes (the stages hold the GIL), one thread each; no dashboard (it needs bokeh); the
+            # scheduler on loopback only. Its HTTP server (health, metrics) still starts: on a free port, since 8787,
+            # its default, is taken wherever a Dask scheduler runs already (Dask then warns and moves).
             cluster = distributed.LocalCluster(n_workers=executor.worker_count(), threads_per_worker=1, processes=True,
-                                               dashboard_address=None, host="127.0.0.1", silence_logs=logging.WARNING)
+                                               dashboard_address=None, host="127.0.0.1", silence_logs=logging.WARNING,
+                                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
             client = distributed.Client(cluster, set_as_default=False)
     except (OSError, TimeoutError) as error:
         raise Unavailable(f"the Dask scheduler at {where} does not answer ({error})") from error
