@@ -291,14 +291,20 @@ def test_a_feed_that_kills_its_normalizing_worker_loses_its_articles_alone(tmp_p
 def test_a_feed_that_kills_its_dask_worker_is_that_feeds_error_alone(tmp_path: Path, fresh_pools: None,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import dask
+    import distributed  # noqa: F401  (its configuration loaded: dask.config.set below restores it, not drops it)
+
+    from vigie.runtime import dask_cluster
 
     fetched = fetched_of(tmp_path)
     expected = cycle.parse_all(fetched)
     killer = fetched[8].source.id
-    monkeypatch.setenv(FAULT_ENV, f"parse-worker:{killer}")  # the cluster's workers inherit it
     # Dask gives up on a task after its worker died allowed-failures + 1 times (4 by default): once is enough here.
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        parsed = cycle.parse_all(fetched, DASK_TWO)
+        client = dask_cluster.client(DASK_TWO)  # up first: were it out of reach, this process would parse (and die)
+    # The workers running now, and those the nanny starts in their place (from this process's environment).
+    monkeypatch.setenv(FAULT_ENV, f"parse-worker:{killer}")
+    client.run(exec, f"import os; os.environ[{FAULT_ENV!r}] = {'parse-worker:' + killer!r}")
+    parsed = cycle.parse_all(fetched, DASK_TWO)
     assert [p.source for p in parsed] == [f.source for f in fetched]
     for got, want in zip(parsed, expected):
         if got.source.id == killer:

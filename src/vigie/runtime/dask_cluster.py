@@ -150,13 +150,17 @@ def run_batches(work: Callable[[list[T]], list[R]], parts: Callable[[int], list[
                 executor: ExecutorConfig, died: Callable[[T], R]) -> list[R]:
     """``work`` over every batch of ``parts(worker threads)`` on the Dask workers, results in the batches' order."""
     distributed = _distributed()
+    import dask
+
     running = client(executor)
     where = executor.address or "the LocalCluster"
     try:
         batches = parts(max(1, _threads(running)))
-        # Scattered first: the bytes go to the workers directly, not inside the task graph through the scheduler.
-        data = running.scatter(batches, hash=False)
-        futures = [running.submit(work, d, pure=False) for d in data]
+        # Each batch inside its task, not scattered to a worker beforehand: a worker that dies then loses no batch
+        # but its own, which the scheduler can run again elsewhere. A batch of a big stage is megabytes: Dask's
+        # warning about large graphs is for graphs that should have been scattered, not for this.
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GiB"}):
+            futures = [running.submit(work, batch, pure=False) for batch in batches]
         out: list[R] = []
         for batch, future in zip(batches, futures):
             try:
