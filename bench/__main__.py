@@ -1,6 +1,6 @@
 """Run vigie's benchmarks, print one table each, save every figure as JSON under bench/results/.
 
-    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang,ingest,backtest,parallel]
+    python -m bench [--quick | --tiny] [--only match,peers,poll,e2e,prefect,startup,stories,lang,ingest,backtest,parallel,scale,lean]
 
 ``--quick`` takes smaller sizes (a few minutes); ``--tiny`` is the CI smoke size (seconds; the
 figures mean nothing, only that the code runs and the tables have their columns). The baseline
@@ -15,7 +15,9 @@ flashtext and spaCy's PhraseMatcher); the end-to-end and Prefect benchmarks are 
 (baseline: ``lang_stopwords``); the ingest libraries (ftfy, dateparser) beside the hand-written code are
 ``bench_ingest_libs`` (labels: ``bench/ingest_labels.md``); ``vigie rules backtest`` over 100,000 stored
 articles is ``bench_backtest`` (baseline: the matcher alone); parse + normalize of changed feeds in one process
-and over 2 worker processes (``executor: processes``) is ``bench_parallel``.
+and over 2 worker processes (``executor: processes``) is ``bench_parallel``; one cycle over many feeds with 1 and 2
+Prefect workers of one pool (feeds shared out by leases) is ``bench_scale``; a whole ``vigie run`` beside
+rss2email over the same 1,000 loopback feeds, first and second poll, is ``bench_lean``.
 """
 
 from __future__ import annotations
@@ -260,6 +262,18 @@ def run_parallel(size: str) -> Table:
     return bench_parallel.run(size)
 
 
+def run_scale(size: str) -> Table:
+    from bench import bench_scale
+
+    return bench_scale.run(size)
+
+
+def run_lean(size: str) -> Table:
+    from bench import bench_lean
+
+    return bench_lean.run(size)
+
+
 BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "match": run_match,
     "peers": run_peers,
@@ -272,6 +286,8 @@ BENCHMARKS: dict[str, Callable[[str], Table]] = {
     "startup": run_startup,
     "backtest": run_backtest,
     "parallel": run_parallel,
+    "scale": run_scale,
+    "lean": run_lean,
 }
 
 

@@ -105,9 +105,18 @@ def monitor(config_path: str = "vigie.yaml") -> RunSummary:
         engine.dispose()  # also when a stage failed: no pool or SQLite handle left open
 
 
+def _scheduled_time(started: datetime) -> datetime:
+    """The slot of the schedule this run is for: the runs of one slot (several schedules of one deployment,
+    ``sharing.runs``) share its feeds out, each fetched once (``vigie.ingest.leases``)."""
+    from prefect.runtime import flow_run
+
+    scheduled = flow_run.scheduled_start_time
+    return scheduled if isinstance(scheduled, datetime) else started
+
+
 def _cycle(config: Config, engine: Engine, started: datetime) -> RunSummary:
     """The stages in ``vigie.runtime.cycle``'s order, each a task; the summary becomes the run's artifact."""
-    summary = cycle.run_cycle(config, engine, started, flow_stages(config))
+    summary = cycle.run_cycle(config, engine, started, flow_stages(config), cycle_at=_scheduled_time(started))
     # The description is the run's one line: `vigie serve` prints it when the run ends.
     create_markdown_artifact(summary.to_markdown(), key="vigie-run", description=summary.one_line())
     return summary

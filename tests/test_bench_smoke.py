@@ -38,6 +38,10 @@ EXPECTED = {
                  "backtest s", "backtest CPU s", "matcher alone s", "backtest/matcher", "target s", "met"),
     "parallel": ("executor", "feeds", "entries", "articles", "parse s", "normalize s", "total s", "CPU s", "critical CPU s",
                  "speed-up", "CPU speed-up", "same"),
+    "scale": ("workers", "feeds", "cycle", "cycle s", "fetched", "fetched twice", "missed", "polled per run",
+              "alerts sent", "sent twice", "speed-up"),
+    "lean": ("poll", "what", "wall s", "CPU s", "flow s", "outside flow s", "rules s", "fetch s", "parse s", "normalize s",
+             "match s", "novelty s", "deliver s", "new", "mails", "wall/rss2email"),
 }
 
 
@@ -85,7 +89,7 @@ def test_machine_facts_name_the_python_and_prefect() -> None:
 def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> None:
     env = dict(os.environ, DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
     proc = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--out", str(tmp_path)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=1200)  # scale: a Prefect server and workers
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
     doc = json.loads((tmp_path / "latest.json").read_text())
@@ -118,6 +122,13 @@ def test_python_m_bench_tiny_prints_and_saves_every_table(tmp_path: Path) -> Non
     assert backtest["articles"] > 0 and backtest["matcher alone s"] > 0 and backtest["alerts"] > 0
     parallel = doc["benchmarks"]["parallel"]["rows"]
     assert parallel[0]["executor"].startswith("local") and all(r["same"] for r in parallel)  # 2 processes: the same articles
+    scale = doc["benchmarks"]["scale"]["rows"]
+    assert [r["workers"] for r in scale] == ["1 worker", "1 worker", "2 workers", "2 workers"]
+    assert all(r["fetched twice"] == 0 and r["missed"] == 0 and r["sent twice"] == 0 for r in scale)
+    lean = {(r["poll"], r["what"].split(",")[0].split(" (")[0]): r for r in doc["benchmarks"]["lean"]["rows"]}
+    assert lean[(1, "vigie run")]["new"] == 10 * 50 and lean[(2, "vigie run")]["new"] == 0  # 10 feeds of 50 entries, then all 304
+    if (1, "rss2email 3.14") in lean:  # with the bench extra: every entry of the first poll mailed, none of the second
+        assert lean[(1, "rss2email 3.14")]["mails"] == 10 * 50 and lean[(2, "rss2email 3.14")]["mails"] == 0
 
 
 def test_unknown_benchmark_is_refused() -> None:

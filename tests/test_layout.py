@@ -12,7 +12,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "vigie"
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 # The data's way through the house, lowest first: a module may import its own layer and those before it.
-LAYERS = ["errors", "common", "models", "config", "store", "ingest", "rules", "stories", "delivery", "runtime", "cli"]
+LAYERS = ["errors", "common", "models", "config", "store", "ingest", "rules", "stories", "delivery", "runtime", "web", "cli"]
 MAX_LINES = 350
 
 

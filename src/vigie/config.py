@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, Validation
 
 from vigie.common.bounds import Backoff, Count, PositiveDuration, Seconds, at_least, duration
 from vigie.common.executor import ExecutorConfig
+from vigie.common.sharing import SharingConfig
 from vigie.common.suggest import did_you_mean, keys_at
 from vigie.common.store_url import check_store_url
 from vigie.common.times import format_duration
@@ -160,6 +161,7 @@ class Config(_Strict):
     delivery: DeliveryConfig = DeliveryConfig()
     timeouts: TimeoutsConfig = TimeoutsConfig()
     executor: ExecutorConfig = ExecutorConfig()  # where parse and normalize run: local, processes
+    sharing: SharingConfig = SharingConfig()  # how concurrent runs share the feeds out (vigie.common.sharing)
     retention: Annotated[timedelta, at_least(timedelta(hours=1), "1h")] = timedelta(days=90)
     # Alerts and their deliveries are the record of what was said: kept longer; a pending one always stays.
     alert_retention: Annotated[timedelta, at_least(timedelta(days=1), "1d")] = timedelta(days=365)

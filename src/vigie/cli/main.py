@@ -26,6 +26,7 @@ from vigie.cli.serve import HostOption, PortOption, prepare_api, run_server, ser
 from vigie.cli.rules import app as rules_app
 from vigie.cli.backtest import backtest as backtest_command
 from vigie.cli.stories import app as stories_app
+from vigie.cli.web import web as web_command
 from vigie.cli.common import ConfigOption, config_path, load_or_exit, open_store, store_error_exit
 from vigie.config import Config
 from vigie.errors import ConfigError, LocalServerError, StoreError
@@ -43,6 +44,7 @@ app.add_typer(stories_app, name="stories", help="Stories: what vigie grouped, th
 rules_app.command("backtest")(backtest_command)
 app.command("init")(init_command)
 app.command("deploy")(deploy_command)
+app.command("web")(web_command)
 
 def _print_version(value: bool) -> None:
     if value:

@@ -20,7 +20,6 @@ from vigie.cli.common import ConfigOption
 
 if TYPE_CHECKING:
     from vigie.config import Config
-    from vigie.rules import RuleSet
 
 app = Typer(help="Check rule files and preview what they match.", no_args_is_help=True)
 
@@ -73,6 +72,8 @@ def check(
     rule_set = load_rules(paths or (DEFAULT_RULES if cfg is None else list(cfg.rules)))
     for err in rule_set.errors:
         typer.echo(str(err), err=True)
+    from vigie.delivery.routing import notify_warnings
+
     warnings = notify_warnings(rule_set, cfg) if cfg is not None else []
     for w in warnings:
         typer.echo(w, err=True)
@@ -82,24 +83,6 @@ def check(
         typer.echo(f"{n_files} file(s), {len(rule_set.rules)} valid rule(s), {len(rule_set.errors)} error(s) in {bad} file(s)"
                    + (f", {len(warnings)} warning(s)" if warnings else ""))
     raise typer.Exit(1 if rule_set.errors else 0)
-
-
-def notify_warnings(rule_set: "RuleSet", cfg: "Config") -> list[str]:
-    """One ``file:line:col: warning`` per rule whose notify tags are on no configured target."""
-    from vigie.common.suggest import did_you_mean
-    from vigie.delivery.routing import unrouted_tags
-
-    carried = {tag for tc in cfg.targets for tag in tc.tags}
-    out = []
-    for lr in rule_set.rules:
-        lost = unrouted_tags(cfg, lr.rule.notify)
-        if lost:
-            named = ", ".join(f"{tag!r}{did_you_mean(tag, carried)}" for tag in lost)
-            where = ("" if len(lost) < len(lr.rule.notify) else "; only targets without tags get its alerts"
-                     if any(not tc.tags for tc in cfg.targets) else "; its alerts go to every target")
-            out.append(f"{lr.path}:{lr.line}:{lr.col}: warning: rule {lr.id!r}: no target has the notify "
-                       f"tag{'s' if len(lost) > 1 else ''} {named}{where}")
-    return out
 
 
 @app.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Iterable
 
 # Letters that Unicode does not decompose but readers treat as their base letters.
 _SPECIAL = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ß": "ss"})
@@ -80,3 +81,24 @@ def clip(text: str, limit: int) -> str:
         return text
     cut = text.rfind(" ", 0, limit - 1)
     return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+
+
+def cut_at_spans(text: str, spans: Iterable[tuple[int, int]]) -> tuple[tuple[str, bool], ...]:
+    """``text`` cut into (piece, marked) pairs at the spans: sorted, overlaps merged, clipped to the text.
+
+    One cutter for every place that highlights (alert payloads, the web pages), so an overlap
+    of two marks is highlighted alike everywhere instead of one place dropping the second mark.
+    """
+    out: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        start = max(start, at)
+        if end <= start:
+            continue
+        if start > at:
+            out.append((text[at:start], False))
+        out.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        out.append((text[at:], False))
+    return tuple(out)

@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 
 import re
 
-from vigie.common.text import fold
+from vigie.common.text import cut_at_spans, fold
 from vigie.common.times import utc
 from vigie.models import AlertPayload, Article, Snippet, Span, WhatIsNew
 from vigie.stories.events import event_spans
@@ -117,15 +117,4 @@ def new_segments(new: WhatIsNew) -> tuple[tuple[str, bool], ...]:
         if len(folded) == len(text):
             marks += [(m.start(), m.end()) for m in re.finditer(rf"(?<!\w){re.escape(fold(word))}(?!\w)", folded)]
     marks += [(start, end) for start, end, value in figure_spans(text) if value in new.facts]
-    out: list[tuple[str, bool]] = []
-    pos = 0
-    for start, end in sorted(set(marks)):
-        if start < pos:
-            continue
-        if start > pos:
-            out.append((text[pos:start], False))
-        out.append((text[start:end], True))
-        pos = end
-    if pos < len(text):
-        out.append((text[pos:], False))
-    return tuple(out)
+    return cut_at_spans(text, set(marks))

@@ -13,7 +13,9 @@ from typing import Iterable
 
 from pydantic import SecretStr
 
+from vigie.common.suggest import did_you_mean
 from vigie.config import Config, TargetConfig
+from vigie.rules.ruleset import RuleSet
 
 CONSOLE_TARGET = "console"
 
@@ -60,4 +62,19 @@ def unrouted_tags(config: Config, notify: Iterable[str]) -> list[str]:
     return [tag for tag in notify if tag not in carried] if config.targets else []
 
 
-__all__ = ["CONSOLE_TARGET", "effective_targets", "route", "unrouted_tags"]
+def notify_warnings(rule_set: RuleSet, cfg: Config) -> list[str]:
+    """One ``file:line:col: warning`` per rule whose notify tags are on no configured target."""
+    carried = {tag for tc in cfg.targets for tag in tc.tags}
+    out = []
+    for lr in rule_set.rules:
+        lost = unrouted_tags(cfg, lr.rule.notify)
+        if lost:
+            named = ", ".join(f"{tag!r}{did_you_mean(tag, carried)}" for tag in lost)
+            where = ("" if len(lost) < len(lr.rule.notify) else "; only targets without tags get its alerts"
+                     if any(not tc.tags for tc in cfg.targets) else "; its alerts go to every target")
+            out.append(f"{lr.path}:{lr.line}:{lr.col}: warning: rule {lr.id!r}: no target has the notify "
+                       f"tag{'s' if len(lost) > 1 else ''} {named}{where}")
+    return out
+
+
+__all__ = ["CONSOLE_TARGET", "effective_targets", "notify_warnings", "route", "unrouted_tags"]

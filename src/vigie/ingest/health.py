@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from sqlalchemy import Connection, Engine, RowMapping, select
+from sqlalchemy import Connection, Engine, RowMapping, bindparam, select
 
 from vigie.common.times import backoff, utc
 from vigie.config import HealthConfig
@@ -83,11 +84,15 @@ def _state_of(row: RowMapping) -> FeedState:
     )
 
 
-def _load(conn: Connection, ids: Sequence[str]) -> dict[str, FeedState]:
+_BY_IDS = select(feeds).where(feeds.c.source_id.in_(bindparam("ids", expanding=True)))  # a list of literals: coerced one by one
+
+
+def states_in(conn: Connection, ids: Sequence[str]) -> dict[str, FeedState]:
+    """The stored state of each of ``ids`` that has one, read in the caller's transaction."""
     out: dict[str, FeedState] = {}
     ids = list(dict.fromkeys(ids))
     for i in range(0, len(ids), 500):  # stay far below any driver's bound-parameter limit
-        rows = conn.execute(select(feeds).where(feeds.c.source_id.in_(ids[i:i + 500]))).mappings()
+        rows = conn.execute(_BY_IDS, {"ids": ids[i:i + 500]}).mappings()
         for row in rows:
             out[row["source_id"]] = _state_of(row)
     return out
@@ -96,7 +101,7 @@ def _load(conn: Connection, ids: Sequence[str]) -> dict[str, FeedState]:
 def load_states(engine: Engine, sources: Sequence[Source]) -> dict[str, FeedState]:
     """The stored state of each source that has one (a new source simply has none)."""
     with engine.connect() as conn:
-        return _load(conn, [s.id for s in sources])
+        return states_in(conn, [s.id for s in sources])
 
 
 def all_states(engine: Engine) -> list[FeedState]:
@@ -183,11 +188,14 @@ def record_polls(conn: Connection, polls: Sequence[PollOutcome], settings: Healt
     """
     now = utc(now) or datetime.now(timezone.utc)
     events: list[HealthEvent] = []
-    old_states = _load(conn, [p.source_id for p in polls])
+    rows: list[dict[str, object]] = []
+    old_states = states_in(conn, [p.source_id for p in polls])
     for poll in polls:
         old = old_states.get(poll.source_id, FeedState(source_id=poll.source_id))
         location = poll.new_location or old.location or poll.source_id  # the id: the location may hold a secret
-        values: dict[str, object] = {"source_id": poll.source_id, "location": location, "last_fetch_at": now}
+        # The poll is recorded: the run's lease on the feed ends here (vigie.ingest.leases), with its articles.
+        values: dict[str, object] = {"source_id": poll.source_id, "location": location, "last_fetch_at": now,
+                                     "claimed_by": None, "claimed_until": None}
         if poll.error is None:
             if poll.modified:
                 # Stored only once the bytes were parsed: if parsing failed, the next poll
@@ -214,11 +222,22 @@ def record_polls(conn: Connection, polls: Sequence[PollOutcome], settings: Healt
                     consecutive_failures=failures, last_error=poll.error,
                     message=f"feed {poll.name} failed {failures} times in a row: {poll.error}",
                 ))
-        _upsert(conn, values)
+        rows.append(values)
+    _upsert_all(conn, rows)
     return events
 
 
-def _upsert(conn: Connection, values: Mapping[str, object]) -> None:
-    stmt = upsert(conn, feeds).values(**{"reported_down": False, "consecutive_failures": 0, "entries_seen": 0, **values})
-    update = {k: stmt.excluded[k] for k in values if k != "source_id"}
-    conn.execute(stmt.on_conflict_do_update(index_elements=[feeds.c.source_id], set_=update))
+def _upsert_all(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
+    """Each row inserted or, for a known feed, its given columns updated: one executemany per run of rows
+    that set the same columns (SQLAlchemy compiles an upsert anew at every execution: one a feed cost about
+    5 ms, seconds for 1,000 feeds that all answered 304)."""
+    defaults = {"reported_down": False, "consecutive_failures": 0, "entries_seen": 0}  # a new feed's row
+    def columns(values: Mapping[str, object]) -> tuple[str, ...]:
+        return tuple(values)
+
+    for _, run in groupby(rows, key=columns):
+        group = list(run)
+        stmt = upsert(conn, feeds)
+        update = {k: stmt.excluded[k] for k in group[0] if k != "source_id"}
+        conn.execute(stmt.on_conflict_do_update(index_elements=[feeds.c.source_id], set_=update),
+                     [{**defaults, **values} for values in group])

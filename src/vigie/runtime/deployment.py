@@ -45,6 +45,15 @@ def schedule_entry(config: Config) -> dict[str, Any]:
             "anchor_date": anchor(sched).isoformat(), "timezone": sched.timezone, "active": True}
 
 
+def schedule_entries(config: Config) -> list[dict[str, Any]]:
+    """One schedule, or ``sharing.runs`` of them (named ``vigie-1``, ``vigie-2``, ...): Prefect starts one run per
+    schedule at each slot, all with the slot's time, and the workers of the pool share them."""
+    runs = config.sharing.runs
+    if runs == 1:
+        return [schedule_entry(config)]
+    return [{"slug": f"{DEPLOYMENT}-{n}", **schedule_entry(config)} for n in range(1, runs + 1)]
+
+
 def deployment_spec(config: Config, prefect_version: str, pool: str = DEPLOYMENT) -> dict[str, Any]:
     """``prefect.yaml`` as data: one deployment of the flow, on the work pool ``pool``."""
     return {
@@ -60,9 +69,10 @@ def deployment_spec(config: Config, prefect_version: str, pool: str = DEPLOYMENT
             "parameters": {"config_path": "{{ $VIGIE_CONFIG }}"},
             "work_pool": {"name": pool, "job_variables": {
                 "env": {RUN_TIMEOUT_ENV: f"{config.timeouts.run.total_seconds():g}"}}},
-            # Overlapping runs are safe (the store's constraints decide), but pointless: one at a time.
-            "concurrency_limit": 1,
-            "schedules": [schedule_entry(config)],
+            # One run per schedule, sharing.runs schedules of one slot: that many runs at once, each claiming
+            # its share of the feeds (vigie.ingest.leases); a later slot's runs wait for them.
+            "concurrency_limit": config.sharing.runs,
+            "schedules": schedule_entries(config),
         }],
     }
 

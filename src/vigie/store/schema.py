@@ -55,6 +55,11 @@ feeds = Table(
     Column("next_attempt_at", TS),
     Column("reported_down", Boolean, nullable=False, default=False),
     Column("entries_seen", Integer, nullable=False, default=0),
+    # The lease of the run fetching it now (vigie.ingest.leases), and the cycle that last claimed it.
+    Column("claimed_by", String(200)),
+    Column("claimed_until", TS),
+    Column("cycle_at", TS),
+    Index("ix_feeds_cycle_at", "cycle_at"),
 )
 
 articles = Table(

@@ -7,7 +7,7 @@ A new fact is one of:
   fuller form ("Kim Jong Un" after "Kim"); one of the rules' entities named in the headline, or
   a name that acts or speaks in the headline or lede (``vigie.stories.actors``: "NATO envoys to
   meet", "Kallas tells ..."), not one of the background ("in San Antonio", "channels Churchill");
-- a figure in the headline the story never had, rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
+- a figure in the headline or lede the story never had (nor told in a summary), rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
   times, years, durations and ordinals are not figures;
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
   met, signed ...).
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from vigie.models import Article, WhatIsNew
 from vigie.stories.actors import party
-from vigie.stories.events import events_in
+from vigie.stories.events import POSITIONS, events_in
 from vigie.stories.features import Features, entity_terms, lede
 from vigie.stories.joining import StoredStory
 from vigie.stories.names import figures_in, known_entity, new_figures, without_labels
@@ -52,12 +52,12 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     new_entities = sorted(e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties))
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
     new_names = tuple(e for e in new_entities if e not in {fold(t) for t in new_terms})
-    # What moves a story is said in its headline; once it moves, the lede's new figures are news too.
-    headline_facts = new_figures(feats.title_facts, story.facts)
+    # A figure of the headline or lede the story never had, even in its summaries (``told_facts``).
     new_facts = tuple(sorted(new_figures(feats.facts, story.facts)))
-    # An event counts from the headline: ledes and summaries tell the background too.
-    new_events = tuple(sorted(feats.title_events - story.events))
-    moves = bool(new_terms or new_names or headline_facts or new_events)
+    # An event counts from the headline: ledes and summaries tell the background too. A position
+    # (vows, accuses, threatens) is news only from a new party, and then the party is the news.
+    new_events = tuple(sorted(feats.title_events - story.events - POSITIONS))
+    moves = bool(new_terms or new_names or new_facts or new_events)
     if not moves:
         return Development(False, WhatIsNew())
     sentence = new_sentence(article, new_facts, (*new_terms, *new_names), new_events) if article is not None else ""

@@ -85,6 +85,12 @@ _CLASSES: dict[str, tuple[str, str, str]] = {
 VERBAL = frozenset("met agreed pledged appealed investigated concluded demanded accused denied condemned rejected "
                    "threatened protested addressed".split())
 
+# Positions: what a party says it thinks or wants (CAMEO's appeals, demands, disapproval, rejection,
+# threats, and promises). A new one from a party already in the story is a new line of a known
+# position ("Russia not to blame", "vows to win"), not a new fact; from a new party, that party is the
+# news (``vigie.stories.developments``).
+POSITIONS = frozenset("pledged appealed demanded accused condemned rejected threatened".split())
+
 _WORD = re.compile(r"[^\W_][\w-]*", re.UNICODE)
 # Forms a lemmatizer also reads as other words, and that would fire on every report:
 # "free" ("free trade"), "fire" (the blaze), "sentence" (grammar), "shell" (a company), "livre" (a book),

@@ -153,6 +153,10 @@ class Features:
     title_facts: frozenset[str] = frozenset()  # the headline's figures
     numbers: frozenset[str] = frozenset()  # every figure, distances too: what two reports of one event share
     actors: frozenset[str] = frozenset()  # entities that act or speak in headline or lede (vigie.stories.actors)
+    # What the whole summary tells, past its lede: what the story knows once it has the article
+    # (a later headline saying it again brings nothing new), never what makes the article news.
+    told_events: frozenset[str] = frozenset()
+    told_facts: frozenset[str] = frozenset()
 
 
 def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
@@ -198,4 +202,6 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_facts=frozenset(figures_in(title)),
         numbers=frozenset(figures_in(title, places=True) | figures_in(lead, places=True)),
         actors=frozenset(actors),
+        told_events=frozenset(events_in(article.summary or article.body or "")),
+        told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
     )

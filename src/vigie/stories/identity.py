@@ -13,19 +13,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Sequence
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from vigie.common.times import utc
 from vigie.models import Article
 from vigie.store import schema as t
 from vigie.store.db import reader
-from vigie.store.sql import insert_ignore, insert_new
 from vigie.stories import minhash
 
 MIN_WORDS_FOR_NEAR_DUPLICATE = 6  # below this, two headlines alike by chance would merge
 _CHUNK = 500  # ids per IN (...) list
 
 IdentityStatus = Literal["new", "seen", "exact", "near"]
+
+# The statements of every article, built once. Plain INSERTs, not insert-or-ignore: SQLAlchemy compiles a
+# dialect's ON CONFLICT insert anew at every execution (about 0.5 ms a row), a plain one once. They only
+# write rows that cannot exist yet: the article's id is not stored (``KnownArticles``, while the batch
+# holds the store), so neither are its bands or sources (foreign keys); a source row that may exist is
+# looked for first. The IN lists are expanding parameters: a list of literals is coerced value by value.
+_a, _b, _s = t.articles, t.minhash_bands, t.article_sources
+_INSERT_ARTICLE = _a.insert()
+_INSERT_BANDS = _b.insert()
+_INSERT_SOURCE = _s.insert()
+_HAS_SOURCE = select(_s.c.article_id).where(_s.c.article_id == bindparam("article_id"), _s.c.source_id == bindparam("source_id"))
+_CANDIDATES = select(_b.c.article_id).where(_b.c.bucket.in_(bindparam("buckets", expanding=True))).distinct()
+_FINGERPRINTS = select(_a.c.id, _a.c.fingerprint).where(_a.c.id.in_(bindparam("ids", expanding=True)), _a.c.duplicate_of.is_(None))
 
 
 @dataclass(frozen=True)
@@ -93,40 +105,39 @@ def identify(conn: Connection, art: Article, near_threshold: float, now: datetim
         return Identity(near, "near")
     _insert_article(conn, art, now, sig=sig or None, duplicate_of=None)
     known.add(art, art.id)
-    _add_source(conn, art.id, art, now)
-    if sig:
-        # executemany of one cached statement (a multi-VALUES insert is compiled anew each time)
-        conn.execute(insert_ignore(conn, t.minhash_bands), [dict(bucket=b, article_id=art.id) for b in minhash.buckets(sig)])
+    _add_source(conn, art.id, art, now, new_article=True)
+    if sig:  # one executemany
+        conn.execute(_INSERT_BANDS, [dict(bucket=b, article_id=art.id) for b in minhash.buckets(sig)])
     return Identity(art.id, "new")
 
 
-def _add_source(conn: Connection, canonical: str, art: Article, now: datetime) -> bool:
-    return insert_new(conn, t.article_sources, dict(article_id=canonical, source_id=art.source_id, url=art.url, first_seen=now))
+def _add_source(conn: Connection, canonical: str, art: Article, now: datetime, *, new_article: bool = False) -> bool:
+    """Record that ``art``'s source carries ``canonical``; False when it was recorded before."""
+    if not new_article and conn.execute(_HAS_SOURCE, dict(article_id=canonical, source_id=art.source_id)).first():
+        return False
+    conn.execute(_INSERT_SOURCE, dict(article_id=canonical, source_id=art.source_id, url=art.url, first_seen=now))
+    return True
 
 
 def _insert_article(conn: Connection, art: Article, now: datetime, *, sig: list[int] | None, duplicate_of: str | None) -> None:
     conn.execute(
-        insert_ignore(
-            conn,
-            t.articles,
-            dict(
-                id=art.id, source_id=art.source_id, url=art.url, title=art.title, summary=art.summary, body=art.body,
-                language=art.language, published=utc(art.published), updated=utc(art.updated), first_seen=now,
-                fingerprint=sig, duplicate_of=duplicate_of,
-            ),
-        )
+        _INSERT_ARTICLE,
+        dict(
+            id=art.id, source_id=art.source_id, url=art.url, title=art.title, summary=art.summary, body=art.body,
+            language=art.language, published=utc(art.published), updated=utc(art.updated), first_seen=now,
+            fingerprint=sig, duplicate_of=duplicate_of,
+        ),
     )
 
 
 def _near_duplicate(conn: Connection, sig: list[int], threshold: float) -> str | None:
     """The stored canonical article most similar to ``sig``, if at least ``threshold`` alike."""
-    b, a = t.minhash_bands, t.articles
     # Two plain indexed lookups; most articles have no candidate and stop after the first.
-    ids = list(conn.execute(select(b.c.article_id).where(b.c.bucket.in_(minhash.buckets(sig))).distinct()).scalars())
+    ids = list(conn.execute(_CANDIDATES, {"buckets": minhash.buckets(sig)}).scalars())
     if not ids:
         return None
     best, best_sim = None, 0.0
-    for row in conn.execute(select(a.c.id, a.c.fingerprint).where(a.c.id.in_(ids), a.c.duplicate_of.is_(None))):
+    for row in conn.execute(_FINGERPRINTS, {"ids": ids}):
         sim = minhash.similarity(sig, row.fingerprint or [])
         if sim >= threshold and (sim > best_sim or (sim == best_sim and best is not None and row.id < best)):
             best, best_sim = row.id, sim

@@ -10,7 +10,10 @@ of it, when it is the same event by one of these (``same_event``):
   shares ``ENTITIES`` of the story's core entities (named by a third of its articles:
   variants folded, across rules; "Putin" in reports of Zelensky's visit is an aside); or it shares that
   many entities and they are rare names (their summed rarity at least ``RARE_ENTITIES``);
-  or ``WORDS_WITH_ONE_ENTITY`` with one entity and an event class or figure in common;
+  or ``WORDS_WITH_ONE_ENTITY`` with one entity and an event class or figure in common; or
+  ``WORDS_ON_SUBJECT`` when its headline names only the story's core entities (``on_subject``:
+  "Zelensky, in Crew Neck and Cargo Pants ..." in a story about Zelensky's visit), while the
+  story is ``HOT``;
 - *across languages*: words do not compare, entities do: two shared entities, or one
   within a day when the two also share a figure, an event class or a rare word spelt
   alike (a name: "Zelensky"), or, within ``ALONE_WINDOW``, when the article has no other
@@ -31,6 +34,7 @@ from sqlalchemy import Connection, Row, select
 from vigie.common.times import utc
 from vigie.store import schema as t
 from vigie.stories import rarity
+from vigie.stories.actors import party
 from vigie.stories.events import material
 from vigie.stories.features import Features, entity_terms
 from vigie.stories.names import same_entity
@@ -45,6 +49,8 @@ MERGE = 0.6  # an article fitting a second story this well shows the two are one
 CROSS_LANGUAGE_WINDOW = timedelta(hours=24)  # one shared entity joins across languages only this close
 ALONE_WINDOW = timedelta(hours=12)  # ... and with nothing else in common, only this close
 ENTITY_WEIGHT = 0.15  # what one shared entity adds to the score when stories compete
+WORDS_ON_SUBJECT = 0.1  # ... when the headline names only what the story is about
+HOT = timedelta(hours=6)  # ... and the story had an article this recently
 
 
 @dataclass(frozen=True)
@@ -108,8 +114,15 @@ def matching_stories(conn: Connection, feats: Features, published: datetime, win
 
 
 def _one_event(a: StoredStory, b: StoredStory) -> bool:
-    """Whether story ``b``, read as one article, would join story ``a``: a bridging article (a
-    roundup of the day) is not enough to merge two stories that have little in common."""
+    """Whether story ``b``, read as one article, would join story ``a``, and the two are about the same
+    things (half the core entities of the smaller one are core to the other): a bridging article (a
+    roundup of the day) is not enough to merge two stories that have little in common, nor is the
+    vocabulary of two big stories of one day ("Putin vows ..." and Zelensky's visit both say
+    "Ukraine", "military", "support")."""
+    core_a = {party(e) for e in a.core_entities()}
+    core_b = {party(e) for e in b.core_entities()}
+    if 2 * shared_entities(core_b, core_a) < min(len(core_a), len(core_b)):
+        return False
     as_article = Features(
         terms=b.terms, title_names=frozenset(), names=b.names, facts=b.facts, keywords=b.keywords,
         language=sorted(b.languages)[0] if b.languages else "und", entities=b.entities, events=b.events,
@@ -120,21 +133,25 @@ def _one_event(a: StoredStory, b: StoredStory) -> bool:
 def same_event(feats: Features, story: StoredStory, published: datetime) -> float:
     """How well ``feats`` fits ``story`` (0.0: not the same event)."""
     if feats.language in story.languages:
-        shared = shared_entities(feats.entities, story.core_entities())
+        # Seats of government read as their country ("Moscow denies" in a story about Russia).
+        entities, core = parties(feats.entities), parties(story.core_entities())
+        shared = shared_entities(entities, core)
         words = feats.keywords | feats.names
         total = rarity.total(words, feats.language)
         share = rarity.total(words & (story.keywords | story.names), feats.language) / total if total else 0.0
-        rare = sum(entity_weight(x) for x in feats.entities if known(x, story.core_entities()))
+        rare = sum(entity_weight(x) for x in entities if known(x, core))
         corroborated = bool(material(feats.events & story.events) or feats.numbers & story.facts)
+        hot = abs(published - (story.last_published or story.updated_at)) <= HOT
         joins = (
             share >= WORDS
             or (shared >= ENTITIES and (share >= WORDS_WITH_ENTITIES or rare >= RARE_ENTITIES))
             or (shared >= 1 and corroborated and share >= WORDS_WITH_ONE_ENTITY)
+            or (hot and share >= WORDS_ON_SUBJECT and on_subject(feats, story))
         )
         return share + ENTITY_WEIGHT * shared if joins else 0.0
     # Across languages: entities (language-independent once folded to the rules' canonical
     # names), figures, event classes and words spelt alike (names, mostly).
-    shared = shared_entities(feats.entities, story.entities)
+    shared = shared_entities(parties(feats.entities), parties(story.entities))
     near = abs(published - (story.last_published or story.updated_at)) <= CROSS_LANGUAGE_WINDOW
     spelt_alike = {w for w in (feats.keywords | feats.names) & (story.keywords | story.names) if rarity.zipf(w) < 3.5}
     corroborated = bool(feats.numbers & story.facts or material(feats.events & story.events) or spelt_alike)
@@ -144,6 +161,21 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
     alone = len(entity_terms(feats.terms)) == 1 and gap <= ALONE_WINDOW
     joins = shared >= ENTITIES or (shared >= 1 and near and (corroborated or alone))
     return ENTITY_WEIGHT * shared + 0.1 * corroborated if joins else 0.0
+
+
+def on_subject(feats: Features, story: StoredStory) -> bool:
+    """Whether the headline names only what the story is about: its core entities (seats of government
+    read as their country). A headline that names another name ("Kherson residents tell of torture",
+    "Wagner Group: ...", "Putin vows ..." beside a story about Zelensky's visit that only mentions
+    Putin) is about another event, whatever its lede recalls."""
+    named = {party(e) for e in feats.title_entities}
+    core = story.core_entities() | {party(e) for e in story.core_entities()}
+    return bool(named) and all(known(e, core) for e in named)
+
+
+def parties(entities: "frozenset[str] | set[str]") -> frozenset[str]:
+    """``entities`` with each seat of government or capital read as its country ("kremlin" -> "russia")."""
+    return frozenset(party(e) for e in entities)
 
 
 def shared_entities(a: "frozenset[str] | set[str]", b: "frozenset[str] | set[str]") -> int:

@@ -60,6 +60,10 @@ FIGURE_TOLERANCE = 0.15  # a figure within 15% of a known one is that one, round
 # Distances place the event ("60km off the coast"): no new fact, but shared by its reports.
 _DISTANCES = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:km|kilometres?|kilometers?|miles?|metres?|meters?|mi)\b", re.I)
 _YEAR = re.compile(r"^(19|20)\d\d$")
+# "fires 3 more missiles", "another 2 killed": a count of new instances, news even when the
+# story already has the same figure (its value is "3 more", never close to a known one).
+_MORE_AFTER = re.compile(r"\s+(?:more|additional|further|new|de plus|autres|nouveaux|nouvelles|supplémentaires)\b", re.I)
+_MORE_BEFORE = re.compile(r"\b(?:another|other|encore)\s+$", re.I)
 # Counts written in words are figures too ("killed two people" is "killed 2"); "one" is left
 # out: "one of", "one day" are rarely the event's count. "two dozen" is 24.
 _WORDS = {w: n for n, ws in enumerate([
@@ -68,12 +72,17 @@ _WORDS = {w: n for n, ws in enumerate([
     "sixteen seize", "seventeen", "eighteen", "nineteen", "twenty vingt"]) for w in ws.split()}
 _WORDS.update({"thirty": 30, "trente": 30, "forty": 40, "quarante": 40, "fifty": 50, "cinquante": 50,
                "hundred": 100, "dozen": 12, "douzaine": 12})
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")(\s+dozen)?\b", re.I)
+_NUMBER_WORD = re.compile(
+    r"\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")(?:(\s+dozen)|([\s-]+hundred))?\b", re.I
+)
+# Numbers that name or describe rather than count: "Group of 20", "two-time Olympic gold medalist",
+# "for the third time", "three times" (a frequency), as the dates above place rather than count.
+_NOT_COUNTS = re.compile(r"\bgroup\s+of\s+\d+\b|\b\d+[\s-]+times?\b", re.I)
 
 
 def _digits(m: "re.Match[str]") -> str:
     """A number word as digits, padded to its length so that offsets stay true."""
-    n = _WORDS[m.group(1).lower()] * (12 if m.group(2) else 1)
+    n = _WORDS[m.group(1).lower()] * (12 if m.group(2) else 100 if m.group(3) else 1)
     return str(n).ljust(len(m.group(0)))
 
 
@@ -152,14 +161,16 @@ def figure_spans(text: str, *, places: bool = False) -> list[tuple[int, int, str
     """Where the figures of a text are, and their values ("$1.8bn" and "1.8 billion" are both
     "1800000000"); dates, times, years, ordinals and durations are not figures, nor
     distances unless ``places``."""
-    blanked = _DATES.sub(lambda m: " " * len(m.group(0)), _NUMBER_WORD.sub(_digits, text))
+    blanked = _NOT_COUNTS.sub(lambda m: " " * len(m.group(0)), _NUMBER_WORD.sub(_digits, text))
+    blanked = _DATES.sub(lambda m: " " * len(m.group(0)), blanked)
     if not places:
         blanked = _DISTANCES.sub(lambda m: " " * len(m.group(0)), blanked)
     out = []
     for m in _FIGURE.finditer(blanked):
         value = _value(m.group(1), m.group(2) or "")
         if value is not None:
-            out.append((m.start(), m.end(), value))
+            more = _MORE_AFTER.match(blanked, m.end()) or _MORE_BEFORE.search(blanked[max(0, m.start() - 12) : m.start()])
+            out.append((m.start(), m.end(), f"{value} more" if more else value))
     return out
 
 

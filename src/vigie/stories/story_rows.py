@@ -63,9 +63,9 @@ def open_story(conn: Connection, rule_id: str, art: Article, canonical: str, fea
             t.stories.insert().values(
                 rule_id=rule_id, title=art.title, terms=sorted(feats.terms), first_article_id=canonical,
                 created_at=published, updated_at=published, article_count=1, source_count=1,
-                names=sorted(feats.names), facts=sorted(feats.facts | feats.numbers), keywords=sorted(feats.keywords),
+                names=sorted(feats.names), facts=sorted(feats.facts | feats.numbers | feats.told_facts), keywords=sorted(feats.keywords),
                 languages=[feats.language], development_count=0, silent_count=0,
-                entities=sorted(feats.entities), events=sorted(feats.events), escalated=[], last_published=published,
+                entities=sorted(feats.entities), events=sorted(feats.events | feats.told_events), escalated=[], last_published=published,
                 entity_counts={e: 1 for e in sorted(feats.entities)},
             ).returning(t.stories.c.id)
         ).scalar_one()
@@ -80,12 +80,12 @@ def extend_story(conn: Connection, story: StoredStory, art: Article, feats: Feat
         update(s).where(s.c.id == story.id).values(
             terms=sorted(story.terms | feats.terms),
             names=sorted(story.names | feats.names),
-            facts=sorted(story.facts | feats.facts | feats.numbers),
+            facts=sorted(story.facts | feats.facts | feats.numbers | feats.told_facts),
             keywords=sorted(story.keywords | feats.keywords),
             languages=sorted(story.languages | {feats.language}),
             entities=sorted(story.entities | feats.entities),
             entity_counts=_counted([story.entity_counts, {e: 1 for e in feats.entities}]),
-            events=sorted(story.events | feats.events),
+            events=sorted(story.events | feats.events | feats.told_events),
             updated_at=max(story.updated_at, published),
             created_at=min(story.created_at, published),
             last_published=max(story.last_published or story.updated_at, published),

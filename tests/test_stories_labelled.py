@@ -1,0 +1,152 @@
+"""Story decisions on real entries of the labelled days (bench/stories_labels), on SQLite and PostgreSQL.
+
+Each test replays a few entries of one day, one poll each in publication order, through the
+seam a run uses (``vigie.delivery.record.record``) with the day's own rules, and checks the
+decision a careful reader takes (the entries' labels). Each was wrong before the change it
+guards: a headline about a story that did not join it, two events of one day merged, a fact
+told in a summary alerted again later, a count of new missiles missed, a known party's new
+line taken for news, a number that names taken for a count.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from support_store import config, engine, store_url  # noqa: F401 - fixtures
+from vigie.delivery.record import record
+from vigie.stories.names import figures_in
+from vigie.store import schema as t
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the bench package (and its labelled days) lives beside src/
+
+from bench.stories_days import load_days, match_all, matcher_of  # noqa: E402
+
+NK, POLAND, ZELENSKY = "2022-11-02-north-korea", "2022-11-15-poland-missile", "2022-12-21-zelensky-washington"
+
+
+def replay(engine, tmp_path: Path, day_name: str, titles: list[str], *, through: str = "") -> dict[str, tuple[int, list[str]]]:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Record the day's entries whose headline starts with one of ``titles`` (the first such entry each), and
+    with ``through`` every entry up to the one whose headline starts so, one poll per entry in publication
+    order; {title prefix (or the headline, for the entries ``through`` adds): (story id, alert kinds)}."""
+    day = load_days([day_name])[0]
+    chosen = {}
+    for prefix in titles:
+        chosen[prefix] = next(e for e in day.entries if e.title.startswith(prefix))
+    if through:
+        last = next(i for i, e in enumerate(day.entries) if e.title.startswith(through))
+        chosen.update({e.url: e for e in day.entries[: last + 1] if e not in chosen.values()})
+    matcher, policies = matcher_of(day.rules_path)
+    cfg = config(tmp_path)
+    out: dict[str, tuple[int, list[str]]] = {}
+    for prefix, entry in sorted(chosen.items(), key=lambda kv: (kv[1].published, kv[1].url)):
+        art = entry.article()
+        with engine.connect() as conn:
+            before = set(conn.execute(select(t.alerts.c.id)).scalars())
+        record(engine, [art], match_all(matcher, [art]), policies, cfg, entry.published)
+        with engine.connect() as conn:
+            kinds = [r.kind for r in conn.execute(select(t.alerts.c.id, t.alerts.c.kind)) if r.id not in before]
+            story = conn.execute(select(t.story_articles.c.story_id).where(t.story_articles.c.article_id == art.id)).scalar_one()
+        out[prefix] = (story, kinds)
+    # A merge after the fact moves articles: read every entry's story as it ends.
+    with engine.connect() as conn:
+        held = dict(conn.execute(select(t.story_articles.c.article_id, t.story_articles.c.story_id)).all())
+    return {p: (held[chosen[p].article().id], kinds) for p, (_, kinds) in out.items()}
+
+
+VISIT = [
+    "Retired colonel predicts how Putin will respond",
+    "Zelensky Will Meet With Biden in Washington",
+    "Zelenskyy to meet with Biden and Congress",
+    "Ukrainian President Zelenskyy to meet Biden",
+    "Ukraine's Zelensky gets White House welcome",
+]
+
+
+def test_a_headline_naming_only_what_a_story_is_about_joins_it(engine, tmp_path) -> None:  # noqa: F811
+    """"Zelensky, in Crew Neck and Cargo Pants ..." and "Zelensky's Message: ..." share few words with
+    the reports of the visit but name nothing else: they are the visit, not two new stories."""
+    got = replay(engine, tmp_path, ZELENSKY, [*VISIT, "Zelensky, in Crew Neck", "Zelensky’s Message"])
+    assert len({story for story, _ in got.values()}) == 1
+    assert got["Zelensky, in Crew Neck"][1] == [] and got["Zelensky’s Message"][1] == []
+
+
+def test_two_events_of_one_day_stay_two_stories(engine, tmp_path) -> None:  # noqa: F811
+    """Putin's speech to his generals and Zelensky's visit share "Ukraine", "military", "support" and
+    Putin's name; reports that bridge them do not make them one story."""
+    speech = ["Russia will continue improving combat capabilities", "Putin supports plans for Russia to expand",
+              "Putin vows to win in Ukraine", "Vladimir Putin promises army anything", "Putin to Boost Russian Military"]
+    got = replay(engine, tmp_path, ZELENSKY, [*VISIT, *speech, "Zelensky aims to rally", "Volodymyr Zelenskiy visits US"])
+    visit = {got[p][0] for p in [*VISIT, "Volodymyr Zelenskiy visits US"]}
+    putin = {got[p][0] for p in speech}
+    assert len(visit) == 1 and len(putin) == 1 and visit != putin
+
+
+def test_a_fact_told_in_an_earlier_summary_is_no_development(engine, tmp_path) -> None:  # noqa: F811
+    """The first report of the launch over Japan tells of evacuation warnings in its summary; the next
+    headline saying "triggers evacuation warnings" brings nothing new."""
+    got = replay(engine, tmp_path, NK, ["Air raid warning on South Korean island", "North Korea launches ballistic missile",
+                                        "North Korean missile launch triggers evacuation"])
+    assert got["North Korea launches ballistic missile"][1] == ["development"]
+    assert got["North Korean missile launch triggers evacuation"][1] == []
+
+
+def test_more_missiles_are_a_new_count(engine, tmp_path) -> None:  # noqa: F811
+    """"Fires 3 More Missiles" after "fires three ballistic missiles": the same figure, new missiles."""
+    got = replay(engine, tmp_path, NK, ["Air raid warning on South Korean island", "North Korea Fires 3 More Missiles"])
+    assert got["North Korea Fires 3 More Missiles"][1] == ["development"]
+    assert figures_in("North Korea Fires 3 More Missiles") == {"3 more"} and figures_in("another two killed") == {"2 more"}
+
+
+def test_a_known_partys_new_line_is_no_development(engine, tmp_path) -> None:  # noqa: F811
+    """Putin saying Russia is not to blame, then vowing to win, are lines of the speech already reported."""
+    got = replay(engine, tmp_path, ZELENSKY, ["Russia will continue improving combat capabilities",
+                                              "Ukraine war: Russia not to blame", "Putin supports plans for Russia to expand",
+                                              "Putin vows to win in Ukraine"])
+    assert got["Ukraine war: Russia not to blame"][1] == [] and got["Putin vows to win in Ukraine"][1] == []
+
+
+def test_a_denial_by_a_party_of_the_story_is_a_development(engine, tmp_path) -> None:  # noqa: F811
+    """Russia denying responsibility for the blast in Poland is an event of that story (a denial is no mere
+    position), and its headline, naming only Poland, joins the story on the few words it shares."""
+    got = replay(engine, tmp_path, POLAND, ["Russian missiles hit Poland", "Ukraine war: Russia denies"],
+                 through="Ukraine war: Russia denies")
+    assert got["Ukraine war: Russia denies"] == (got["Russian missiles hit Poland"][0], ["development"])
+
+
+def test_numbers_that_name_or_describe_are_no_counts() -> None:
+    """Seen in ledes: "the Group of 20 Summit", "the two-time Olympic gold medalist", "Three-hundred days
+    after ..."; a count in words is still a count."""
+    assert figures_in("Biden begins his final day at the Group of 20 Summit") == set()
+    assert figures_in("the two-time Olympic gold medalist has been freed") == set()
+    assert figures_in("Three-hundred days after his country was invaded") == set()
+    assert figures_in("fired three hundred shells") == {"300"} and figures_in("killed two people") == {"2"}
+
+
+
+def test_a_seat_of_government_counts_as_its_country_when_joining() -> None:
+    """"Russia denies ..." names Moscow and Kyiv in its lede where the story of the blast names Russia and
+    Ukraine: two more entities in common, not two strangers."""
+    from datetime import timedelta
+
+    from vigie.stories.batch import matched_terms
+    from vigie.stories.features import features
+    from vigie.stories.joining import StoredStory, parties, shared_entities
+
+    day = load_days([POLAND])[0]
+    matcher, _ = matcher_of(day.rules_path)
+    denial = next(e for e in day.entries if e.title.startswith("Ukraine war: Russia denies"))
+    art = denial.article()
+    ms = match_all(matcher, [art])
+    feats = features(art, tuple(sorted({x for m in ms for x in matched_terms(m)})),
+                     {sp.text.lower(): sp.term.lower() for m in ms for sp in m.spans if sp.term[:1].isupper()})
+    assert {"moscow", "kyiv"} <= feats.entities
+    core = frozenset({"russia", "ukraine", "poland", "nato"})
+    story = StoredStory(id=1, title="", terms=frozenset(), names=frozenset(), facts=frozenset(), keywords=frozenset(),
+                        languages=frozenset({"en"}), updated_at=denial.published - timedelta(hours=1),
+                        created_at=denial.published - timedelta(hours=8), entities=core)
+    assert shared_entities(feats.entities, core) == 1  # Poland only, read as written
+    assert shared_entities(parties(feats.entities), parties(story.core_entities())) == 3
