@@ -1,4 +1,4 @@
-"""Parse + normalize of changed feeds in one process (today's path) and over 2 worker processes.
+"""Parse + normalize of changed feeds in one process (today's path), over 2 worker processes and on Dask.
 
     python -m bench --only parallel       (or: python -m bench.bench_parallel [--quick | --tiny])
 
@@ -16,7 +16,11 @@ The rows, in one process, one after the other:
 * ``processes: 2``, first run: the same over 2 worker processes, their start-up included
   (a fresh interpreter each, feedparser imported and the language model loaded);
 * ``processes: 2``, warm: again, on the workers kept from the first run, as ``vigie serve`` runs
-  every cycle after its first.
+  every cycle after its first;
+* ``dask: 2``, first run and warm: the same on a Dask LocalCluster of 2 worker processes (one thread
+  each), started by the first run (as each flow run of ``prefect worker start`` starts it) and kept
+  for the second (as ``vigie serve`` keeps it). A ``dask://`` scheduler's workers run the same
+  batches; they only add the network between machines.
 
 Wall-clock seconds per stage, and CPU seconds of the whole work (this process and the workers, read
 from /proc): on a shared machine the wall clock of the 2-process rows depends on the other jobs, the
@@ -94,18 +98,31 @@ class Measured:
     articles: list[Article]
 
 
-def measure(fetched: list[Fetched], executor: ExecutorConfig, workers: int | None) -> Measured:
-    from vigie.runtime import cycle, processes
+def worker_pids(executor: ExecutorConfig) -> list[int]:
+    """The worker processes of ``executor`` that exist now (none for ``local``)."""
+    from vigie.runtime import processes
 
-    pids = list(processes.pool(workers)._processes) if workers else []
-    cpu0, workers0 = time.process_time(), cpu_seconds(pids)
+    if executor.kind == "processes":
+        return list(processes.pool(executor.worker_count())._processes)
+    if executor.kind == "dask":
+        from vigie.runtime import dask_cluster
+
+        return list(dask_cluster.client(executor).run(os.getpid).values())
+    return []
+
+
+def measure(fetched: list[Fetched], executor: ExecutorConfig, started: bool) -> Measured:
+    """One row; ``started``: the workers exist already (their CPU seconds so far are not the row's)."""
+    from vigie.runtime import cycle
+
+    workers0 = cpu_seconds(worker_pids(executor)) if started else {}
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     parsed = cycle.parse_all(fetched, executor)
     t1 = time.perf_counter()
     articles = cycle.normalize_all(parsed, NOW, executor)
     t2 = time.perf_counter()
-    if workers:  # the workers started by this run count too
-        pids = list(processes.pool(workers)._processes)
+    pids = worker_pids(executor)  # the workers started by this run count too
     own = time.process_time() - cpu0
     spent = [cpu - workers0.get(pid, 0.0) for pid, cpu in cpu_seconds(pids).items()]
     return Measured(t1 - t0, t2 - t1, t2 - t0, own + sum(spent), own + max(spent, default=0.0), parsed, articles)
@@ -118,24 +135,29 @@ def run(size: str = "full") -> Table:
     n = SIZES[size]
     fetched = changed_feeds(n)
     two = ExecutorConfig(kind="processes", workers=2)
+    dask_two = ExecutorConfig(kind="dask", workers=2)
     load_before = os.getloadavg()
-    processes.shutdown()  # the first 2-process row starts its workers: their start-up is in it
-    measure(fetched[:len(FEEDS)], LOCAL, None)  # this process warmed as a worker is (imports, language model)
-    base = measure(fetched, LOCAL, None)
-    cold = measure(fetched, two, 2)
-    warm = measure(fetched, two, 2)
+    processes.shutdown()  # the first 2-process row starts its workers, the first Dask row its cluster: in the rows
+    measure(fetched[:len(FEEDS)], LOCAL, False)  # this process warmed as a worker is (imports, language model)
+    base = measure(fetched, LOCAL, False)
+    cold = measure(fetched, two, False)
+    warm = measure(fetched, two, True)
+    processes.shutdown()  # the process pool's workers stopped: the Dask rows have the cores to themselves
+    dask_cold = measure(fetched, dask_two, False)
+    dask_warm = measure(fetched, dask_two, True)
     load_after = os.getloadavg()
     processes.shutdown()
 
     entries = sum(len(p.entries) for p in base.parsed)
     table = Table(
         name="parallel",
-        title=f"2b. Parse + normalize of {n:,} changed feeds: one process (today's path) and 2 worker processes",
+        title=f"2b. Parse + normalize of {n:,} changed feeds: one process (today's path), 2 worker processes, Dask",
         columns=("executor", "feeds", "entries", "articles", "parse s", "normalize s", "total s", "CPU s", "critical CPU s",
                  "speed-up", "CPU speed-up", "same"),
     )
     for label, row in (("local, 1 process (baseline)", base), ("processes: 2, first run (workers start)", cold),
-                       ("processes: 2, warm (workers kept)", warm)):
+                       ("processes: 2, warm (workers kept)", warm), ("dask: 2, first run (LocalCluster starts)", dask_cold),
+                       ("dask: 2, warm (LocalCluster kept)", dask_warm)):
         same = row.parsed == base.parsed and row.articles == base.articles
         table.add(label, n, entries, len(row.articles), row.parse, row.normalize, row.total, row.cpu, row.critical,
                   base.total / row.total, base.critical / row.critical, same)
@@ -144,11 +166,15 @@ def run(size: str = "full") -> Table:
         "processes_2_warm_s": warm.total, "speedup_cold": base.total / cold.total, "speedup_warm": base.total / warm.total,
         "local_cpu_s": base.cpu, "processes_2_warm_cpu_s": warm.cpu, "processes_2_warm_critical_cpu_s": warm.critical,
         "cpu_speedup_warm": base.critical / warm.critical, "load_before": load_before[0], "load_after": load_after[0],
+        "dask_2_cold_s": dask_cold.total, "dask_2_warm_s": dask_warm.total, "dask_speedup_warm": base.total / dask_warm.total,
+        "dask_2_warm_cpu_s": dask_warm.cpu, "dask_cpu_speedup_warm": base.critical / dask_warm.critical,
     })
     table.notes.append(f"feeds: {', '.join(FEEDS)} in turn, GUIDs and links made unique per feed; handed over as fetched, "
                        "in memory; speed-up: baseline total s / row total s")
     table.notes.append("CPU s: this process and the worker processes together (/proc); the first 2-process run includes "
-                       "starting the workers (a fresh interpreter each, feedparser and the language model loaded)")
+                       "starting the workers (a fresh interpreter each, feedparser and the language model loaded), the "
+                       "first Dask run starting the LocalCluster (its scheduler runs in this process, its workers in 2 "
+                       "processes)")
     table.notes.append("critical CPU s: this process's CPU s plus the busiest worker's, about the wall clock on "
                        "idle cores; CPU speed-up: baseline CPU s / row critical CPU s (the speed-up the work allows, "
                        "whatever else the machine runs)")

@@ -30,6 +30,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus (../shared/corpus) is not beside the repository")
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 TWO = ExecutorConfig(kind="processes", workers=2)
+DASK_TWO = ExecutorConfig(kind="dask", workers=2)  # a LocalCluster of 2 worker processes
 
 
 # --- the setting --------------------------------------------------------------------------------
@@ -48,27 +49,44 @@ def test_the_default_is_in_process(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("value", "kind", "workers"), [
     ("local", "local", None), ("processes", "processes", None), ("{processes: 3}", "processes", 3),
-    ("\n  processes: 1", "processes", 1),
+    ("\n  processes: 1", "processes", 1), ("dask", "dask", None), ("{dask: 2}", "dask", 2),
 ])
 def test_the_forms_it_takes(tmp_path: Path, value: str, kind: str, workers: int | None) -> None:
     executor = load_config(config_with(tmp_path, value)).executor
-    assert (executor.kind, executor.workers) == (kind, workers)
+    assert (executor.kind, executor.workers, executor.address) == (kind, workers, None)
     assert executor.worker_count() >= 1
     if workers:
         assert executor.worker_count() == workers
 
 
+@pytest.mark.parametrize(("value", "address", "shown"), [
+    ("dask://scheduler.example:8786", "tcp://scheduler.example:8786", "dask (tcp://scheduler.example:8786)"),
+    ("dask://10.0.0.7", "tcp://10.0.0.7:8786", "dask (tcp://10.0.0.7:8786)"),  # Dask's default port
+    ("tls://scheduler.example:8786", "tls://scheduler.example:8786", "dask (tls://scheduler.example:8786)"),
+    ("'dask://[::1]:9000'", "tcp://[::1]:9000", "dask (tcp://[::1]:9000)"),
+])
+def test_a_scheduler_address(tmp_path: Path, value: str, address: str, shown: str) -> None:
+    executor = load_config(config_with(tmp_path, value)).executor
+    assert (executor.kind, executor.address, executor.workers, executor.describe()) == ("dask", address, None, shown)
+
+
 @pytest.mark.parametrize(("value", "says"), [
-    ("dask://scheduler.example:8786", "dask://scheduler.example:8786: a Dask cluster is not available yet"),
+    ("dask://", "dask://: not a Dask scheduler's address; write 'dask://host:8786'"),
+    ("dask://host:port", "dask://host:port: not a Dask scheduler's address"),
+    ("dask://host:70000", "dask://host:70000: not a Dask scheduler's address"),
+    ("dask://host:8786/x", "dask://host:8786/x: not a Dask scheduler's address"),
+    ("dasks", "unknown executor 'dasks' (did you mean 'dask'?)"),
+    ("{dask: 0}", "dask: 0 is not a number of Dask workers"),
     ("proceses", "unknown executor 'proceses' (did you mean 'processes'?)"),
     ("threads", "unknown executor 'threads'"),
-    ("ftp://host/x", "ftp://host/x: unknown executor address"),
+    ("ftp://host/x", "ftp://host/x: unknown executor address (a Dask scheduler is 'dask://host:8786')"),
     ("{processes: 0}", "processes: 0 is not a number of worker processes"),
     ("{processes: 1000}", "processes: 1000 is not a number of worker processes"),
     ("{processes: true}", "processes: true is not a number of worker processes"),
     ("{processes: two}", "processes: 'two' is not a number of worker processes"),
-    ("{threads: 2}", "expected 'local', 'processes', or 'processes: N'"),
-    ("[processes]", "expected 'local', 'processes', or 'processes: N'"),
+    ("{threads: 2}", "expected 'local', 'processes', 'processes: N'"),
+    ("[processes]", "expected 'local', 'processes', 'processes: N'"),
+    ("{dask: 2, processes: 2}", "'dask', 'dask: N' or a Dask scheduler's address 'dask://host:8786'"),
     ("", "no value"),
 ])
 def test_a_wrong_value_is_one_error_at_its_line(tmp_path: Path, value: str, says: str) -> None:
@@ -137,6 +155,82 @@ def test_worker_processes_give_the_same_articles_in_the_same_order(tmp_path: Pat
     assert set(processes.pool(2)._processes) == workers
 
 
+@needs_corpus
+def test_a_dask_local_cluster_gives_the_same_articles_in_the_same_order(tmp_path: Path, fresh_pools: None,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    from vigie.runtime import dask_cluster
+
+    fetched = fetched_of(tmp_path)
+    parsed_here = cycle.parse_all(fetched)
+    articles_here = cycle.normalize_all(parsed_here, NOW)
+
+    processes.start(DASK_TWO)  # the LocalCluster starts in the background
+    parsed_there = cycle.parse_all(fetched, DASK_TWO)
+    articles_there = cycle.normalize_all(parsed_there, NOW, DASK_TWO)
+
+    assert parsed_there == parsed_here
+    assert articles_there == articles_here and len(articles_here) > 1000
+    assert len({a.language for a in articles_there}) > 5
+    # It did run on Dask: two worker processes, neither of them this one, and no fallback.
+    client = dask_cluster.client(DASK_TWO)
+    workers = client.run(os.getpid)
+    assert len(workers) == 2 and os.getpid() not in workers.values()
+    assert client.cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+    assert client.cluster.scheduler.http_server.address == "127.0.0.1"  # health and metrics: loopback too
+    assert not any("instead" in r.getMessage() for r in caplog.records)
+    # The cluster is kept for the next run.
+    assert cycle.normalize_all(cycle.parse_all(fetched, DASK_TWO), NOW, DASK_TWO) == articles_here
+    assert dask_cluster.client(DASK_TWO) is client and client.run(os.getpid) == workers
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_scheduler_that_does_not_answer_is_named_and_the_stage_runs_here(
+        fresh_pools: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from vigie.runtime import dask_cluster
+
+    monkeypatch.setattr(dask_cluster, "CONNECT_SECONDS", 2)
+    feeds = sorted((REPO / "demo" / "feeds").glob("*.xml"))
+    fetched = fetch_sources([Source(id=str(p), kind=SourceKind.FEED, location=str(p)) for p in feeds], {}, FetchConfig())
+    expected = cycle.normalize_all(cycle.parse_all(fetched), NOW)
+    nobody = ExecutorConfig.model_validate(f"dask://127.0.0.1:{free_port()}")
+    started = time.monotonic()
+    assert cycle.normalize_all(cycle.parse_all(fetched, nobody), NOW, nobody) == expected and expected
+    assert time.monotonic() - started < 30  # one attempt of 2 s (normalize does not ask again), the stages here
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2, warnings  # parse, then normalize
+    assert warnings[0] == warnings[1]  # the same cause, found once
+    asked = time.monotonic()
+    with pytest.raises(dask_cluster.Unavailable):  # a scheduler found down is not asked again at once
+        dask_cluster.client(nobody)
+    assert time.monotonic() - asked < 1
+    assert all(f"the Dask scheduler at {nobody.address} does not answer" in w for w in warnings), warnings
+    assert all("runs in the run's own process instead" in w for w in warnings)
+
+
+def test_a_scheduler_without_workers_is_named_and_the_stage_runs_here(
+        fresh_pools: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from distributed import LocalCluster
+
+    from vigie.runtime import dask_cluster
+
+    monkeypatch.setattr(dask_cluster, "WORKERS_SECONDS", 1)
+    feeds = sorted((REPO / "demo" / "feeds").glob("*.xml"))[:3]
+    fetched = fetch_sources([Source(id=str(p), kind=SourceKind.FEED, location=str(p)) for p in feeds], {}, FetchConfig())
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp", dashboard_address=None,
+                      scheduler_kwargs={"host": "127.0.0.1"}) as empty:  # a real scheduler, on loopback, no worker
+        executor = ExecutorConfig.model_validate(empty.scheduler_address)
+        assert cycle.parse_all(fetched, executor) == cycle.parse_all(fetched)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(f"the Dask scheduler at {executor.address} has no worker" in w for w in warnings), warnings
+
+
 def test_ctrl_c_does_not_kill_the_workers(fresh_pools: None) -> None:
     # At a terminal, Ctrl-C reaches the workers too; `vigie serve` lets the run in flight finish on the first one.
     feeds = sorted((REPO / "demo" / "feeds").glob("*.xml"))
@@ -192,6 +286,34 @@ def test_a_feed_that_kills_its_normalizing_worker_loses_its_articles_alone(tmp_p
     assert any(killer in r.getMessage() and "died" in r.getMessage() for r in caplog.records)
 
 
+@needs_corpus
+@pytest.mark.slow  # Dask's nanny restarts the killed worker twice: a fresh interpreter each time
+def test_a_feed_that_kills_its_dask_worker_is_that_feeds_error_alone(tmp_path: Path, fresh_pools: None,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import dask
+    import distributed  # noqa: F401  (its configuration loaded: dask.config.set below restores it, not drops it)
+
+    from vigie.runtime import dask_cluster
+
+    fetched = fetched_of(tmp_path)
+    expected = cycle.parse_all(fetched)
+    killer = fetched[8].source.id
+    # Dask gives up on a task after its worker died allowed-failures + 1 times (4 by default): once is enough here.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        client = dask_cluster.client(DASK_TWO)  # up first: were it out of reach, this process would parse (and die)
+    # The workers running now, and those the nanny starts in their place (from this process's environment).
+    monkeypatch.setenv(FAULT_ENV, f"parse-worker:{killer}")
+    client.run(exec, f"import os; os.environ[{FAULT_ENV!r}] = {'parse-worker:' + killer!r}")
+    parsed = cycle.parse_all(fetched, DASK_TWO)
+    assert [p.source for p in parsed] == [f.source for f in fetched]
+    for got, want in zip(parsed, expected):
+        if got.source.id == killer:
+            assert got.entries == () and got.error is not None
+            assert "the worker process parsing this feed died" in got.error and killer in got.error
+        else:
+            assert got == want
+
+
 # --- a whole cycle --------------------------------------------------------------------------------
 
 def cycle_config(tmp_path: Path, executor: str, broken: Path) -> Path:
@@ -226,16 +348,21 @@ def stored(config_path: Path, started: datetime) -> tuple[list[tuple[object, ...
     return rows, [alert.title for alert in summary.alerts], errors
 
 
-@pytest.mark.slow  # two whole cycles, the rules compiled twice: about 30 s
-def test_a_cycle_with_worker_processes_stores_and_alerts_what_one_process_does(tmp_path: Path, fresh_pools: None) -> None:
+@pytest.mark.slow  # three whole cycles, the rules compiled three times: about 45 s
+def test_a_cycle_with_worker_processes_or_dask_stores_and_alerts_what_one_process_does(tmp_path: Path, fresh_pools: None) -> None:
     broken = tmp_path / "broken.xml"
     broken.write_bytes(b"<html><body>gone</body></html>")
     started = datetime.now(timezone.utc)
-    (tmp_path / "local").mkdir()
-    (tmp_path / "processes").mkdir()
+    for name in ("local", "processes", "dask"):
+        (tmp_path / name).mkdir()
     here = stored(cycle_config(tmp_path / "local", "local", broken), started)
     there = stored(cycle_config(tmp_path / "processes", "{processes: 2}", broken), started)
+    on_dask = stored(cycle_config(tmp_path / "dask", "{dask: 2}", broken), started)
     assert len(here[0]) > 100 and here[1]  # articles stored, alerts raised
     assert there == here
+    assert on_dask == here
     assert any(error and "broken.xml" in error for error in there[2])
     assert processes.pool(2)._processes  # the workers did run
+    from vigie.runtime import dask_cluster
+
+    assert len(dask_cluster.client(DASK_TWO).run(os.getpid)) == 2  # the cycle's LocalCluster, kept

@@ -8,6 +8,8 @@
     deployment    ``prefect.yaml`` generated from ``vigie.yaml`` (``vigie deploy``)
     cycle         the stages in order (``run_cycle``), plain or as the flow's tasks
     processes     parse and normalize over worker processes (``executor: processes``), same results
+    dask_cluster  the same batches on Dask's workers (``executor: dask``, ``dask://host:8786``)
+    warm          a worker's start-up: feedparser imported, the language model loaded
     summary       ``RunSummary`` and ``StageClock``: what one run did, as data
     summarize     a run's stage outputs turned into its summary, and printed for people
 

@@ -20,6 +20,9 @@ becomes that source's error (parse) or an error in the log with its articles ski
 every other source goes on. ``vigie.common.faults`` names the places a test kills a worker:
 ``parse-worker:<source id>`` and ``normalize-worker:<source id>``.
 
+With ``executor: dask`` the same batches go to Dask's workers instead (``vigie.runtime.dask_cluster``,
+imported only then); a cluster that cannot be reached makes the stage run here, with a warning.
+
 May import: ``vigie.common``, ``vigie.models``, ``vigie.ingest``.
 """
 
@@ -40,6 +43,7 @@ from vigie.common.executor import ExecutorConfig
 from vigie.common.faults import fault_point
 from vigie.ingest import normalize, parse
 from vigie.models import Article, Fetched, Parsed
+from vigie.runtime.warm import warm_stages
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +61,7 @@ def _warm() -> None:
     # Ctrl-C at a terminal reaches the whole foreground process group, workers included: the run's own
     # process decides what it means (`vigie serve` lets the run in flight finish), not a worker dying mid-batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import feedparser  # noqa: F401  (the parse stage's heavy import)
-
-    from vigie.ingest.language import language_probabilities
-
-    language_probabilities("warm")  # loads py3langid's model (lru_cache): the first batch does not wait for it
+    warm_stages()
 
 
 def _nothing() -> None:
@@ -88,7 +88,12 @@ def _discard(workers: int, broken: ProcessPoolExecutor) -> None:
 
 
 def start(executor: ExecutorConfig) -> None:
-    """Start the worker processes now, so that they are ready when the parse stage needs them."""
+    """Start the worker processes (or the Dask LocalCluster) now, so that they are ready when the parse stage needs them."""
+    if executor.kind == "dask":
+        from vigie.runtime import dask_cluster
+
+        dask_cluster.start(executor)
+        return
     if executor.kind != "processes":
         return
     workers = executor.worker_count()
@@ -98,12 +103,16 @@ def start(executor: ExecutorConfig) -> None:
 
 
 def shutdown() -> None:
-    """Stop every worker process of this process (tests; the interpreter does it at exit anyway)."""
+    """Stop every worker process of this process, and its Dask clients (tests; the interpreter does it at exit anyway)."""
     with _lock:
         pools = list(_pools.values())
         _pools.clear()
     for executor in pools:
         executor.shutdown(wait=True, cancel_futures=True)
+    import sys
+
+    if "vigie.runtime.dask_cluster" in sys.modules:  # only if Dask was used: never imported otherwise
+        sys.modules["vigie.runtime.dask_cluster"].shutdown()
 
 
 def batches(items: Sequence[T], workers: int) -> list[list[T]]:
@@ -141,6 +150,23 @@ def _run_batches(work: Callable[[list[T]], list[R]], items: Sequence[T], workers
         except BrokenProcessPool:
             out.extend(_one_at_a_time(work, part, workers, died))
     return out
+
+
+def _on_executor(work: Callable[[list[T]], list[R]], items: Sequence[T], executor: ExecutorConfig,
+                 died: Callable[[T], R]) -> list[R]:
+    """``_run_batches`` on the worker processes, or the same batches on Dask's workers.
+
+    A Dask cluster that cannot be reached is not a reason to skip the run's alerts: the stage runs here,
+    in order, with a warning naming the scheduler (the run's log, Prefect's UI)."""
+    if executor.kind != "dask":
+        return _run_batches(work, items, executor.worker_count(), died)
+    from vigie.runtime import dask_cluster
+
+    try:
+        return dask_cluster.run_batches(work, lambda workers: batches(items, workers), executor, died)
+    except dask_cluster.Unavailable as error:
+        log.warning("%s; this stage runs in the run's own process instead", error)
+        return work(list(items))
 
 
 def _one_at_a_time(work: Callable[[list[T]], list[R]], part: list[T], workers: int, died: Callable[[T], R]) -> list[R]:
@@ -198,8 +224,8 @@ def parse_all(fetched: Sequence[Fetched], executor: ExecutorConfig) -> list[Pars
                                              "(a crash or memory exhausted while parsing it)")
 
     if work:
-        log.info("parse: %d source(s) over %d worker process(es)", len(work), executor.worker_count())
-        done = _run_batches(parse_batch, [fetched[i] for i in work], executor.worker_count(), died)
+        log.info("parse: %d source(s) over %s", len(work), executor.describe())
+        done = _on_executor(parse_batch, [fetched[i] for i in work], executor, died)
         for i, parsed in zip(work, done):
             out[i] = parsed
     return [p for p in out if p is not None]
@@ -218,6 +244,6 @@ def normalize_all(parsed: Sequence[Parsed], now: datetime, executor: ExecutorCon
 
     if not work:
         return []
-    log.info("normalize: %d source(s) over %d worker process(es)", len(work), executor.worker_count())
-    per_source = _run_batches(functools.partial(normalize_batch, now=now), work, executor.worker_count(), died)
+    log.info("normalize: %d source(s) over %s", len(work), executor.describe())
+    per_source = _on_executor(functools.partial(normalize_batch, now=now), work, executor, died)
     return [article for articles in per_source for article in articles]
