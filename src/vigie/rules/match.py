@@ -158,7 +158,13 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
         found_atoms.update(idx for per in cache["cross"].values() for idx in per)
     for idx in found_atoms:
         second = triggers.get(idx)
-        if second:
+        if second is None:
+            continue
+        if len(second) < 4:
+            for other, woken in second.items():
+                if other in found_atoms:
+                    candidates.update(woken)
+        else:
             for other in second.keys() & found_atoms:  # one C-level intersection per atom found
                 candidates.update(second[other])
     present = found_atoms if not m.joins else set(hits)  # atoms with hits of their own (not only across a join)
@@ -171,7 +177,7 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
     for ri in sorted(candidates):
         plan = plans[ri]
         if plan is not None and plan[0] == "bool":
-            _, required, clauses, absent, scoped, order, plain = plan
+            _, required, clauses, absent, scoped, order, plain, fixed = plan
             if not required <= present:
                 continue
             if clauses and not all(not c.isdisjoint(present) for c in clauses):
@@ -181,7 +187,7 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
             if scoped and not _scoped_hold(scoped, hits):
                 continue
             if plain:
-                included = [idx for idx, _ in order if idx in present]
+                included = fixed or [idx for idx, _ in order if idx in present]
                 spans, terms = book.of_atoms(included, hits) if included else ((), ())
                 out.append(new_match(m.match_fields[ri], article.id, float(len(included)) or 1.0, spans, terms))
                 continue

@@ -23,7 +23,8 @@ REAL_FIELDS = 3  # title, summary, body: a literal on all of them looks at every
 
 Literal = tuple[int, frozenset[str] | None]  # an atom and the fields its hits must be in (None: any)
 # ("bool", required atoms, clauses (one of each must be found), absent atoms, scoped clauses (must hold,
-#  literals), positive literals in expression order, plain: every literal on any field, atoms of distinct names)
+#  literals), positive literals in expression order, plain: every literal on any field, atoms of distinct names,
+#  fixed: when plain and every positive atom is required, those atoms: the hits of a match are theirs)
 # ("near", atoms, fields or None, distance, ordered)
 Plan = tuple[Any, ...]
 
@@ -68,7 +69,8 @@ def plan_of(expr: tuple[Any, ...] | None, fields: frozenset[str], names: Sequenc
     atoms = [idx for idx, _ in order]
     plain = (all(lit_fields is None for _, lit_fields in order) and len(set(atoms)) == len(atoms)
              and len({names[idx] for idx in atoms}) == len(atoms))
-    return ("bool", frozenset(required), tuple(clauses), frozenset(absent), tuple(scoped), tuple(order), plain)
+    fixed = tuple(atoms) if plain and not clauses and atoms else None  # every positive atom is required
+    return ("bool", frozenset(required), tuple(clauses), frozenset(absent), tuple(scoped), tuple(order), plain, fixed)
 
 
 def _fields(fields: frozenset[str]) -> frozenset[str] | None:

@@ -77,30 +77,41 @@ class SpanBook:
         got = self.by_atom.get(idx)
         if got is None:
             by_hit: dict[Hit, Entry] = {}
+            name = self.names[idx]
             for hit in hits:
-                if hit not in by_hit:
-                    by_hit[hit] = self._entry(idx, hit)
+                if hit in by_hit:
+                    continue
+                fname, first, last = hit
+                offsets = self.offsets.get(fname)
+                if offsets is None:
+                    offsets = self.offsets[fname] = self.fields[fname].offsets
+                start, end = offsets[first][0], offsets[last][1]
+                span = _new(Span)
+                _set(span, "__dict__", {"field": fname, "start": start, "end": end,
+                                        "text": self.fields[fname].text[start:end], "term": name})
+                by_hit[hit] = ((_RANK[fname] << 60) | (start << 30) | end, span)
             entries = sorted(by_hit.values(), key=_KEY)
             got = self.by_atom[idx] = (entries, tuple(map(_SPAN, entries)), by_hit)
         return got
 
     def _entry(self, idx: int, hit: Hit) -> Entry:
+        """The entry of a hit that is not one of the atom's own (a stretch of a hit across joined fields)."""
         fname, first, last = hit
-        offsets = self.offsets.get(fname)
-        if offsets is None:
-            offsets = self.offsets[fname] = self.fields[fname].offsets
-        start, end = offsets[first][0], offsets[last][1]
-        return ((_RANK[fname] << 60) | (start << 30) | end,
-                new_span(fname, start, end, self.fields[fname].text[start:end], self.names[idx]))
+        toks = self.fields[fname]
+        start, end = toks.offsets[first][0], toks.offsets[last][1]
+        return ((_RANK[fname] << 60) | (start << 30) | end, new_span(fname, start, end, toks.text[start:end], self.names[idx]))
 
-    def of_atoms(self, atoms: list[int], hits: dict[int, list[Hit]]) -> tuple[tuple[Span, ...], tuple[str, ...]]:
+    def of_atoms(self, atoms: Sequence[int], hits: dict[int, list[Hit]]) -> tuple[tuple[Span, ...], tuple[str, ...]]:
         """Spans and terms of every hit of ``atoms``, atoms of distinct names (no span can repeat)."""
+        by_atom = self.by_atom
         if len(atoms) == 1:
             idx = atoms[0]
-            return self.of_atom(idx, hits[idx])[1], (self.names[idx],)
+            got = by_atom.get(idx)
+            return (got if got is not None else self.of_atom(idx, hits[idx]))[1], (self.names[idx],)
         entries: list[Entry] = []
         for idx in atoms:
-            entries += self.of_atom(idx, hits[idx])[0]
+            got = by_atom.get(idx)
+            entries += (got if got is not None else self.of_atom(idx, hits[idx]))[0]
         entries.sort(key=_KEY)
         spans = tuple(map(_SPAN, entries))
         return spans, tuple(dict.fromkeys(map(_TERM, spans)))
