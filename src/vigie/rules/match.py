@@ -26,9 +26,9 @@ from vigie.rules import scopes
 from vigie.rules.expr import Atom
 from vigie.rules.scan import FieldTokens
 from vigie.rules.loader import LoadedRule
-from vigie.rules.near import NEAR_MAX_POSITIONS, token_order, near_combination, near_pair
+from vigie.rules.near import near_combination
 from vigie.rules.phrases import PhraseIndex, same_case
-from vigie.rules.plans import Plan
+from vigie.rules.plans import Plan, near_hits, scoped_hold
 from vigie.rules.spans import SpanBook, new_match, rule_fields
 from vigie.rules.sources import site_matches as _site_matches, source_ok as _source_ok
 
@@ -183,7 +183,7 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
                 continue
             if absent and not absent.isdisjoint(present):
                 continue
-            if scoped and not _scoped_hold(scoped, hits):
+            if scoped and not scoped_hold(scoped, hits):
                 continue
             if plain:
                 included = fixed or [idx for idx, _ in order if idx in present]
@@ -193,7 +193,7 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
             raw_spans = [(idx, h) for idx, f in order for h in hits.get(idx, ()) if f is None or h[0] in f]
             score = float(len({a for a, _ in raw_spans})) or 1.0
         elif plan is not None:
-            combo = _near_plan(plan, ctx)
+            combo = near_hits(plan, hits, cache)
             if combo is None:
                 continue
             raw_spans, score = combo, float(len({a for a, _ in combo}))
@@ -214,51 +214,6 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
         spans, terms = book.of_hits(raw_spans, hits)
         out.append(new_match(m.match_fields[ri], article.id, score, spans, terms))
     return out
-
-
-def _scoped_hold(scoped: tuple[tuple[bool, tuple[tuple[int, frozenset[str] | None], ...]], ...],
-                 hits: dict[int, list[Hit]]) -> bool:
-    """Does every scoped clause hold: one of its atoms hit in its fields (none, for a NOT)?"""
-    for positive, literals in scoped:
-        found = any(f is None or h[0] in f for idx, f in literals for h in hits.get(idx, ()))
-        if found is not positive:
-            return False
-    return True
-
-
-def _near_plan(plan: Plan, ctx: _Ctx) -> list[tuple[int, Hit]] | None:
-    """The hits of a NEAR of atoms that sit close enough (the first in field then token order), or None."""
-    _, atoms, fields, distance, ordered = plan
-    hits = ctx.hits
-    for idx in atoms:
-        if idx not in hits:
-            return None
-    if len(atoms) != 2:
-        per_item = [[(idx, h) for h in hits[idx] if fields is None or h[0] in fields] for idx in atoms]
-        return near_combination(per_item, distance, ordered)
-    xs, ys = _by_field(ctx, atoms[0]), _by_field(ctx, atoms[1])
-    for fname in ALL_FIELDS:
-        x, y = xs.get(fname), ys.get(fname)
-        if x and y and (fields is None or fname in fields):
-            pair = near_pair(x, y, distance, ordered)
-            if pair is not None:
-                return pair
-    return None
-
-
-def _by_field(ctx: _Ctx, idx: int) -> dict[str, list[tuple[int, Hit]]]:
-    """One atom's hits per field in token order (the first NEAR_MAX_POSITIONS), built once per article."""
-    key = ("by field", idx)
-    got = ctx.cache.get(key)
-    if got is None:
-        got = {}
-        for h in ctx.hits[idx]:
-            got.setdefault(h[0], []).append((idx, h))
-        for fname, found in got.items():
-            found.sort(key=token_order)
-            del found[NEAR_MAX_POSITIONS:]
-        ctx.cache[key] = got
-    return got
 
 
 def _find_atoms(index: PhraseIndex, article: Article, lang: str, fields: dict[str, FieldTokens]) -> dict[int, list[Hit]]:

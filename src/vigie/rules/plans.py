@@ -12,15 +12,20 @@ an OR holding an AND) has no plan and is evaluated by walking its compiled expre
 (:func:`vigie.rules.match._eval`). ``tests/test_match_identity.py`` checks that both ways give the
 same matches as the reference matcher.
 
-May import: nothing of vigie (plans are plain tuples, pickled with the compiled matcher).
+Plans are plain tuples, pickled with the compiled matcher.
+
+May import: ``vigie.rules.near``.
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
+from vigie.rules.near import FIELDS, NEAR_MAX_POSITIONS, near_combination, near_pair, token_order
+
 REAL_FIELDS = 3  # title, summary, body: a literal on all of them looks at every hit
 
+Hit = tuple[str, int, int]  # field, first token, last token
 Literal = tuple[int, frozenset[str] | None]  # an atom and the fields its hits must be in (None: any)
 # ("bool", required atoms, clauses (one of each must be found), absent atoms, scoped clauses (must hold,
 #  literals), positive literals in expression order, plain: every literal on any field, atoms of distinct names,
@@ -93,3 +98,47 @@ def _literals(e: tuple[Any, ...], fields: frozenset[str]) -> list[Literal] | Non
             out.extend(got)
         return out
     return None
+
+
+def scoped_hold(scoped: tuple[tuple[bool, tuple[Literal, ...]], ...], hits: dict[int, list[Hit]]) -> bool:
+    """Does every scoped clause of a plan hold: one of its atoms hit in its fields (none, for a NOT)?"""
+    for positive, literals in scoped:
+        found = any(f is None or h[0] in f for idx, f in literals for h in hits.get(idx, ()))
+        if found is not positive:
+            return False
+    return True
+
+
+def near_hits(plan: Plan, hits: dict[int, list[Hit]], cache: dict[Any, Any]) -> list[tuple[int, Hit]] | None:
+    """The hits of a NEAR plan's atoms that sit close enough (the first in field then token order), or None;
+    ``cache`` keeps each atom's hits by field for the other NEAR rules of the article."""
+    _, atoms, fields, distance, ordered = plan
+    for idx in atoms:
+        if idx not in hits:
+            return None
+    if len(atoms) != 2:
+        per_item = [[(idx, h) for h in hits[idx] if fields is None or h[0] in fields] for idx in atoms]
+        return near_combination(per_item, distance, ordered)
+    xs, ys = _by_field(hits, cache, atoms[0]), _by_field(hits, cache, atoms[1])
+    for fname in FIELDS:
+        x, y = xs.get(fname), ys.get(fname)
+        if x and y and (fields is None or fname in fields):
+            pair = near_pair(x, y, distance, ordered)
+            if pair is not None:
+                return pair
+    return None
+
+
+def _by_field(hits: dict[int, list[Hit]], cache: dict[Any, Any], idx: int) -> dict[str, list[tuple[int, Hit]]]:
+    """One atom's hits per field in token order (the first NEAR_MAX_POSITIONS), built once per article."""
+    key = ("by field", idx)
+    got = cache.get(key)
+    if got is None:
+        got = {}
+        for h in hits[idx]:
+            got.setdefault(h[0], []).append((idx, h))
+        for found in got.values():
+            found.sort(key=token_order)
+            del found[NEAR_MAX_POSITIONS:]
+        cache[key] = got
+    return got
