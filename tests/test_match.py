@@ -357,5 +357,8 @@ def test_matches_and_spans_built_without_init_equal_the_dataclasses() -> None:
                  terms=("Vladimir Putin",))
     assert got == want and repr(got) == repr(want) and vars(got) == vars(want)
     assert list(vars(got)) == list(MATCH_FIELDS)
+    import pickle
+
+    assert pickle.loads(pickle.dumps(got)) == want
     with pytest.raises(dataclasses.FrozenInstanceError):
         got.score = 3.0  # type: ignore[misc]
