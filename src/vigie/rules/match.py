@@ -11,7 +11,9 @@ How an article is matched, at a cost that grows with the article and the rules t
 3. only the rules "triggered" by two atoms found (or one, for one-atom rules) are looked at, and cheap
    necessary conditions (required atoms, "one of" clauses, the best score a weighted rule could still
    reach; :mod:`vigie.rules.compile`) are checked before the rule's compiled expression is evaluated;
-4. spans are built for the rules that fire only, one per atom hit.
+   the common shapes (AND of atoms, OR groups and NOTs; NEAR of two atoms) have a plan instead, decided
+   from the atoms found without walking the expression (:mod:`vigie.rules.plans`);
+4. spans are built for the rules that fire only, once per atom hit and article (:mod:`vigie.rules.spans`).
 """
 
 from __future__ import annotations
