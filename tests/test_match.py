@@ -336,3 +336,29 @@ def test_a_slash_between_names_is_not_a_web_address() -> None:
     m = matcher(FOLD)
     assert "russia" in fired(m, article(title="N.Korea/Russia arms deals probed"))
     assert "russia" not in fired(m, article(title="see news.example.com/Russia"))
+
+
+def test_matches_and_spans_built_without_init_equal_the_dataclasses() -> None:
+    """vigie.rules.spans fills a Match's and a Span's attributes in one step: the same fields as the
+    dataclasses declare (a field added to models.Match or Span must be added there too), equal objects."""
+    import dataclasses
+
+    from vigie.models import Match, Span
+    from vigie.rules.spans import MATCH_FIELDS, SPAN_FIELDS, new_match, new_span, rule_fields
+
+    assert tuple(f.name for f in dataclasses.fields(Span)) == SPAN_FIELDS
+    assert tuple(f.name for f in dataclasses.fields(Match)) == MATCH_FIELDS
+    assert not hasattr(Match, "__post_init__") and not hasattr(Span, "__post_init__")
+    span = new_span("title", 3, 8, "Putin", "Vladimir Putin")
+    assert span == Span(field="title", start=3, end=8, text="Putin", term="Vladimir Putin")
+    assert hash(span) == hash(Span(field="title", start=3, end=8, text="Putin", term="Vladimir Putin"))
+    got = new_match(rule_fields("r1", "high", ("ops",)), "a1", 2.0, (span,), ("Vladimir Putin",))
+    want = Match(rule_id="r1", article_id="a1", score=2.0, spans=(span,), severity="high", notify=("ops",),
+                 terms=("Vladimir Putin",))
+    assert got == want and repr(got) == repr(want) and vars(got) == vars(want)
+    assert list(vars(got)) == list(MATCH_FIELDS)
+    import pickle
+
+    assert pickle.loads(pickle.dumps(got)) == want
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.score = 3.0  # type: ignore[misc]

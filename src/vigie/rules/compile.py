@@ -24,6 +24,7 @@ from vigie.rules.expr import And, Atom, Expr, Filter, Near, Not, Or, Scope, With
 from vigie.rules.loader import LoadedRule, RuleSet
 from vigie.rules.match import CExpr, CompiledRule, Matcher
 from vigie.rules.phrases import build_index
+from vigie.rules.plans import plan_of
 
 
 def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
@@ -73,7 +74,9 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
         expr = cexpr(lr.expr, bool(rule_joins)) if lr.expr is not None else None
         weights = tuple((cexpr(e, bool(rule_joins)), w) for e, w in lr.weights)
         clauses = _clauses(expr) if expr is not None else []
+        plain_rule = not (weights or r.languages or r.sources or r.exclude_sources or rule_joins)
         compiled.append(CompiledRule(
+            plan=plan_of(expr, frozenset(r.fields), [a.name for a in atoms], plain_rule),
             required=frozenset(a for c in clauses for a in c if len(c) == 1),
             clauses=tuple(c for c in clauses if len(c) > 1),
             weight_needs=tuple((_required(e), w) for e, w in weights if w > 0),

@@ -11,24 +11,27 @@ How an article is matched, at a cost that grows with the article and the rules t
 3. only the rules "triggered" by two atoms found (or one, for one-atom rules) are looked at, and cheap
    necessary conditions (required atoms, "one of" clauses, the best score a weighted rule could still
    reach; :mod:`vigie.rules.compile`) are checked before the rule's compiled expression is evaluated;
-4. spans are built for the rules that fire only, one per atom hit.
+   the common shapes (AND of atoms, OR groups and NOTs; NEAR of two atoms) have a plan instead, decided
+   from the atoms found without walking the expression (:mod:`vigie.rules.plans`);
+4. spans are built for the rules that fire only, once per atom hit and article (:mod:`vigie.rules.spans`).
 """
 
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 from fnmatch import fnmatchcase
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, cast
+from typing import Any, Iterable
 
-from vigie.models import Article, Match, MatchField, RulePolicy, Span
+from vigie.models import Article, Match, MatchField, RulePolicy
 from vigie.rules import scopes
 from vigie.rules.expr import Atom
 from vigie.rules.scan import FieldTokens
 from vigie.rules.loader import LoadedRule
 from vigie.rules.near import near_combination
 from vigie.rules.phrases import PhraseIndex, same_case
+from vigie.rules.plans import Plan, near_hits, scoped_hold
+from vigie.rules.spans import SpanBook, new_match, rule_fields
 from vigie.rules.sources import site_matches as _site_matches, source_ok as _source_ok
 
 ALL_FIELDS: tuple[MatchField, ...] = ("title", "summary", "body")
@@ -60,6 +63,7 @@ class CompiledRule:
     required: frozenset[int] = frozenset()  # the one-atom clauses: atoms that must all be found
     clauses: tuple[frozenset[int], ...] = ()  # the other clauses
     weight_needs: tuple[tuple[frozenset[int], float], ...] = ()
+    plan: Plan | None = None  # the common shapes, decided without walking expr (vigie.rules.plans)
 
     @property
     def id(self) -> str:
@@ -80,9 +84,15 @@ class Matcher:
     checks: list[Checks] = field(default_factory=list)  # per rule, as plain tuples for the hot loop
     joins: tuple[str, ...] = ()  # joined field names some rule reads (title+summary): their crossing hits
     joined: bool = False  # some rule may give hits in joined positions (spans map them back)
+    names: list[str] = field(default_factory=list)  # per atom, its name (a span's term)
+    plans: list[Plan | None] = field(default_factory=list)  # per rule
+    match_fields: list[dict[str, Any]] = field(default_factory=list)  # per rule, what each of its Matches shares
 
     def __post_init__(self) -> None:
         self.checks = [(cr.required, cr.clauses, cr.weight_needs, cr.threshold) for cr in self.rules]
+        self.names = [atom.name for atom in self.atoms]
+        self.plans = [cr.plan for cr in self.rules]
+        self.match_fields = [rule_fields(r.id, r.severity, r.notify) for r in (cr.loaded.rule for cr in self.rules)]
 
     @property
     def n_patterns(self) -> int:
@@ -109,24 +119,24 @@ def _effective_language(article: Article) -> str:
 
 def match_article(m: Matcher, article: Article) -> list[Match]:
     """Every rule of ``m`` that fires on ``article``, with the spans that made it fire."""
-    with _collector_paused():
+    # The cycle collector off while matching: matching makes no cycles, but its many small tuples would
+    # start collections that walk every object of a large matcher again and again. (Written out rather
+    # than a context manager: at 10 rules that machinery cost a tenth of an article's matching.)
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
         return _match_article(m, article)
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def match_articles(matcher: Matcher, articles: Iterable[Article]) -> list[Match]:
     """:func:`match_article` over a batch, in article order."""
-    with _collector_paused():
-        return [x for article in articles for x in _match_article(matcher, article)]
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cycle collector off while matching: matching makes no cycles, but its many small tuples would
-    start collections that walk every object of a large matcher again and again."""
     was_on = gc.isenabled()
     gc.disable()
     try:
-        yield
+        return [x for article in articles for x in _match_article(matcher, article)]
     finally:
         if was_on:
             gc.enable()
@@ -149,37 +159,62 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
         found_atoms.update(idx for per in cache["cross"].values() for idx in per)
     for idx in found_atoms:
         second = triggers.get(idx)
-        if second:
+        if second is None:
+            continue
+        if len(second) < 4:
+            for other, woken in second.items():
+                if other in found_atoms:
+                    candidates.update(woken)
+        else:
             for other in second.keys() & found_atoms:  # one C-level intersection per atom found
                 candidates.update(second[other])
+    present = found_atoms if not m.joins else set(hits)  # atoms with hits of their own (not only across a join)
     ctx = _Ctx(article, lang, hits, {}, fields, cache)
     out: list[Match] = []
     rules = m.rules
     checks = m.checks
-    span_of: dict[tuple[int, Hit], Span] = {}  # one Span per atom hit, shared by every rule it fires
+    plans = m.plans
+    book = SpanBook(fields, m.names)
     for ri in sorted(candidates):
-        required, clauses, weight_needs, threshold = checks[ri]
-        if not required <= found_atoms:
-            continue  # a word the rule cannot do without is absent
-        if clauses and not all(not c.isdisjoint(found_atoms) for c in clauses):
-            continue  # every alternative of a needed part is absent
-        if weight_needs and sum(w for need, w in weight_needs if need <= found_atoms) < threshold:
-            continue  # even every weighted item that could still hold would not reach the threshold
-        cr = rules[ri]
-        result = _eval_rule(cr, ctx)
-        if result is None:
-            continue
-        score, raw_spans = result
-        if m.joined:
-            raw_spans = scopes.real_hits(fields, article, raw_spans)
-        spans = _spans(m, fields, raw_spans, span_of)
-        names: list[str] = []
-        for s in spans:
-            if s.term not in names:
-                names.append(s.term)
-        r = cr.loaded.rule
-        out.append(Match(rule_id=r.id, article_id=article.id, score=score, spans=spans,
-                         severity=r.severity, notify=r.notify, terms=tuple(names)))
+        plan = plans[ri]
+        if plan is not None and plan[0] == "bool":
+            _, required, clauses, absent, scoped, order, plain, fixed = plan
+            if not required <= present:
+                continue
+            if clauses and not all(not c.isdisjoint(present) for c in clauses):
+                continue
+            if absent and not absent.isdisjoint(present):
+                continue
+            if scoped and not scoped_hold(scoped, hits):
+                continue
+            if plain:
+                included = fixed or [idx for idx, _ in order if idx in present]
+                spans, terms = book.of_atoms(included, hits) if included else ((), ())
+                out.append(new_match(m.match_fields[ri], article.id, float(len(included)) or 1.0, spans, terms))
+                continue
+            raw_spans = [(idx, h) for idx, f in order for h in hits.get(idx, ()) if f is None or h[0] in f]
+            score = float(len({a for a, _ in raw_spans})) or 1.0
+        elif plan is not None:
+            combo = near_hits(plan, hits, cache)
+            if combo is None:
+                continue
+            raw_spans, score = combo, float(len({a for a, _ in combo}))
+        else:
+            required, clauses, weight_needs, threshold = checks[ri]
+            if not required <= found_atoms:
+                continue  # a word the rule cannot do without is absent
+            if clauses and not all(not c.isdisjoint(found_atoms) for c in clauses):
+                continue  # every alternative of a needed part is absent
+            if weight_needs and sum(w for need, w in weight_needs if need <= found_atoms) < threshold:
+                continue  # even every weighted item that could still hold would not reach the threshold
+            result = _eval_rule(rules[ri], ctx)
+            if result is None:
+                continue
+            score, raw_spans = result
+            if m.joined:
+                raw_spans = scopes.real_hits(fields, article, raw_spans)
+        spans, terms = book.of_hits(raw_spans, hits)
+        out.append(new_match(m.match_fields[ri], article.id, score, spans, terms))
     return out
 
 
@@ -301,28 +336,3 @@ def _eval_near(e: CExpr, ctx: _Ctx, fields: frozenset[str]) -> tuple[bool, list[
         per_item.append(found)
     combo = near_combination(per_item, distance, ordered)
     return (True, combo) if combo is not None else (False, [])
-
-
-_FIELD_ORDER = {f: i for i, f in enumerate(ALL_FIELDS)}
-
-
-def _spans(m: Matcher, fields: dict[str, FieldTokens], raw: list[tuple[int, Hit]],
-           span_of: dict[tuple[int, Hit], Span]) -> tuple[Span, ...]:
-    seen: set[tuple[str, int, int, str]] = set()
-    out: list[Span] = []
-    for idx_hit in raw:
-        span = span_of.get(idx_hit)
-        if span is None:
-            idx, (fname, first, last) = idx_hit
-            toks = fields[fname]
-            offsets = toks.offsets
-            start, end = offsets[first][0], offsets[last][1]
-            span = span_of[idx_hit] = Span(field=cast(MatchField, fname), start=start, end=end,  # joined hits were split
-                                           text=toks.text[start:end], term=m.atoms[idx].name)
-        key = (span.field, span.start, span.end, span.term)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(span)
-    out.sort(key=lambda s: (_FIELD_ORDER[s.field], s.start, s.end))
-    return tuple(out)

@@ -22,27 +22,27 @@ def near_combination(per_item: Sequence[list[Found]], distance: int, ordered: bo
     """One hit per operand, close enough to each other, tried field by field in ``order`` (joined
     names too, :mod:`vigie.rules.scopes`); None when no combination is."""
     for fname in order:
-        options = [sorted((x for x in found if x[1][0] == fname), key=_token_order)[:NEAR_MAX_POSITIONS]
+        options = [sorted((x for x in found if x[1][0] == fname), key=token_order)[:NEAR_MAX_POSITIONS]
                    for found in per_item]
         if any(not o for o in options):
             continue
         if len(options) == 2:  # the common case, without building each combination
-            pair = _near_pair(options[0], options[1], distance, ordered)
+            pair = near_pair(options[0], options[1], distance, ordered)
             if pair is not None:
                 return pair
             continue
         for combo in itertools.product(*options):
-            seq = list(combo) if ordered else sorted(combo, key=_token_order)
+            seq = list(combo) if ordered else sorted(combo, key=token_order)
             if all(0 <= b[1][1] - a[1][2] - 1 <= distance for a, b in zip(seq, seq[1:])):
                 return list(combo)
     return None
 
 
-def _token_order(x: tuple[int, tuple[str, int, int]]) -> Any:
+def token_order(x: tuple[int, tuple[str, int, int]]) -> Any:
     return x[1][1:]
 
 
-def _near_pair(xs: list[Found], ys: list[Found], distance: int, ordered: bool) -> list[Found] | None:
+def near_pair(xs: list[Found], ys: list[Found], distance: int, ordered: bool) -> list[Found] | None:
     """The first (x, y) in product order that is close enough, as the general loop would find it."""
     for x in xs:
         xf, xl = x[1][1], x[1][2]
