@@ -1,14 +1,17 @@
 """The scale test: two Prefect workers of one work pool over many loopback feeds, on PostgreSQL and a
-real Prefect server (``support_scale``): each cycle's two flow runs share the feeds out, every feed is
-fetched once per cycle, every alert is sent once."""
+real Prefect server (``support_scale``), parsing and normalizing on a Dask LocalCluster of two worker
+processes that both flow runs share (``executor: dask://...``): each cycle's two flow runs share the feeds
+out, every feed is fetched once per cycle, every alert is sent once, and the batches ran on Dask."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from sqlalchemy import select
@@ -20,15 +23,35 @@ from vigie.store import schema as t
 from vigie.store.db import connect
 
 FEEDS = 150
-# Where parse and normalize run in the workers' flow runs: any `executor:` value vigie.yaml accepts.
-EXECUTOR = os.environ.get("VIGIE_SCALE_EXECUTOR", "local")
+# Where parse and normalize run in the workers' flow runs: any `executor:` value vigie.yaml accepts; by default
+# a Dask LocalCluster of two worker processes that this test starts and both flow runs reach by its address.
+EXECUTOR = os.environ.get("VIGIE_SCALE_EXECUTOR", "")
 
 
 @pytest.mark.slow
 def test_two_workers_of_one_pool_share_each_cycle_and_send_every_alert_once(tmp_path: Path) -> None:
     skip_without_postgres()
+    if EXECUTOR:
+        check_cycles(tmp_path, EXECUTOR)
+        return
+    with two_dask_workers() as cluster:
+        address = cluster.scheduler_address.removeprefix("tcp://")
+        check_cycles(tmp_path, f'"dask://{address}"')
+        ran = set(cluster.scheduler.task_prefixes)  # the batches ran there, not in the runs' own processes
+    assert any(name.startswith("parse_batch") for name in ran), ran
+
+
+@contextmanager
+def two_dask_workers() -> Iterator[Any]:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        yield cluster
+
+
+def check_cycles(tmp_path: Path, executor: str) -> None:
     with pg_schema_url() as store, scale_rig(tmp_path, store, feeds=FEEDS, workers=2, batch=25,
-                                                  executor=EXECUTOR) as rig:
+                                                  executor=executor) as rig:
         deployment = rig.deployment  # sharing.runs: 2 -> two schedules, two runs at once
         limit = deployment.global_concurrency_limit
         assert len(deployment.schedules) == 2 and limit is not None and limit.limit == 2
