@@ -20,7 +20,7 @@ import pytest
 from vigie.common.executor import LOCAL, ExecutorConfig
 from vigie.common.faults import FAULT_ENV
 from vigie.config import FetchConfig, load_config
-from vigie.errors import ConfigError
+from vigie.errors import ConfigError, ExecutorUnavailable
 from vigie.ingest.fetch import fetch_sources
 from vigie.models import Fetched, Source, SourceKind
 from vigie.runtime import cycle, processes
@@ -207,7 +207,7 @@ def test_a_scheduler_that_does_not_answer_is_named_and_the_stage_runs_here(
     assert len(warnings) == 2, warnings  # parse, then normalize
     assert warnings[0] == warnings[1]  # the same cause, found once
     asked = time.monotonic()
-    with pytest.raises(dask_cluster.Unavailable):  # a scheduler found down is not asked again at once
+    with pytest.raises(ExecutorUnavailable):  # a scheduler found down is not asked again at once
         dask_cluster.client(nobody)
     assert time.monotonic() - asked < 1
     assert all(f"the Dask scheduler at {nobody.address} does not answer" in w for w in warnings), warnings

@@ -20,7 +20,9 @@ normal results, never exceptions.
     │   ├── FetchError         transport: DNS, connect, timeout, HTTP status, size cap
     │   └── ParseError         the bytes yield no entries
     ├── StoreError             the database refused or is unreachable
-    └── LocalServerError       the local Prefect server of ``vigie serve`` did not start
+    ├── LocalServerError       the local Prefect server of ``vigie serve`` did not start
+    └── ExecutorUnavailable    no Dask worker of ``executor:`` can be reached (the stage
+                               then runs in the run's own process, with a warning)
 
 Every class of the tree is defined here; the modules that raise them import them
 from here.
@@ -115,3 +117,7 @@ class StoreError(VigieError):
 
 class LocalServerError(VigieError):
     """The local Prefect server of ``vigie serve`` did not start or did not answer."""
+
+
+class ExecutorUnavailable(VigieError):
+    """No Dask worker of ``executor:`` can be reached: the message names the scheduler's address."""

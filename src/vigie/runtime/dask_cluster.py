@@ -11,7 +11,7 @@ The client, and the LocalCluster, are kept for the life of the process, as the p
 own, so there the LocalCluster starts with each run; a scheduler address costs a connection.
 
 A scheduler that does not answer (or has no worker, or drops the connection mid-run) raises
-``Unavailable``, naming the address; the caller runs the stage in its own process with a warning
+``ExecutorUnavailable``, naming the address; the caller runs the stage in its own process with a warning
 (``processes._on_executor``): the alerts still go out, later, and the warning is in the run's log.
 A scheduler found out of reach is not asked again for a minute (the normalize stage does not wait
 for it as the parse stage did).
@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from vigie.common.executor import ExecutorConfig
+from vigie.errors import ExecutorUnavailable
 from vigie.runtime.warm import warm_stages
 
 log = logging.getLogger(__name__)
@@ -48,15 +49,11 @@ _down: dict[ExecutorConfig, tuple[float, str]] = {}  # executor -> when it was f
 _lock = threading.Lock()
 
 
-class Unavailable(RuntimeError):
-    """No Dask worker can be reached: the message names the scheduler's address."""
-
-
 def _distributed() -> Any:
     try:
         import distributed
     except ImportError as error:  # the extra is not installed: a message that says how to get it
-        raise Unavailable("executor: dask needs Dask: pip install 'vigie[dask]' (dask, distributed)") from error
+        raise ExecutorUnavailable("executor: dask needs Dask: pip install 'vigie[dask]' (dask, distributed)") from error
     return distributed
 
 
@@ -75,7 +72,7 @@ def _connect(executor: ExecutorConfig) -> Any:
                                                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
             client = distributed.Client(cluster, set_as_default=False)
     except (OSError, TimeoutError) as error:
-        raise Unavailable(f"the Dask scheduler at {where} does not answer ({error})") from error
+        raise ExecutorUnavailable(f"the Dask scheduler at {where} does not answer ({error})") from error
     try:
         client.wait_for_workers(1, timeout=WORKERS_SECONDS)
         # Each worker imports feedparser and loads the language model now, not in its first batch (a worker that
@@ -83,7 +80,7 @@ def _connect(executor: ExecutorConfig) -> Any:
         client.run(warm_stages)
     except (OSError, TimeoutError) as error:
         _close(client)
-        raise Unavailable(f"the Dask scheduler at {where} has no worker ({error})") from error
+        raise ExecutorUnavailable(f"the Dask scheduler at {where} has no worker ({error})") from error
     log.info("dask: %s, %d worker thread(s)", executor.describe() if executor.address else where, _threads(client))
     return client
 
@@ -112,10 +109,10 @@ def client(executor: ExecutorConfig) -> Any:
             _close(current)
         found_down = _down.get(executor)
         if found_down is not None and time.monotonic() - found_down[0] < RETRY_SECONDS:
-            raise Unavailable(found_down[1])
+            raise ExecutorUnavailable(found_down[1])
         try:
             current = _clients[executor] = _connect(executor)
-        except Unavailable as error:
+        except ExecutorUnavailable as error:
             _down[executor] = (time.monotonic(), str(error))
             raise
         _down.pop(executor, None)
@@ -130,7 +127,7 @@ def start(executor: ExecutorConfig) -> None:
     def starting() -> None:
         try:
             client(executor)
-        except Unavailable:
+        except ExecutorUnavailable:
             pass  # the parse stage tries again, and says why
 
     threading.Thread(target=starting, name="vigie-dask-start", daemon=True).start()
@@ -169,7 +166,7 @@ def run_batches(work: Callable[[list[T]], list[R]], parts: Callable[[int], list[
                 out.extend(_one_at_a_time(running, work, batch, died, distributed))
         return out
     except (OSError, TimeoutError, distributed.CancelledError) as error:
-        raise Unavailable(f"the Dask scheduler at {where} was lost during the stage ({error})") from error
+        raise ExecutorUnavailable(f"the Dask scheduler at {where} was lost during the stage ({error})") from error
 
 
 def _one_at_a_time(running: Any, work: Callable[[list[T]], list[R]], batch: Sequence[T], died: Callable[[T], R],

@@ -41,6 +41,7 @@ from typing import TypeVar
 
 from vigie.common.executor import ExecutorConfig
 from vigie.common.faults import fault_point
+from vigie.errors import ExecutorUnavailable
 from vigie.ingest import normalize, parse
 from vigie.models import Article, Fetched, Parsed
 from vigie.runtime.warm import warm_stages
@@ -164,7 +165,7 @@ def _on_executor(work: Callable[[list[T]], list[R]], items: Sequence[T], executo
 
     try:
         return dask_cluster.run_batches(work, lambda workers: batches(items, workers), executor, died)
-    except dask_cluster.Unavailable as error:
+    except ExecutorUnavailable as error:
         log.warning("%s; this stage runs in the run's own process instead", error)
         return work(list(items))
 
