@@ -36,6 +36,7 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
     loaded = [r for r in loaded if r.rule.enabled]
     atom_ids: dict[Atom, int] = {}
     atoms: list[Atom] = []
+    names: list[str] = []  # atoms' names by index, grown with ``atoms`` (one list for every rule's plan)
 
     joins: set[str] = set()
     joined_hits = False
@@ -48,6 +49,7 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
             if idx is None:
                 idx = atom_ids[expr] = len(atoms)
                 atoms.append(expr)
+                names.append(expr.name)
             return ("ja" if joined else "a", idx)
         if isinstance(expr, And):
             return ("and", tuple(cexpr(i, joined) for i in expr.items))
@@ -76,7 +78,7 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
         clauses = _clauses(expr) if expr is not None else []
         plain_rule = not (weights or r.languages or r.sources or r.exclude_sources or rule_joins)
         compiled.append(CompiledRule(
-            plan=plan_of(expr, frozenset(r.fields), [a.name for a in atoms], plain_rule),
+            plan=plan_of(expr, frozenset(r.fields), names, plain_rule),
             required=frozenset(a for c in clauses for a in c if len(c) == 1),
             clauses=tuple(c for c in clauses if len(c) > 1),
             weight_needs=tuple((_required(e), w) for e, w in weights if w > 0),
