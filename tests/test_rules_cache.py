@@ -19,6 +19,7 @@ rules:
 @pytest.fixture(autouse=True)
 def _no_memory() -> None:
     cache._MEMORY.clear()  # each test starts as a new process would
+    cache._FILES.clear()
 
 
 def _fired(rule_set_and_matcher: tuple, title: str) -> list[str]:  # type: ignore[type-arg]
@@ -95,3 +96,29 @@ def test_changed_rules_are_compiled_with_the_copy_of_spacys_lemma_tables(tmp_pat
     finally:
         lemmas.PRELOADED.clear()
         lemmas.lemma_data.cache_clear()
+
+
+def test_a_long_running_process_reads_again_only_the_rule_file_that_changed(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(RULES, encoding="utf-8")
+    (rules / "b.yaml").write_text(RULES.replace("id: troops", "id: tanks").replace("troops NEAR", "tanks NEAR"), encoding="utf-8")
+    first_set, _ = load_compiled([rules], None)
+    by_id = {lr.id: lr for lr in first_set.rules}
+    (rules / "b.yaml").write_text(RULES.replace("id: troops", "id: tanks").replace("troops NEAR", "drones NEAR"), encoding="utf-8")
+    second = load_compiled([rules], None)
+    again = {lr.id: lr for lr in second[0].rules}
+    assert again["troops"] is by_id["troops"]  # a.yaml was not read again: its rules are the same objects
+    assert again["tanks"] is not by_id["tanks"]  # b.yaml was
+    assert sorted(_fired(second, "Troops and drones near Kursk")) == ["tanks", "troops"]
+    assert _fired(second, "tanks near Kursk") == []  # and the matcher was compiled anew from it
+
+    (rules / "b.yaml").write_text("rules: [", encoding="utf-8")  # a broken file is reported, the other file's rules stay
+    broken_set, _ = load_compiled([rules], None)
+    assert [lr.id for lr in broken_set.rules] == ["troops"] and broken_set.errors[0].path.endswith("b.yaml")
+    (rules / "b.yaml").write_text(RULES.replace("id: troops", "id: tanks"), encoding="utf-8")
+    load_compiled([rules], None)
+    assert str(rules / "b.yaml") in cache._FILES
+    (rules / "b.yaml").unlink()  # a file no longer there is not kept
+    assert [lr.id for lr in load_compiled([rules], None)[0].rules] == ["troops"]
+    assert str(rules / "b.yaml") not in cache._FILES

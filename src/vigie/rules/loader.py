@@ -10,7 +10,7 @@ trees nest at most ``problems.MAX_MATCH_DEPTH`` levels and queries ``query.MAX_Q
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
@@ -49,13 +49,15 @@ def rule_files(paths: Sequence[Path | str]) -> RuleSet:
     return found
 
 
-def load_rules(paths: Sequence[Path | str]) -> RuleSet:
-    """Load every rule file under ``paths``; a broken file is reported and skipped, the others load."""
+def load_rules(paths: Sequence[Path | str], load: Callable[[Path], RuleSet] | None = None) -> RuleSet:
+    """Load every rule file under ``paths``; a broken file is reported and skipped, the others load.
+    ``load`` reads one file (default :func:`load_file`; :mod:`vigie.rules.cache` passes one that
+    keeps each file's rules while its content is unchanged)."""
     result = rule_files(paths)
     seen: dict[str, str] = {}  # rule id -> where first defined
     for f in result.files:
         try:
-            loaded = load_file(Path(f))
+            loaded = (load or load_file)(Path(f))
         except Exception as exc:  # noqa: BLE001 - a bug or limit we did not foresee: this file's error, never the run's
             loaded = RuleSet(errors=[RuleError(f, 1, 1, f"cannot be loaded: {type(exc).__name__}: {exc}")], files=[f])
         errs = list(loaded.errors)
