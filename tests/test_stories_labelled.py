@@ -150,3 +150,32 @@ def test_a_seat_of_government_counts_as_its_country_when_joining() -> None:
                         created_at=denial.published - timedelta(hours=8), entities=core)
     assert shared_entities(feats.entities, core) == 1  # Poland only, read as written
     assert shared_entities(parties(feats.entities), parties(story.core_entities())) == 3
+
+
+def test_a_speaker_to_an_audience_with_their_words_is_an_address(engine, tmp_path) -> None:  # noqa: F811
+    """"Zelensky to US Congress: 'Your money is not charity ...'" has no verb, yet reports the address; the
+    next headline saying "addresses members of Congress" brings nothing new."""
+    from vigie.stories.events import headline_events
+
+    got = replay(engine, tmp_path, ZELENSKY, ["President Zelensky addresses members of Congress"],
+                 through="Ukraine President Zelensky to US Congress")
+    day = load_days([ZELENSKY])[0]
+    speech = next(e for e in day.entries if e.title.startswith("Ukraine President Zelensky to US Congress"))
+    assert headline_events(speech.title) == {"addressed"}
+    assert got[speech.url][1] == ["development"]
+    assert got["President Zelensky addresses members of Congress"][1] == []
+    assert headline_events("Zelensky to address Congress: what to expect") == set()
+
+
+def test_the_venue_a_headline_gives_its_event_is_a_new_fact(engine, tmp_path) -> None:  # noqa: F811
+    """"... from Oval Office", "at 2019 Normandy meeting": where the event happens, news the story did not
+    have; "seen in Poland" or "in Washington" is where the story takes place."""
+    from vigie.stories.features import venues_in
+
+    day = load_days([ZELENSKY])[0]
+    oval, normandy = (next(e for e in day.entries if e.title.startswith(p))
+                      for p in ("Listen to Zelensky's message to Americans", "Zelenskyy says Putin lied"))
+    got = replay(engine, tmp_path, ZELENSKY, [], through="Zelenskyy says Putin lied")
+    assert got[oval.url][1] == ["development"] and got[normandy.url][1] == ["development"]
+    assert venues_in(oval.title, ["zelensky", "americans", "oval office"]) == {"oval office"}
+    assert venues_in("Watch: Ukraine's Zelenskyy seen in Poland heading to U.S.", ["zelenskyy", "poland"]) == set()

@@ -6,11 +6,12 @@ A new fact is one of:
   to their canonical entity), not a part of one ("Kim" after "Kim Jong Un") nor a
   fuller form ("Kim Jong Un" after "Kim"); one of the rules' entities named in the headline, or
   a name that acts or speaks in the headline or lede (``vigie.stories.actors``: "NATO envoys to
-  meet", "Kallas tells ..."), not one of the background ("in San Antonio", "channels Churchill");
+  meet", "Kallas tells ..."), not one of the background ("in San Antonio", "channels Churchill"); or the
+  venue the headline gives its event ("... from Oval Office", "at G20 Summit");
 - a figure in the headline or lede the story never had (nor told in a summary), rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
   times, years, durations and ordinals are not figures;
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
-  met, signed ...).
+  met, signed ...; a headline "Speaker to Audience: 'words'" reports an address).
 
 Across languages the same holds: entities fold to the rules' canonical names, figures
 and event classes are language-independent; a name spelt in another language
@@ -46,7 +47,8 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     same_language = feats.language in story.languages
     # The rules' entities named in the headline; other names only when they act or speak in the headline
     # or lede ("NATO envoys to meet", "Kallas tells ..."): a place or a name of the background is no actor.
-    candidates = (rule_entities & feats.title_entities) | (set(feats.actors) if same_language else set())
+    # A venue the headline gives its event ("from Oval Office", "at 2019 Normandy meeting") is a new fact too.
+    candidates = (rule_entities & feats.title_entities) | (set(feats.actors | feats.title_venues) if same_language else set())
     # A seat of government speaks for its country: "the Kremlin says" after "Russia denies" is no new actor.
     parties = known | {party(k) for k in known}
     new_entities = sorted(e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties))

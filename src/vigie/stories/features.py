@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from vigie.common.stopwords import stop_words
-from vigie.common.text import fold, sentence_ends, sentences
+from vigie.common.text import fold, folded_word, sentence_ends, sentences
 from vigie.models import Article
 from vigie.stories.actors import actors_in
-from vigie.stories.events import events_in
+from vigie.stories.events import events_in, headline_events
 from vigie.stories.names import canonical_names, figures_in, name_phrases, without_labels
 
 # What spaCy's stop-word lists lack and says nothing about which event an article is
@@ -157,6 +157,7 @@ class Features:
     # (a later headline saying it again brings nothing new), never what makes the article news.
     told_events: frozenset[str] = frozenset()
     told_facts: frozenset[str] = frozenset()
+    title_venues: frozenset[str] = frozenset()  # names of the headline where the event happens ("at G20 Summit")
 
 
 def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
@@ -188,6 +189,7 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     lede_subject = next(([a] for p in lede_phrases for a in sorted(acting) if a == p or a.endswith(" " + p)), [])
     actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject), al, entities)
     found = {fold(x) for x in al if x in fold(title)}
+    venues = canonical_names(venues_in(title, title_phrases), al, entities)
     return Features(
         terms=frozenset(terms),
         title_names=frozenset(title_names - tw),
@@ -197,11 +199,23 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         language=language,
         entities=frozenset(entities | in_title | in_lede),
         title_entities=frozenset(in_title | {al[x] for x in found}),
-        events=frozenset(events_in(title) | events_in(lead)),
-        title_events=frozenset(events_in(title)),
+        events=frozenset(headline_events(title) | events_in(lead)),
+        title_events=frozenset(headline_events(title)),
         title_facts=frozenset(figures_in(title)),
         numbers=frozenset(figures_in(title, places=True) | figures_in(lead, places=True)),
         actors=frozenset(actors),
+        title_venues=frozenset(venues),
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
     )
+
+
+# "at the G20 summit", "from Oval Office", "at 2019 Normandy meeting": the place where the event happens. Not
+# "in": "in Poland", "in Washington" is where the whole story takes place, what most of its reports say again.
+_VENUE = r"\b(?:at|from)\s+(?:the\s+)?(?:\d+\s+)?"
+
+
+def venues_in(text: str, phrases: "list[str]") -> set[str]:
+    """Those of ``phrases`` (folded names of ``text``) that ``text`` gives as the venue of its event."""
+    folded = " ".join(p for w in _TOKEN.findall(text) for p in folded_word(w).split("-") if p)
+    return {p for p in phrases if re.search(_VENUE + re.escape(p) + r"\b", folded)}
