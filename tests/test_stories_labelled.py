@@ -214,3 +214,15 @@ def test_a_meeting_reported_from_the_other_side_is_no_new_actor(engine, tmp_path
     """Zelensky meeting Biden is Biden meeting Zelensky: "Biden Meets With Zelensky" after it is a repeat."""
     got = replay(engine, tmp_path, ZELENSKY, ["Biden Meets With Zelensky, Pledges"], through="Biden Meets With Zelensky")
     assert got["Biden Meets With Zelensky, Pledges"][1] == []
+
+
+def test_the_lede_subject_is_read_in_its_first_paragraph_only() -> None:
+    """The Guardian's standfirst on Przewodów has no full stop: the text runs on into the article's first
+    paragraph, where a priest "said mass". He is a witness, not a party of the story."""
+    from vigie.stories.features import features
+
+    day = load_days([POLAND])[0]
+    village = next(e for e in day.entries if e.title.startswith("Polish village struck by Ukraine war missile"))
+    feats = features(village.article(), ("Poland",), {"poland": "poland", "polish": "poland"})
+    assert "father bogdan wazny" in feats.entities  # still named, for joining
+    assert not feats.actors and not feats.acted

@@ -193,8 +193,10 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     lede_phrases = name_phrases(lead, stop, _NOT_NAMES)
     in_title = canonical_names(title_phrases, al, entities)
     in_lede = canonical_names(lede_phrases, al, entities)
-    # Of the lede, only its first actor: the others are background, or other lines of a roundup.
-    acting = actors_in(lead, lede_phrases)
+    # Of the lede, only its first actor: the others are background, or other lines of a roundup. And only
+    # in its first paragraph: a standfirst without a full stop runs on, in the text, into the article's
+    # first paragraph, whose subject is a witness as often as a party ("... Father Bogdan Wazny said mass").
+    acting = actors_in(lead.split("\n\n", 1)[0], lede_phrases)
     lede_subject = next(([a] for p in lede_phrases for a in sorted(acting) if a == p or a.endswith(" " + p)), [])
     actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject), al, entities)
     by_verb = actors_in(title, title_phrases, by_verb=True)
