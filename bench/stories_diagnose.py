@@ -92,6 +92,8 @@ def diagnose(name: str, show_all: bool = False) -> list[str]:
                     out.append(f"     fact : {e.fact[:110]}")
                 out.append(f"     words={sorted(feats.keywords | feats.names, key=lambda w: -rarity.weight(w))[:12]}")
                 out.append(f"     ents={sorted(feats.entities)} actors={sorted(feats.actors)} title_ents={sorted(feats.title_entities)}")
+                out.append(f"     acting in the headline={sorted(feats.title_actors)} acted={sorted(feats.acted)} "
+                           f"venues={sorted(feats.title_venues)}")
                 out.append(f"     events={sorted(feats.events)} title_events={sorted(feats.title_events)} "
                            f"facts={sorted(feats.facts)} title_facts={sorted(feats.title_facts)}")
                 for score, s, share, shared, common in scored[:3]:

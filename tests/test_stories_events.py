@@ -204,8 +204,10 @@ def test_rewording_variants_fuller_names_and_dates_are_not_developments() -> Non
 
     first = feats("Putin admits situation in four occupied Ukrainian territories is 'extremely complicated'",
                   "Russian President Vladimir Putin met Kim on 13 September in Moscow.")
+    # Every party of the story has acted already (Russia speaking for the first time would be news):
+    # what is checked here is that variants are no new names.
     story = StoredStory(1, "t", first.terms, first.names, first.facts, first.keywords, frozenset({"en"}), NOON, NOON,
-                        first.entities, first.events, NOON)
+                        first.entities, first.events, NOON, actors=first.entities)
     again = feats("Vladimir Putin admits situation in occupied territories is complicated, Moscow says",
                   "On 14 September Kim Jong Un and Putin met again. The Kremlin's ties | First Thing")
     dev = development(story, again)
@@ -307,3 +309,12 @@ def test_stories_of_an_older_store_merge_even_when_they_share_an_article(engine,
         merged = story_rows.merge_stories(conn, StoredStory.from_row(rows[0]), [StoredStory.from_row(rows[1])])
         held = conn.execute(select(t.story_articles.c.story_id)).scalars().all()
     assert merged.id == first.id and set(held) == {first.id} and len(held) == 2
+
+
+def test_an_acronym_opening_a_headline_and_a_title_case_speaker_are_names() -> None:
+    from vigie.stories.features import function_words, name_phrases, title_case_speaker
+
+    stop = function_words("en")
+    assert "nato" in name_phrases("NATO envoys to meet after explosion in Poland", stop, frozenset())
+    assert title_case_speaker("Biden Says Missile That Killed 2 in Poland Was Probably Not Fired From Russia", stop) == "biden"
+    assert title_case_speaker("Officials Say Missile Came From Ukraine", stop) is None  # a common word, not a name

@@ -5,7 +5,8 @@ seam a run uses (``vigie.delivery.record.record``) with the day's own rules, and
 decision a careful reader takes (the entries' labels). Each was wrong before the change it
 guards: a headline about a story that did not join it, two events of one day merged, a fact
 told in a summary alerted again later, a count of new missiles missed, a known party's new
-line taken for news, a number that names taken for a count.
+line taken for news, a number that names taken for a count, an address or a venue missed, a
+named party acting for the first time missed.
 """
 
 from __future__ import annotations
@@ -150,3 +151,78 @@ def test_a_seat_of_government_counts_as_its_country_when_joining() -> None:
                         created_at=denial.published - timedelta(hours=8), entities=core)
     assert shared_entities(feats.entities, core) == 1  # Poland only, read as written
     assert shared_entities(parties(feats.entities), parties(story.core_entities())) == 3
+
+
+def test_a_speaker_to_an_audience_with_their_words_is_an_address(engine, tmp_path) -> None:  # noqa: F811
+    """"Zelensky to US Congress: 'Your money is not charity ...'" has no verb, yet reports the address; the
+    next headline saying "addresses members of Congress" brings nothing new."""
+    from vigie.stories.events import headline_events
+
+    got = replay(engine, tmp_path, ZELENSKY, ["President Zelensky addresses members of Congress"],
+                 through="Ukraine President Zelensky to US Congress")
+    day = load_days([ZELENSKY])[0]
+    speech = next(e for e in day.entries if e.title.startswith("Ukraine President Zelensky to US Congress"))
+    assert headline_events(speech.title) == {"addressed"}
+    assert got[speech.url][1] == ["development"]
+    assert got["President Zelensky addresses members of Congress"][1] == []
+    assert headline_events("Zelensky to address Congress: what to expect") == set()
+
+
+def test_the_venue_a_headline_gives_its_event_is_a_new_fact(engine, tmp_path) -> None:  # noqa: F811
+    """"... from Oval Office", "at 2019 Normandy meeting": where the event happens, news the story did not
+    have; "seen in Poland" or "in Washington" is where the story takes place."""
+    from vigie.stories.features import venues_in
+
+    day = load_days([ZELENSKY])[0]
+    oval, normandy = (next(e for e in day.entries if e.title.startswith(p))
+                      for p in ("Listen to Zelensky's message to Americans", "Zelenskyy says Putin lied"))
+    got = replay(engine, tmp_path, ZELENSKY, [], through="Zelenskyy says Putin lied")
+    assert got[oval.url][1] == ["development"] and got[normandy.url][1] == ["development"]
+    assert venues_in(oval.title, ["zelensky", "americans", "oval office"]) == {"oval office"}
+    assert venues_in("Watch: Ukraine's Zelenskyy seen in Poland heading to U.S.", ["zelenskyy", "poland"]) == set()
+
+
+def test_a_named_party_acting_for_the_first_time_is_a_new_actor(engine, tmp_path) -> None:  # noqa: F811
+    """Reports of the blast name Biden and "Nato territory"; "Biden Says Missile ... Probably Not Fired From
+    Russia" (a Headline In Title Case, its speaker opening it) and "NATO envoys to meet" are the first time
+    each acts: developments. "..., Biden says" after that brings nothing new."""
+    got = replay(engine, tmp_path, POLAND, ["Poland missile ‘unlikely’"], through="NATO envoys to meet")
+    day = load_days([POLAND])[0]
+    says, envoys = (next(e for e in day.entries if e.title.startswith(p)) for p in ("Biden Says Missile", "NATO envoys to meet"))
+    assert got[says.url][1] == ["development"] and got[envoys.url][1] == ["development"]
+    assert got["Poland missile ‘unlikely’"][1] == []
+
+
+def test_who_undergoes_an_event_or_meets_a_party_has_acted(engine, tmp_path) -> None:  # noqa: F811
+    """"Griner freed in swap" is a passive: Griner acting later ("Griner Lands") is news, Bout acting after
+    the swap ("Hear what Viktor Bout said after he landed") too; Biden met Zelensky when "Zelensky Will Meet
+    With Biden", so "Biden Meets With Zelensky" is no new actor."""
+    from vigie.stories.actors import actors_in, counterparts
+
+    griner = replay(engine, tmp_path, "2022-12-08-griner-swap", ["US basketball star Brittney Griner freed"],
+                    through="Hear what Viktor Bout said")
+    assert griner["US basketball star Brittney Griner freed"][1] == []
+    bout = next(e for e in load_days(["2022-12-08-griner-swap"])[0].entries if e.title.startswith("Hear what Viktor Bout"))
+    assert griner[bout.url][1] == ["development"]
+    assert actors_in("US basketball star Brittney Griner freed in US-Russia prisoner swap", ["brittney griner"],
+                     by_verb=True) == set()
+    assert actors_in("North Korea: Air raid warning triggered", ["north korea"], by_verb=True) == set()
+    assert counterparts("Zelensky Will Meet With Biden in Washington", ["zelensky", "biden", "washington"]) == {"biden"}
+
+
+def test_a_meeting_reported_from_the_other_side_is_no_new_actor(engine, tmp_path) -> None:  # noqa: F811
+    """Zelensky meeting Biden is Biden meeting Zelensky: "Biden Meets With Zelensky" after it is a repeat."""
+    got = replay(engine, tmp_path, ZELENSKY, ["Biden Meets With Zelensky, Pledges"], through="Biden Meets With Zelensky")
+    assert got["Biden Meets With Zelensky, Pledges"][1] == []
+
+
+def test_the_lede_subject_is_read_in_its_first_paragraph_only() -> None:
+    """The Guardian's standfirst on Przewodów has no full stop: the text runs on into the article's first
+    paragraph, where a priest "said mass". He is a witness, not a party of the story."""
+    from vigie.stories.features import features
+
+    day = load_days([POLAND])[0]
+    village = next(e for e in day.entries if e.title.startswith("Polish village struck by Ukraine war missile"))
+    feats = features(village.article(), ("Poland",), {"poland": "poland", "polish": "poland"})
+    assert "father bogdan wazny" in feats.entities  # still named, for joining
+    assert not feats.actors and not feats.acted

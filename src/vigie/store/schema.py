@@ -140,6 +140,7 @@ stories = Table(
     Column("events", JSON),  # event classes its articles reported (vigie.stories.events)
     Column("escalated", JSON),  # rules already told that the story grows fast
     Column("last_published", TS),  # publication time of its newest article
+    Column("actors", JSON),  # parties that acted or spoke in its articles, folded (migration 0005)
     Index("ix_stories_rule_updated", "rule_id", "updated_at"),
     Index("ix_stories_updated", "updated_at"),
 )

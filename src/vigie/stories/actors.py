@@ -59,13 +59,20 @@ def _speech_forms() -> frozenset[str]:
     return frozenset(f for lang, words in _SPEECH.items() for w in words.split() for f in inflections(w, lang))
 
 
+def speaks(word: str) -> bool:
+    """Whether a folded word is a verb of speech ("says", "warns", "insiste")."""
+    return word in _speech_forms()
+
+
 def _acts(word: str) -> bool:
     return word in _speech_forms() or event_class(word) is not None
 
 
-def actors_in(text: str, phrases: Iterable[str]) -> set[str]:
+def actors_in(text: str, phrases: Iterable[str], *, by_verb: bool = False) -> set[str]:
     """Those of ``phrases`` (folded names found in ``text``, as ``vigie.stories.names.name_phrases``
-    gives them) that act or speak in ``text``."""
+    gives them) that act or speak in ``text``. ``by_verb``: only those a verb in the active voice says
+    act, not a headline's opener before a colon ("North Korea: Air raid warning ..." is a topic as often
+    as a speaker) nor the subject of a headline's passive ("Griner freed in swap")."""
     parts: list[str] = []  # hyphenated tokens split, as name phrases are
     capital: list[bool] = []
     owner: set[int] = set()  # indices of words written with a possessive ("Zelensky's")
@@ -85,7 +92,7 @@ def actors_in(text: str, phrases: Iterable[str]) -> set[str]:
                 continue
             if i > 0 and parts[i - 1] in _BACKGROUND:
                 continue
-            if _acts_after(parts, end, owned=end - 1 in owner) or _spoken_before(parts, i, end):
+            if _acts_after(parts, end, owned=end - 1 in owner, by_verb=by_verb) or _spoken_before(parts, i, end):
                 # A seat of government whose first word opened the sentence and was dropped ("White House").
                 fuller = f"{parts[i - 1]} {phrase}" if i == 1 and capital[0] else ""
                 out.add(fuller if fuller in _PARTY else phrase)
@@ -116,7 +123,7 @@ def party(name: str) -> str:
     return _PARTY.get(name, name)
 
 
-def _acts_after(parts: list[str], j: int, *, owned: bool) -> bool:
+def _acts_after(parts: list[str], j: int, *, owned: bool, by_verb: bool = False) -> bool:
     """A verb after the name (past its roles): "NATO chief says", "Russia denies", "Zelensky to address".
     After a possessive only a role may come ("Poland's president says", not "Zelensky's speech"); a
     word in -ing right after the name is a noun ("the Normandy meeting"), after an auxiliary a verb."""
@@ -126,13 +133,17 @@ def _acts_after(parts: list[str], j: int, *, owned: bool) -> bool:
     if owned and j == start:
         return j < len(parts) and parts[j] in _SAYINGS
     if j < len(parts) and parts[j] == ":":
-        return True
+        return not by_verb
     aux = j
     while j < len(parts) and parts[j] in _AUXILIARIES:
         j += 1
     if j >= len(parts):
         return False
     word = parts[j]
+    # Headlinese drops "was": an event's past participle right after the name is a passive ("Griner
+    # freed", "Whelan detained"), the name undergoes it; a headline's active verb is in the present.
+    if by_verb and j == start and not speaks(word) and (word.endswith("ed") or word in _IRREGULAR):
+        return False
     # Without an auxiliary, a verb of a headline ends in -s or -ed or is an irregular past; "the Bali
     # summit", "the Normandy meeting" are nouns.
     finite = word in _IRREGULAR or word.endswith("ed") or (word.endswith("s") and not word.endswith("ss"))
@@ -144,3 +155,27 @@ def _spoken_before(parts: list[str], i: int, end: int) -> bool:
     "says Putin lied", Putin is the subject of what is reported, not the speaker."""
     closes = end >= len(parts) or parts[end] in (",", ";", ".", "and", "et")
     return closes and any(w in _SPEAKS_BEFORE for w in parts[max(0, i - 3) : i])
+
+
+# Events two parties do together: "Zelensky will meet with Biden" is Biden meeting Zelensky too.
+_MUTUAL = frozenset("met agreed signed exchanged".split())
+_BEFORE_COUNTERPART = frozenset("with avec the president us u s".split())
+
+
+def counterparts(text: str, phrases: Iterable[str]) -> set[str]:
+    """Those of ``phrases`` named right after the verb of an event two parties do together ("Zelensky
+    will meet with Biden" -> Biden): they act in it as much as its subject."""
+    words = [p for m in _TOKEN.finditer(text) for p in folded_word(fold(m.group(0)).replace("’", "'")).split("-") if p]
+    out: set[str] = set()
+    for phrase in set(phrases):
+        pw = phrase.split()
+        for i in range(1, len(words) - len(pw) + 1):
+            if words[i : i + len(pw)] != pw:
+                continue
+            k = i - 1
+            while k > 0 and words[k] in _BEFORE_COUNTERPART:
+                k -= 1
+            if event_class(words[k]) in _MUTUAL:
+                out.add(phrase)
+                break
+    return out

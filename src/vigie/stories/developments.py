@@ -6,11 +6,13 @@ A new fact is one of:
   to their canonical entity), not a part of one ("Kim" after "Kim Jong Un") nor a
   fuller form ("Kim Jong Un" after "Kim"); one of the rules' entities named in the headline, or
   a name that acts or speaks in the headline or lede (``vigie.stories.actors``: "NATO envoys to
-  meet", "Kallas tells ..."), not one of the background ("in San Antonio", "channels Churchill");
+  meet", "Kallas tells ..."), or a known one acting in the headline for the first time (``StoredStory.actors``:
+  "Biden says ..." after reports that only named Biden), not one of the background ("in San Antonio", "channels Churchill"); or the
+  venue the headline gives its event ("... from Oval Office", "at G20 Summit");
 - a figure in the headline or lede the story never had (nor told in a summary), rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
   times, years, durations and ordinals are not figures;
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
-  met, signed ...).
+  met, signed ...; a headline "Speaker to Audience: 'words'" reports an address).
 
 Across languages the same holds: entities fold to the rules' canonical names, figures
 and event classes are language-independent; a name spelt in another language
@@ -46,12 +48,18 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     same_language = feats.language in story.languages
     # The rules' entities named in the headline; other names only when they act or speak in the headline
     # or lede ("NATO envoys to meet", "Kallas tells ..."): a place or a name of the background is no actor.
-    candidates = (rule_entities & feats.title_entities) | (set(feats.actors) if same_language else set())
+    # A venue the headline gives its event ("from Oval Office", "at 2019 Normandy meeting") is a new fact too.
+    candidates = (rule_entities & feats.title_entities) | (set(feats.actors | feats.title_venues) if same_language else set())
     # A seat of government speaks for its country: "the Kremlin says" after "Russia denies" is no new actor.
     parties = known | {party(k) for k in known}
-    new_entities = sorted(e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties))
+    new_entities = {e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties)}
+    # A party the story named that acts in the headline for the first time ("Biden says ..." after reports
+    # that mention Biden, "NATO envoys to meet" after "Nato territory struck") is a new actor too.
+    if same_language:
+        acted = story.actors | {party(a) for a in story.actors}
+        new_entities |= {e for e in feats.title_actors if not known_entity(e, acted) and not known_entity(party(e), acted)}
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
-    new_names = tuple(e for e in new_entities if e not in {fold(t) for t in new_terms})
+    new_names = tuple(sorted(e for e in new_entities if e not in {fold(t) for t in new_terms}))
     # A figure of the headline or lede the story never had, even in its summaries (``told_facts``).
     new_facts = tuple(sorted(new_figures(feats.facts, story.facts)))
     # An event counts from the headline: ledes and summaries tell the background too. A position

@@ -120,6 +120,19 @@ def events_in(text: str) -> set[str]:
     return {forms[w] for w in _WORD.findall(fold(text)) if w in forms}
 
 
+# "Zelensky to US Congress: 'Your money is not charity ...'", "Macron à Poutine : « ... »": a headline that
+# gives a speaker, the audience and the words said reports an address, with no verb to say so.
+_ADDRESS = re.compile(
+    r"\b(?:to|à|aux?)\s+(?:the\s+|l['’]\s*|la\s+|le\s+|les\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*\s*:\s*[\"'‘“«]"
+)
+
+
+def headline_events(title: str) -> set[str]:
+    """The event classes a headline reports: its words' (``events_in``), and an address when it is written
+    "Speaker to Audience: 'words'"."""
+    return events_in(title) | ({"addressed"} if _ADDRESS.search(title) else set())
+
+
 def event_class(word: str) -> str | None:
     """The event class of one folded word ("denies" -> "denied"), None for other words."""
     return _forms().get(word)

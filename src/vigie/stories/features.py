@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from vigie.common.stopwords import stop_words
-from vigie.common.text import fold, sentence_ends, sentences
+from vigie.common.text import fold, folded_word, sentence_ends, sentences
 from vigie.models import Article
-from vigie.stories.actors import actors_in
-from vigie.stories.events import events_in
+from vigie.stories import rarity
+from vigie.stories.actors import actors_in, counterparts, speaks
+from vigie.stories.events import events_in, headline_events
 from vigie.stories.names import canonical_names, figures_in, name_phrases, without_labels
 
 # What spaCy's stop-word lists lack and says nothing about which event an article is
@@ -157,6 +158,12 @@ class Features:
     # (a later headline saying it again brings nothing new), never what makes the article news.
     told_events: frozenset[str] = frozenset()
     told_facts: frozenset[str] = frozenset()
+    # Who acts in the headline by a verb in the active voice ("Biden says", not "North Korea: ...", not
+    # "Griner freed"), and who the story learns acted (those, the lede's subject, the other party of a
+    # meeting or an exchange): a party that acts for the first time is news (vigie.stories.developments).
+    title_actors: frozenset[str] = frozenset()
+    acted: frozenset[str] = frozenset()
+    title_venues: frozenset[str] = frozenset()  # names of the headline where the event happens ("at G20 Summit")
 
 
 def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
@@ -180,14 +187,21 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     al = dict(aliases or {})
     title_phrases = name_phrases(title, stop, _NOT_NAMES, title_case=_title_case(title),
                                  known_names=names_in(article.summary or article.body or "", language))
+    speaker = title_case_speaker(title, stop) if _title_case(title) else None
+    if speaker and speaker not in title_phrases:
+        title_phrases.append(speaker)
     lede_phrases = name_phrases(lead, stop, _NOT_NAMES)
     in_title = canonical_names(title_phrases, al, entities)
     in_lede = canonical_names(lede_phrases, al, entities)
-    # Of the lede, only its first actor: the others are background, or other lines of a roundup.
-    acting = actors_in(lead, lede_phrases)
+    # Of the lede, only its first actor: the others are background, or other lines of a roundup. And only
+    # in its first paragraph: a standfirst without a full stop runs on, in the text, into the article's
+    # first paragraph, whose subject is a witness as often as a party ("... Father Bogdan Wazny said mass").
+    acting = actors_in(lead.split("\n\n", 1)[0], lede_phrases)
     lede_subject = next(([a] for p in lede_phrases for a in sorted(acting) if a == p or a.endswith(" " + p)), [])
     actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject), al, entities)
+    by_verb = actors_in(title, title_phrases, by_verb=True)
     found = {fold(x) for x in al if x in fold(title)}
+    venues = canonical_names(venues_in(title, title_phrases), al, entities)
     return Features(
         terms=frozenset(terms),
         title_names=frozenset(title_names - tw),
@@ -197,11 +211,44 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         language=language,
         entities=frozenset(entities | in_title | in_lede),
         title_entities=frozenset(in_title | {al[x] for x in found}),
-        events=frozenset(events_in(title) | events_in(lead)),
-        title_events=frozenset(events_in(title)),
+        events=frozenset(headline_events(title) | events_in(lead)),
+        title_events=frozenset(headline_events(title)),
         title_facts=frozenset(figures_in(title)),
         numbers=frozenset(figures_in(title, places=True) | figures_in(lead, places=True)),
         actors=frozenset(actors),
+        title_actors=frozenset(canonical_names(by_verb, al, entities)),
+        acted=frozenset(canonical_names(by_verb | set(lede_subject) | counterparts(title, title_phrases), al, entities)),
+        title_venues=frozenset(venues),
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
     )
+
+
+# "at the G20 summit", "from Oval Office", "at 2019 Normandy meeting": the place where the event happens. Not
+# "in": "in Poland", "in Washington" is where the whole story takes place, what most of its reports say again.
+_VENUE = r"\b(?:at|from)\s+(?:the\s+)?(?:\d+\s+)?"
+
+
+def venues_in(text: str, phrases: "list[str]") -> set[str]:
+    """Those of ``phrases`` (folded names of ``text``) that ``text`` gives as the venue of its event."""
+    folded = " ".join(p for w in _TOKEN.findall(text) for p in folded_word(w).split("-") if p)
+    return {p for p in phrases if re.search(_VENUE + re.escape(p) + r"\b", folded)}
+
+
+# A word this common opens a headline as a noun ("Report Says ...", "Officials Say ..."), not as a name.
+_COMMON_ZIPF = 4.6
+
+
+def title_case_speaker(title: str, stop: "frozenset[str] | set[str]") -> str | None:
+    """The name that opens a Headline Written In Title Case and speaks ("Biden Says Missile That Killed
+    2 ..." -> "biden"): in such headlines capitals say nothing of names, but the words right before the
+    headline's verb of speech are its speaker, a name unless they are common words."""
+    run: list[str] = []
+    for tok in _TOKEN.findall(title):
+        word = _base(tok)
+        if run and speaks(word):
+            return " ".join(run)
+        if not tok[0].isupper() or word in stop or word in _NOT_NAMES or rarity.zipf(word) >= _COMMON_ZIPF:
+            return None
+        run.append(word)
+    return None

@@ -71,6 +71,7 @@ class StoredStory:
     last_published: datetime | None = None
     entity_counts: Mapping[str, int] = field(default_factory=dict)  # {entity: articles that named it}
     articles: int = 1
+    actors: frozenset[str] = frozenset()  # parties that acted or spoke in its articles (not only named)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> StoredStory:
@@ -81,6 +82,7 @@ class StoredStory:
             entities=frozenset(row.entities or ()), events=frozenset(row.events or ()),
             last_published=utc(row.last_published) if row.last_published is not None else utc(row.updated_at),
             entity_counts=dict(row.entity_counts or {}), articles=int(row.article_count or 1),
+            actors=frozenset(row.actors or ()),
         )
 
     def core_entities(self) -> frozenset[str]:

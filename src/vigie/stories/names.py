@@ -97,8 +97,8 @@ def name_phrases(
 ) -> list[str]:
     """Runs of capitalised words (folded, hyphens as spaces, joined by one space), in order of appearance.
 
-    A sentence's or clause's first word starts a name only when the next word is
-    capitalised too and it is no common word ("Kim Jong Un sends ...", not "Hear McCarthy");
+    A sentence's or clause's first word starts a name only when it is an acronym ("NATO envoys ...")
+    or the next word is capitalised too and it is no common word ("Kim Jong Un sends ...", not "Hear McCarthy");
     function words, titles and labels break a run. In a Headline Written In Title Case
     only rare words (``vigie.stories.rarity``) and ``known_names`` (the words the lede
     writes capitalised mid-sentence) are taken for names.
@@ -115,8 +115,10 @@ def name_phrases(
             capital = tok[0].isupper() and not base.isdigit() and (
                 not title_case or rarity.zipf(base) < 3.0 or base in known_names)
             if capital and opens:
+                # An acronym is a name wherever it stands ("NATO envoys to meet"), words rarely are.
                 nxt = tokens[i + 1].group(0) if i + 1 < len(tokens) else ""
-                capital = bool(nxt) and nxt[0].isupper() and base not in stop and rarity.zipf(base) < 4.8
+                acronym = tok.isupper() and 2 <= len(tok) <= 5
+                capital = base not in stop and (acronym or (bool(nxt) and nxt[0].isupper() and rarity.zipf(base) < 4.8))
             if capital and (base in stop or base in not_names or base in lowered or len(base) < 2 or base in _TITLES):
                 capital = False
             if run and sentence[tokens[i - 1].end() : m.start()].strip():  # "Kursk, Zelensky": two names

@@ -66,7 +66,7 @@ def open_story(conn: Connection, rule_id: str, art: Article, canonical: str, fea
                 names=sorted(feats.names), facts=sorted(feats.facts | feats.numbers | feats.told_facts), keywords=sorted(feats.keywords),
                 languages=[feats.language], development_count=0, silent_count=0,
                 entities=sorted(feats.entities), events=sorted(feats.events | feats.told_events), escalated=[], last_published=published,
-                entity_counts={e: 1 for e in sorted(feats.entities)},
+                entity_counts={e: 1 for e in sorted(feats.entities)}, actors=sorted(feats.acted),
             ).returning(t.stories.c.id)
         ).scalar_one()
     )
@@ -86,6 +86,7 @@ def extend_story(conn: Connection, story: StoredStory, art: Article, feats: Feat
             entities=sorted(story.entities | feats.entities),
             entity_counts=_counted([story.entity_counts, {e: 1 for e in feats.entities}]),
             events=sorted(story.events | feats.events | feats.told_events),
+            actors=sorted(story.actors | feats.acted),
             updated_at=max(story.updated_at, published),
             created_at=min(story.created_at, published),
             last_published=max(story.last_published or story.updated_at, published),
@@ -127,12 +128,13 @@ def merge_stories(conn: Connection, into: StoredStory, others: list[StoredStory]
         entities=frozenset().union(*(x.entities for x in every)), events=frozenset().union(*(x.events for x in every)),
         last_published=max((x.last_published or x.updated_at) for x in every),
         entity_counts=_counted([x.entity_counts for x in every]), articles=sum(x.articles for x in every),
+        actors=frozenset().union(*(x.actors for x in every)),
     )
     conn.execute(update(s).where(s.c.id == into.id).values(
         terms=sorted(merged.terms), names=sorted(merged.names), facts=sorted(merged.facts), keywords=sorted(merged.keywords),
         languages=sorted(merged.languages), entities=sorted(merged.entities), events=sorted(merged.events),
         updated_at=merged.updated_at, created_at=merged.created_at, last_published=merged.last_published,
-        entity_counts=dict(merged.entity_counts),
+        entity_counts=dict(merged.entity_counts), actors=sorted(merged.actors),
         development_count=s.c.development_count + sum(o_dev for o_dev in _counts(conn, ids, s.c.development_count)),
         silent_count=s.c.silent_count + sum(_counts(conn, ids, s.c.silent_count)),
     ))

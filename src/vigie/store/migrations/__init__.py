@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from vigie.store.migrations import m0001_initial, m0002_article_id_indexes, m0003_event_stories, m0004_feed_leases
+from vigie.store.migrations import (
+    m0001_initial, m0002_article_id_indexes, m0003_event_stories, m0004_feed_leases, m0005_story_actors,
+)
 from vigie.store.migrations.runner import Migration, run
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -18,6 +20,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0002_article_id_indexes", m0002_article_id_indexes.upgrade),
     Migration("0003_event_stories", m0003_event_stories.upgrade),
     Migration("0004_feed_leases", m0004_feed_leases.upgrade),
+    Migration("0005_story_actors", m0005_story_actors.upgrade),
 )
 
 
