@@ -157,10 +157,8 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
     if m.joins:  # a phrase across joined fields wakes the rules like any hit
         cache["cross"] = scopes.cross_hits(m.index, m.joins, article, lang, fields)
         found_atoms.update(idx for per in cache["cross"].values() for idx in per)
-    for idx in found_atoms:
-        second = triggers.get(idx)
-        if second is None:
-            continue
+    for idx in triggers.keys() & found_atoms:  # the atoms found that wake some rule
+        second = triggers[idx]
         if len(second) < 4:
             for other, woken in second.items():
                 if other in found_atoms:

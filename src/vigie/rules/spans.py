@@ -122,6 +122,20 @@ class SpanBook:
             idx = atoms[0]
             got = by_atom.get(idx)
             return (got if got is not None else self.of_atom(idx, hits[idx]))[1], (self.names[idx],)
+        if len(atoms) == 2:  # the most common rule: an entity AND a word, often one hit each
+            a, b = atoms
+            got = by_atom.get(a)
+            ea = (got if got is not None else self.of_atom(a, hits[a]))[0]
+            got = by_atom.get(b)
+            eb = (got if got is not None else self.of_atom(b, hits[b]))[0]
+            if len(ea) == 1 and len(eb) == 1:
+                sa, sb = ea[0][1], eb[0][1]
+                if eb[0][0] < ea[0][0]:  # sorted by key, ties in the order given
+                    sa, sb = sb, sa
+                return (sa, sb), (sa.term, sb.term)
+            both = sorted(ea + eb, key=_KEY)
+            spans = tuple(map(_SPAN, both))
+            return spans, tuple(dict.fromkeys(map(_TERM, spans)))
         entries: list[Entry] = []
         for idx in atoms:
             got = by_atom.get(idx)
