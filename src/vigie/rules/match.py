@@ -223,8 +223,7 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
 def _find_atoms(index: PhraseIndex, article: Article, lang: str, fields: dict[str, FieldTokens]) -> dict[int, list[Hit]]:
     """Where each atom occurs in the article: atom index -> hits (``fields`` gets each field's tokens)."""
     hits: dict[int, list[Hit]] = {}
-    for fname in ALL_FIELDS:
-        text = article.field_text(fname)
+    for fname, text in (("title", article.title), ("summary", article.summary), ("body", article.body)):
         if not text or (text.isascii() and not index.may_occur(text.lower())):
             continue  # nothing to find here: not even tokenized
         toks = fields[fname] = FieldTokens(text)
