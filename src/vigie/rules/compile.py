@@ -6,10 +6,12 @@ rules, and builds the one phrase index of all their phrases
 (:mod:`vigie.rules.phrases`). So that an article only wakes the rules it can
 match, it also chooses:
 
-* triggers: each rule is indexed under a set of atoms at least one of which
-  must be present for the rule to match (for an AND, its least shared
-  operand, so a common entity used by thousands of rules does not wake them
-  all);
+* triggers: each rule is indexed under pairs of atoms, one pair of which must
+  be present for the rule to match: its two least shared necessary parts
+  (required atoms, "one of" clauses) crossed, so that a common entity used by
+  thousands of rules does not wake them all, nor a rule on an entity AND (a OR
+  b) every article naming the entity; a rule without such parts, under a set
+  of atoms at least one of which must be present;
 * cheap necessary conditions, checked before the full evaluation: required
   atoms, "one of" clauses, and the atoms each weighted item needs, so the best
   score a weighted rule could still reach is known.

@@ -8,7 +8,9 @@ Aho-Corasick automaton (pyahocorasick) run over ``" tok tok tok "``. Keys are
 whole tokens, so "ball" never fires inside "football", and a Korean variant is
 one whole-word key per listed particle (:mod:`vigie.rules.korean`). Inflected forms are expanded here, at build time
 (:func:`vigie.rules.lemmas.inflections`), and tagged with their language, so
-English forms only count in English articles, French forms in French ones.
+English forms only count in English articles, French forms in French ones;
+the first article in a language gets tables of its own where each key's atoms
+are already sorted into those that count and those with capitals to check.
 
 Why not one character-level automaton for everything: measured on the corpus
 items, its cost per character grows with its size (about 3 µs per item at 10
