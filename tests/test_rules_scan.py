@@ -41,3 +41,21 @@ def test_corpus_items_give_the_tokenizers_tokens(name: str) -> None:
                 item = json.loads(line)
                 _check(item.get("title") or "")
                 _check(item.get("description") or "")
+
+
+def test_ascii_apostrophes_give_the_patterns_tokens() -> None:
+    """The apostrophe-by-apostrophe reading of ASCII fields (elisions, possessives) against the pattern it
+    stands for, on generated strings made of the cases where they could part: elisions next to
+    possessives ("d's", "x's's"), underscores, digits, capitals, doubled and grave apostrophes."""
+    import random
+
+    from vigie.rules.scan import _ELIDED_RE, _ascii_elided
+
+    rnd = random.Random(15)
+    words = ["l", "d", "s", "qu", "jusqu", "lorsqu", "x", "russia", "us", "_", "1", "a", "S", "L", "QU", "Jusqu"]
+    glue = ["'", "`", " ", "", "'s ", "_", ".", "''", "'S"]
+    for _ in range(20000):
+        text = "".join(rnd.choice(words) + rnd.choice(glue) for _ in range(rnd.randint(1, 6)))
+        want = [t for t in _ELIDED_RE.findall(text) if t]
+        assert _ascii_elided(text) == want, text
+        assert _ascii_elided(text.lower()) == [t.lower() for t in want], text

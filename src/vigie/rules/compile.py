@@ -6,10 +6,12 @@ rules, and builds the one phrase index of all their phrases
 (:mod:`vigie.rules.phrases`). So that an article only wakes the rules it can
 match, it also chooses:
 
-* triggers: each rule is indexed under a set of atoms at least one of which
-  must be present for the rule to match (for an AND, its least shared
-  operand, so a common entity used by thousands of rules does not wake them
-  all);
+* triggers: each rule is indexed under pairs of atoms, one pair of which must
+  be present for the rule to match: its two least shared necessary parts
+  (required atoms, "one of" clauses) crossed, so that a common entity used by
+  thousands of rules does not wake them all, nor a rule on an entity AND (a OR
+  b) every article naming the entity; a rule without such parts, under a set
+  of atoms at least one of which must be present;
 * cheap necessary conditions, checked before the full evaluation: required
   atoms, "one of" clauses, and the atoms each weighted item needs, so the best
   score a weighted rule could still reach is known.
@@ -101,8 +103,12 @@ def compile_rules(rule_set: RuleSet | Iterable[LoadedRule]) -> Matcher:
     always: list[int] = []
     for i, cr in enumerate(compiled):
         trig = _rule_trigger(cr, popularity)
+        pairs = _trigger_pairs(cr, popularity) if trig is not None else None
         if trig is None:
             always.append(i)
+        elif pairs is not None:
+            for first, second in pairs:
+                triggers.setdefault(first, {}).setdefault(second, []).append(i)
         else:
             for idx in trig:
                 # Second level: another atom the rule requires (its least used), so that a rule on a
@@ -228,6 +234,26 @@ def _trigger(e: CExpr, popularity: list[int]) -> frozenset[int] | None:
     if tag in _WRAP:
         return _trigger(e[2], popularity)
     return None  # not, filter
+
+
+_MAX_PAIRS = 16
+
+
+def _trigger_pairs(cr: CompiledRule, popularity: list[int]) -> list[tuple[int, int]] | None:
+    """Pairs of atoms, one pair of which every article the rule fires on holds: the two least used of its
+    necessary parts (required atoms, "one of" clauses), crossed; None when the rule has no such parts.
+    A rule on an entity AND (a OR b OR c) wakes on (a, entity), (b, entity), (c, entity), not on the
+    entity alone, so that it is not looked at in every article naming the entity."""
+    if cr.expr is None:
+        return None
+    parts = sorted([frozenset((a,)) for a in cr.required] + list(cr.clauses),
+                   key=lambda p: (sum(popularity[a] for a in p), len(p), sorted(p)))
+    if not parts:
+        return None
+    first = sorted(parts[0])
+    if len(parts) == 1 or len(first) * len(parts[1]) > _MAX_PAIRS:
+        return [(a, a) for a in first]
+    return [(a, b) for a in first for b in sorted(parts[1])]
 
 
 def _rule_trigger(cr: CompiledRule, popularity: list[int]) -> frozenset[int] | None:

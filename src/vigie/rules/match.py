@@ -29,7 +29,7 @@ from vigie.rules.expr import Atom
 from vigie.rules.scan import FieldTokens
 from vigie.rules.loader import LoadedRule
 from vigie.rules.near import near_combination
-from vigie.rules.phrases import PhraseIndex, same_case
+from vigie.rules.phrases import PhraseIndex
 from vigie.rules.plans import Plan, near_hits, scoped_hold
 from vigie.rules.spans import SpanBook, new_match, rule_fields
 from vigie.rules.sources import site_matches as _site_matches, source_ok as _source_ok
@@ -157,10 +157,8 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
     if m.joins:  # a phrase across joined fields wakes the rules like any hit
         cache["cross"] = scopes.cross_hits(m.index, m.joins, article, lang, fields)
         found_atoms.update(idx for per in cache["cross"].values() for idx in per)
-    for idx in found_atoms:
-        second = triggers.get(idx)
-        if second is None:
-            continue
+    for idx in triggers.keys() & found_atoms:  # the atoms found that wake some rule
+        second = triggers[idx]
         if len(second) < 4:
             for other, woken in second.items():
                 if other in found_atoms:
@@ -181,8 +179,8 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
             _, required, clauses, absent, scoped, order, plain, fixed = plan
             if not required <= present:
                 continue
-            if clauses and not all(not c.isdisjoint(present) for c in clauses):
-                continue
+            if clauses and any(map(present.isdisjoint, clauses)):
+                continue  # no atom of a "one of" clause found
             if absent and not absent.isdisjoint(present):
                 continue
             if scoped and not scoped_hold(scoped, hits):
@@ -198,12 +196,16 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
             combo = near_hits(plan, hits, cache)
             if combo is None:
                 continue
+            if len(combo) == 2 and combo[0][0] != combo[1][0]:
+                spans, terms = book.of_pair(combo[0], combo[1], hits)
+                out.append(new_match(m.match_fields[ri], article.id, 2.0, spans, terms))
+                continue
             raw_spans, score = combo, float(len({a for a, _ in combo}))
         else:
             required, clauses, weight_needs, threshold = checks[ri]
             if not required <= found_atoms:
                 continue  # a word the rule cannot do without is absent
-            if clauses and not all(not c.isdisjoint(found_atoms) for c in clauses):
+            if clauses and any(map(found_atoms.isdisjoint, clauses)):
                 continue  # every alternative of a needed part is absent
             if weight_needs and sum(w for need, w in weight_needs if need <= found_atoms) < threshold:
                 continue  # even every weighted item that could still hold would not reach the threshold
@@ -220,29 +222,13 @@ def _match_article(m: Matcher, article: Article) -> list[Match]:
 
 def _find_atoms(index: PhraseIndex, article: Article, lang: str, fields: dict[str, FieldTokens]) -> dict[int, list[Hit]]:
     """Where each atom occurs in the article: atom index -> hits (``fields`` gets each field's tokens)."""
-    any_lang = lang == "und"
     hits: dict[int, list[Hit]] = {}
-    for fname in ALL_FIELDS:
-        text = article.field_text(fname)
+    for fname, text in (("title", article.title), ("summary", article.summary), ("body", article.body)):
         if not text or (text.isascii() and not index.may_occur(text.lower())):
             continue  # nothing to find here: not even tokenized
         toks = fields[fname] = FieldTokens(text)
-        folded = toks.folded
-        if not folded:
-            continue
-        for last, (n_words, plain, checked) in index.find(folded):
-            hit = (fname, last - n_words + 1, last)
-            for idx in plain:
-                got = hits.get(idx)
-                if got is None:
-                    hits[idx] = [hit]
-                else:
-                    got.append(hit)
-            for idx, langs, caps in checked:
-                if langs is None or any_lang or lang in langs:
-                    if caps and not same_case(toks.raws, hit[1], caps):
-                        continue  # an acronym variant in lower case ("un", "us"), a case-sensitive word in other capitals
-                    hits.setdefault(idx, []).append(hit)
+        if toks.folded:
+            index.add_hits(toks, fname, lang, hits)
     return hits
 
 

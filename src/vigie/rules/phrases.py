@@ -8,7 +8,9 @@ Aho-Corasick automaton (pyahocorasick) run over ``" tok tok tok "``. Keys are
 whole tokens, so "ball" never fires inside "football", and a Korean variant is
 one whole-word key per listed particle (:mod:`vigie.rules.korean`). Inflected forms are expanded here, at build time
 (:func:`vigie.rules.lemmas.inflections`), and tagged with their language, so
-English forms only count in English articles, French forms in French ones.
+English forms only count in English articles, French forms in French ones;
+the first article in a language gets tables of its own where each key's atoms
+are already sorted into those that count and those with capitals to check.
 
 Why not one character-level automaton for everything: measured on the corpus
 items, its cost per character grows with its size (about 3 µs per item at 10
@@ -20,7 +22,8 @@ hash lookups stay flat.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from itertools import compress
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import ahocorasick
@@ -28,6 +31,7 @@ import ahocorasick
 from vigie.rules import korean, lemmas as nlp
 from vigie.rules.expr import Atom
 from vigie.rules.folding import is_acronym, is_cjk_or_hangul, tokenize
+from vigie.rules.scan import FieldTokens
 
 MAX_VARIANTS_PER_PHRASE = 2000  # inflections of a multi-word phrase multiply; past this we stop expanding
 
@@ -37,6 +41,11 @@ MAX_VARIANTS_PER_PHRASE = 2000  # inflections of a multi-word phrase multiply; p
 CaseCheck = int | tuple[int, str]
 Checked = tuple[int, frozenset[str] | None, tuple[CaseCheck, ...]]
 Payload = tuple[int, tuple[int, ...], tuple[Checked, ...]]
+# A payload as one article language sees it: (number of words, atoms found, (atom, case checks) to check)
+Resolved = tuple[int, tuple[int, ...], tuple[tuple[int, tuple[CaseCheck, ...]], ...]]
+Hit = tuple[str, int, int]  # field, first token, last token
+# One language's view of the whole-word keys: the single table and the pairs table, payloads resolved
+Tables = tuple[dict[str, Resolved], dict[tuple[str, str], tuple[tuple[tuple[str, ...], Resolved], ...]]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,14 @@ class PhraseIndex:
     size: int  # number of keys
     pair_firsts: frozenset[str] = frozenset()  # first words of the longer keys
     firsts: Any = None  # ahocorasick.Automaton of every key's first word (see may_occur), or None
+    # Per article language, the two tables with each payload resolved for that language (_resolve), built
+    # when the first article in that language is matched; not pickled.
+    resolved: dict[str, Tables] = field(default_factory=dict, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["resolved"] = {}  # rebuilt on use: the cache stays the size of the keys
+        return state
 
     def may_occur(self, lowered_ascii: str) -> bool:
         """False when no key can be found in this lower-cased ASCII text, so it need not be tokenized:
@@ -59,29 +76,46 @@ class PhraseIndex:
 
     def find(self, folded: list[str]) -> list[tuple[int, Payload]]:
         """Every key found in one field's folded tokens, as (position of its last token, payload)."""
-        single_get = self.single.get
-        # Whole-word keys: one hash lookup per token, whatever the number of rules; keys of two
-        # words and more by their first two words, so that hundreds of keys that share a first
-        # word ("military ...") are not all compared at each of its occurrences.
-        found = [(i, p) for i, w in enumerate(folded) if (p := single_get(w)) is not None]
-        firsts = self.pair_firsts
-        last = len(folded) - 1
-        for i in [i for i, w in enumerate(folded) if w in firsts and i < last]:
-            entries = self.pairs.get((folded[i], folded[i + 1]))
-            if entries is None:
-                continue
-            for rest, payload in entries:
-                if not rest:
-                    found.append((i + 1, payload))
-                elif tuple(folded[i + 2:i + 2 + len(rest)]) == rest:
-                    found.append((i + 1 + len(rest), payload))
-        # Prefix keys: Aho-Corasick over " tok tok tok ".
-        if self.automaton is not None:
-            joined = " " + " ".join(folded) + " "
-            for end, payload in self.automaton.iter(joined):
-                # `end` is a letter of the key's last word: the spaces before it number last + 1.
-                found.append((joined.count(" ", 0, end) - 1, payload))
+        found = _whole_words(folded, self.single, self.pairs, self.pair_firsts)
+        found.extend(self._prefixes(folded))
         return found
+
+    def _prefixes(self, folded: list[str]) -> list[tuple[int, Payload]]:
+        """The prefix keys found: Aho-Corasick over " tok tok tok "."""
+        if self.automaton is None:
+            return []
+        joined = " " + " ".join(folded) + " "
+        # `end` is a letter of the key's last word: the spaces before it number last + 1.
+        return [(joined.count(" ", 0, end) - 1, payload) for end, payload in self.automaton.iter(joined)]
+
+    def tables(self, lang: str) -> Tables:
+        """The whole-word tables with every payload resolved for articles in ``lang`` (built once)."""
+        got = self.resolved.get(lang)
+        if got is None:
+            got = self.resolved[lang] = (
+                {word: _resolve(payload, lang) for word, payload in self.single.items()},
+                {pair: tuple((rest, _resolve(payload, lang)) for rest, payload in entries)
+                 for pair, entries in self.pairs.items()})
+        return got
+
+    def add_hits(self, toks: FieldTokens, fname: str, lang: str, hits: dict[int, list[Hit]]) -> None:
+        """Add to ``hits`` (atom -> hits) every atom found in one field's tokens, in an article in ``lang``
+        ("und": any language counts)."""
+        single, pairs = self.tables(lang)
+        found = _whole_words(toks.folded, single, pairs, self.pair_firsts)
+        if self.automaton is not None:
+            found.extend((last, _resolve(payload, lang)) for last, payload in self._prefixes(toks.folded))
+        for last, (n_words, atoms, capped) in found:
+            hit = (fname, last - n_words + 1, last)
+            for idx in atoms:
+                got = hits.get(idx)
+                if got is None:
+                    hits[idx] = [hit]
+                else:
+                    got.append(hit)
+            for idx, caps in capped:
+                if same_case(toks.raws, hit[1], caps):  # not an acronym in lower case ("un", "us"), nor other capitals
+                    hits.setdefault(idx, []).append(hit)
 
     def keys(self) -> list[str]:
         """Every key as its folded words joined by spaces ("vladimir putin"; prefix keys without their *)."""
@@ -89,6 +123,38 @@ class PhraseIndex:
         if self.automaton is not None:
             out.extend(k.strip() for k in self.automaton.keys())
         return out
+
+
+def _whole_words(folded: list[str], single: dict[str, Any], pairs: dict[tuple[str, str], Any],
+                 pair_firsts: frozenset[str]) -> list[tuple[int, Any]]:
+    """The whole-word keys found in ``folded``, as (position of the last token, the table's value).
+
+    One hash lookup per token, whatever the number of rules; keys of two words and more by their first
+    two words, so that hundreds of keys that share a first word ("military ...") are not all compared
+    at each of its occurrences. ``compress`` keeps the positions whose lookup found a value without a
+    Python step per token."""
+    values = list(map(single.get, folded))
+    found: list[tuple[int, Any]] = list(compress(enumerate(values), values))
+    for i in compress(range(len(folded) - 1), map(pair_firsts.__contains__, folded)):
+        entries = pairs.get((folded[i], folded[i + 1]))
+        if entries is None:
+            continue
+        for rest, value in entries:
+            if not rest:
+                found.append((i + 1, value))
+            elif tuple(folded[i + 2:i + 2 + len(rest)]) == rest:
+                found.append((i + 1 + len(rest), value))
+    return found
+
+
+def _resolve(payload: Payload, lang: str) -> Resolved:
+    """What a key finds in an article of ``lang``: its atoms that count there without a check, and those
+    with capitals to check (an atom keeps its place among the others, as in the payload)."""
+    n_words, plain, checked = payload
+    if not checked:
+        return payload  # type: ignore[return-value]  # the same shape: shared by every language
+    ok = [(idx, caps) for idx, langs, caps in checked if langs is None or lang == "und" or lang in langs]
+    return n_words, plain + tuple(idx for idx, caps in ok if not caps), tuple((idx, caps) for idx, caps in ok if caps)
 
 
 def acronym_positions(phrase: str) -> tuple[int, ...]:

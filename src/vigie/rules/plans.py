@@ -119,7 +119,17 @@ def near_hits(plan: Plan, hits: dict[int, list[Hit]], cache: dict[Any, Any]) -> 
     if len(atoms) != 2:
         per_item = [[(idx, h) for h in hits[idx] if fields is None or h[0] in fields] for idx in atoms]
         return near_combination(per_item, distance, ordered)
-    xs, ys = _by_field(hits, cache, atoms[0]), _by_field(hits, cache, atoms[1])
+    first, second = atoms
+    hx, hy = hits[first], hits[second]
+    if len(hx) == 1 and len(hy) == 1:  # the common case: each atom once in the article
+        hit_x, hit_y = hx[0], hy[0]
+        if hit_x[0] != hit_y[0] or (fields is not None and hit_x[0] not in fields):
+            return None
+        # as near_pair decides it for one hit each
+        after = ordered or (hit_x[1], hit_x[2]) <= (hit_y[1], hit_y[2])
+        gap = hit_y[1] - hit_x[2] - 1 if after else hit_x[1] - hit_y[2] - 1
+        return [(first, hit_x), (second, hit_y)] if 0 <= gap <= distance else None
+    xs, ys = _by_field(hits, cache, first), _by_field(hits, cache, second)
     for fname in FIELDS:
         x, y = xs.get(fname), ys.get(fname)
         if x and y and (fields is None or fname in fields):
