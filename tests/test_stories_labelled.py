@@ -226,3 +226,19 @@ def test_the_lede_subject_is_read_in_its_first_paragraph_only() -> None:
     feats = features(village.article(), ("Poland",), {"poland": "poland", "polish": "poland"})
     assert "father bogdan wazny" in feats.entities  # still named, for joining
     assert not feats.actors and not feats.acted
+
+
+def test_a_source_named_after_the_event_is_no_new_actor(engine, tmp_path) -> None:  # noqa: F811
+    """"North Korea fires 10 missiles, South Korea says" and "Pyongyang fires suspected long-range missile,
+    says Seoul" report North Korea's launches and credit their source: no new actor, no alert. A speaker
+    after words only ("NATO must keep 'cool head' ..., says Estonian PM") is the news itself."""
+    from vigie.stories.actors import actors_in
+
+    got = replay(engine, tmp_path, NK, ["North Korea fires 10 missiles, South Korea says"],
+                 through="North Korea: Pyongyang fires suspected long-range missile")
+    assert got["North Korea fires 10 missiles, South Korea says"][1] == []
+    seoul = next(e for e in load_days([NK])[0].entries if e.title.startswith("North Korea: Pyongyang fires"))
+    assert got[seoul.url][1] == []
+    assert actors_in("North Korea fires 10 missiles, South Korea says", ["north korea", "south korea"]) == {"north korea"}
+    assert actors_in("NATO must keep 'cool head' over missile incident in Poland, says Estonian PM",
+                     ["nato", "estonian pm"]) == {"estonian pm"}

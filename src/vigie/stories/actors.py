@@ -92,6 +92,8 @@ def actors_in(text: str, phrases: Iterable[str], *, by_verb: bool = False) -> se
                 continue
             if i > 0 and parts[i - 1] in _BACKGROUND:
                 continue
+            if _source(parts, i, end):
+                continue
             if _acts_after(parts, end, owned=end - 1 in owner, by_verb=by_verb) or _spoken_before(parts, i, end):
                 # A seat of government whose first word opened the sentence and was dropped ("White House").
                 fuller = f"{parts[i - 1]} {phrase}" if i == 1 and capital[0] else ""
@@ -148,6 +150,23 @@ def _acts_after(parts: list[str], j: int, *, owned: bool, by_verb: bool = False)
     # summit", "the Normandy meeting" are nouns.
     finite = word in _IRREGULAR or word.endswith("ed") or (word.endswith("s") and not word.endswith("ss"))
     return _acts(word) and (j > aux or finite)
+
+
+def _source(parts: list[str], i: int, end: int) -> bool:
+    """A trailing attribution ", X says" or ", says X" after a clause that reports an event ("North Korea
+    fires 10 missiles, South Korea says", "Pyongyang fires suspected long-range missile, says Seoul"): X
+    names where the news comes from, not a party acting in it. After a clause of words only ("NATO must
+    keep 'cool head' ..., says Estonian PM") the speaker is the news."""
+    j = end
+    while j < len(parts) and parts[j] in _ROLES:
+        j += 1
+    if i > 0 and parts[i - 1] == ",":  # ", X says" closing the headline
+        comma = i - 1
+        said = j < len(parts) and parts[j] in _SPEAKS_BEFORE and all(p == "." for p in parts[j + 1 :])
+    else:  # ", says X" closing the headline
+        comma = i - 2
+        said = i >= 2 and parts[i - 2] == "," and parts[i - 1] in _SPEAKS_BEFORE and all(p == "." for p in parts[j:])
+    return said and any(event_class(w) is not None and not speaks(w) for w in parts[:comma])
 
 
 def _spoken_before(parts: list[str], i: int, end: int) -> bool:
