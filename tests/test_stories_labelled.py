@@ -242,3 +242,19 @@ def test_a_source_named_after_the_event_is_no_new_actor(engine, tmp_path) -> Non
     assert actors_in("North Korea fires 10 missiles, South Korea says", ["north korea", "south korea"]) == {"north korea"}
     assert actors_in("NATO must keep 'cool head' over missile incident in Poland, says Estonian PM",
                      ["nato", "estonian pm"]) == {"estonian pm"}
+
+
+def test_a_commentators_reaction_is_no_new_actor(engine, tmp_path) -> None:  # noqa: F811
+    """"Hillary Clinton reacts to Zelensky's speech" (its lede: "CNN's Anderson Cooper talks to Hillary
+    Clinton ...") is a segment of commentary on the address: a repeat. "Hear McCarthy's reaction", the
+    reaction of a party's leader told as his, stays his."""
+    from vigie.stories.actors import reacts
+    from vigie.stories.features import features
+
+    day = load_days([ZELENSKY])[0]
+    clinton = next(e for e in day.entries if e.title.startswith("Hillary Clinton reacts"))
+    feats = features(clinton.article(), ("Volodymyr Zelensky",), {"zelensky": "volodymyr zelensky"})
+    assert not feats.title_actors and "anderson cooper" not in feats.actors
+    assert not reacts("Hear McCarthy's reaction to Brittney Griner's release")
+    got = replay(engine, tmp_path, ZELENSKY, ["Hillary Clinton reacts"], through="Hillary Clinton reacts")
+    assert got["Hillary Clinton reacts"][1] == []

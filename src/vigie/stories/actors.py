@@ -28,7 +28,7 @@ from vigie.stories.events import event_class
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[:,;.]", re.UNICODE)
 # Verbs by which a party speaks (CAMEO's public statements; English and French lemmas).
 _SPEECH = {
-    "en": """say tell warn insist claim announce confirm declare comment urge call react respond reply admit
+    "en": """say tell warn insist claim announce confirm declare comment urge call respond reply admit
         acknowledge reiterate predict express hold speak plan want seek ask thank praise welcome hail back support
         oppose believe argue suggest dismiss vow pledge promise describe""",
     "fr": """dire déclarer annoncer affirmer assurer estimer avertir prévenir appeler confirmer reconnaître juger
@@ -57,6 +57,16 @@ def _speech_forms() -> frozenset[str]:
     from vigie.rules.lemmas import inflections
 
     return frozenset(f for lang, words in _SPEECH.items() for w in words.split() for f in inflections(w, lang))
+
+
+# "X reacts to Y's speech": in headlines, the form of a commentator's or a relative's segment (a party
+# condemns, warns, says); the reactor is no actor of the story (its labelling guide's first hard case).
+_REACTS = re.compile(r"\b(?:reacts?|reacting)\b", re.IGNORECASE)
+
+
+def reacts(headline: str) -> bool:
+    """Whether ``headline`` reports someone reacting ("Hillary Clinton reacts to Zelensky's speech")."""
+    return _REACTS.search(headline) is not None
 
 
 def speaks(word: str) -> bool:
