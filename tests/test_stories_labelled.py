@@ -258,3 +258,13 @@ def test_a_commentators_reaction_is_no_new_actor(engine, tmp_path) -> None:  # n
     assert not reacts("Hear McCarthy's reaction to Brittney Griner's release")
     got = replay(engine, tmp_path, ZELENSKY, ["Hillary Clinton reacts"], through="Hillary Clinton reacts")
     assert got["Hillary Clinton reacts"][1] == []
+
+
+def test_a_headline_naming_a_hot_storys_subject_among_other_names_joins_it(engine, tmp_path) -> None:  # noqa: F811
+    """"Watch: Ukraine's Zelenskyy seen in Poland heading to U.S." names Poland beside Zelensky and shares
+    a third of its words with the reports of his visit, the latest an hour old: it is the visit seen
+    from the train station, not a new story to alert on."""
+    got = replay(engine, tmp_path, ZELENSKY, VISIT, through="Watch: Ukraine's Zelenskyy seen in Poland")
+    day = load_days([ZELENSKY])[0]
+    seen = next(e for e in day.entries if e.title.startswith("Watch: Ukraine's Zelenskyy seen in Poland"))
+    assert got[seen.url] == (got[VISIT[1]][0], [])

@@ -12,8 +12,9 @@ of it, when it is the same event by one of these (``same_event``):
   many entities and they are rare names (their summed rarity at least ``RARE_ENTITIES``);
   or ``WORDS_WITH_ONE_ENTITY`` with one entity and an event class or figure in common; or
   ``WORDS_ON_SUBJECT`` when its headline names only the story's core entities (``on_subject``:
-  "Zelensky, in Crew Neck and Cargo Pants ..." in a story about Zelensky's visit), while the
-  story is ``HOT``;
+  "Zelensky, in Crew Neck and Cargo Pants ..." in a story about Zelensky's visit), or
+  ``WORDS_NAMING_SUBJECT`` when it names one of them among other names (``names_subject``), while
+  the story is ``HOT``;
 - *across languages*: words do not compare, entities do: two shared entities, or one
   within a day when the two also share a figure, an event class or a rare word spelt
   alike (a name: "Zelensky"), or, within ``ALONE_WINDOW``, when the article has no other
@@ -51,6 +52,7 @@ ALONE_WINDOW = timedelta(hours=12)  # ... and with nothing else in common, only 
 ENTITY_WEIGHT = 0.15  # what one shared entity adds to the score when stories compete
 WORDS_ON_SUBJECT = 0.1  # ... when the headline names only what the story is about
 HOT = timedelta(hours=6)  # ... and the story had an article this recently
+WORDS_NAMING_SUBJECT = 0.3  # ... or when it names one of them among other names
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
             or (shared >= ENTITIES and (share >= WORDS_WITH_ENTITIES or rare >= RARE_ENTITIES))
             or (shared >= 1 and corroborated and share >= WORDS_WITH_ONE_ENTITY)
             or (hot and share >= WORDS_ON_SUBJECT and on_subject(feats, story))
+            or (hot and share >= WORDS_NAMING_SUBJECT and names_subject(feats, story))
         )
         return share + ENTITY_WEIGHT * shared if joins else 0.0
     # Across languages: entities (language-independent once folded to the rules' canonical
@@ -173,6 +176,14 @@ def on_subject(feats: Features, story: StoredStory) -> bool:
     named = {party(e) for e in feats.title_entities}
     core = story.core_entities() | {party(e) for e in story.core_entities()}
     return bool(named) and all(known(e, core) for e in named)
+
+
+def names_subject(feats: Features, story: StoredStory) -> bool:
+    """Whether the headline names one of the story's core entities, whatever else it names ("Watch:
+    Ukraine's Zelenskyy seen in Poland heading to U.S." in a story about Zelensky's visit): with a third
+    of its words in a story reported within hours, it is that story seen from somewhere new, not another."""
+    core = story.core_entities() | {party(e) for e in story.core_entities()}
+    return any(known(party(e), core) for e in feats.title_entities)
 
 
 def parties(entities: "frozenset[str] | set[str]") -> frozenset[str]:
