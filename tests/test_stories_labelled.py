@@ -268,3 +268,19 @@ def test_a_headline_naming_a_hot_storys_subject_among_other_names_joins_it(engin
     day = load_days([ZELENSKY])[0]
     seen = next(e for e in day.entries if e.title.startswith("Watch: Ukraine's Zelenskyy seen in Poland"))
     assert got[seen.url] == (got[VISIT[1]][0], [])
+
+
+def test_a_digest_of_the_day_opens_no_story_and_brings_no_actor(engine, tmp_path) -> None:  # noqa: F811
+    """"Your Thursday Briefing: A Truce in Tigray" retells the missile barrage among the day's news, and
+    "Russia-Ukraine war at a glance", led by Putin on the grain deal, the shells shipped to Russia: each
+    joins the story it retells, without an alert for the other stories its headline or lede lead with."""
+    from vigie.stories.features import features
+
+    got = replay(engine, tmp_path, NK, [], through="Russia-Ukraine war at a glance")
+    day = load_days([NK])[0]
+    briefing, glance = (next(e for e in day.entries if e.title.startswith(p))
+                        for p in ("Your Thursday Briefing", "Russia-Ukraine war at a glance"))
+    barrage = next(e for e in day.entries if e.title.startswith("North Korea fires 10 missiles"))
+    assert got[briefing.url] == (got[barrage.url][0], []) and got[glance.url][1] == []
+    assert features(briefing.article(), ("North Korea",), {"north korea": "north korea"}).roundup
+    assert not features(barrage.article(), ("North Korea",), {"north korea": "north korea"}).roundup

@@ -164,6 +164,11 @@ class Features:
     title_actors: frozenset[str] = frozenset()
     acted: frozenset[str] = frozenset()
     title_venues: frozenset[str] = frozenset()  # names of the headline where the event happens ("at G20 Summit")
+    roundup: bool = False  # a digest of the day's news ("Your Thursday Briefing", "... at a glance"): many stories
+
+
+# The headlines of digests: their lede lists the day's stories, their headline names one at most.
+_ROUNDUP = re.compile(r"\b(?:briefing|at a glance|what we know|round-?up|recap|newsletter|the latest)\b", re.IGNORECASE)
 
 
 def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
@@ -223,6 +228,7 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_venues=frozenset(venues),
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
+        roundup=_ROUNDUP.search(title) is not None,
     )
 
 
