@@ -208,3 +208,20 @@ def counterparts(text: str, phrases: Iterable[str]) -> set[str]:
                 out.add(phrase)
                 break
     return out
+
+
+_TELLS = frozenset("tells told tell dit".split())
+
+
+def audiences(text: str, phrases: Iterable[str]) -> set[str]:
+    """Those of ``phrases`` named right after a verb of telling ("Viktor Bout Tells Maria Butina the US
+    ..."): whom a party spoke to, an interview or an audience the story did not have."""
+    words = [p for m in _TOKEN.finditer(text) for p in folded_word(fold(m.group(0)).replace("’", "'")).split("-") if p]
+    out: set[str] = set()
+    for phrase in set(phrases):
+        pw = phrase.split()
+        for i in range(1, len(words) - len(pw) + 1):
+            if words[i : i + len(pw)] == pw and words[i - 1] in _TELLS:
+                out.add(phrase)
+                break
+    return out

@@ -53,7 +53,7 @@ ALONE_WINDOW = timedelta(hours=12)  # ... and with nothing else in common, only 
 ENTITY_WEIGHT = 0.15  # what one shared entity adds to the score when stories compete
 WORDS_ON_SUBJECT = 0.1  # ... when the headline names only what the story is about
 HOT = timedelta(hours=6)  # ... and the story had an article this recently
-WORDS_NAMING_SUBJECT = 0.3  # ... or when it names one of them among other names
+WORDS_NAMING_SUBJECT = 0.2  # ... or when it names one of them among other names
 
 
 @dataclass(frozen=True)
@@ -183,8 +183,9 @@ def on_subject(feats: Features, story: StoredStory) -> bool:
 
 def names_subject(feats: Features, story: StoredStory) -> bool:
     """Whether the headline names one of the story's core entities, whatever else it names ("Watch:
-    Ukraine's Zelenskyy seen in Poland heading to U.S." in a story about Zelensky's visit): with a third
-    of its words in a story reported within hours, it is that story seen from somewhere new, not another."""
+    Ukraine's Zelenskyy seen in Poland heading to U.S." in a story about Zelensky's visit): with a fifth
+    of its words in a story reported within hours, it is that story seen from somewhere new, not another
+    ("Biden holds emergency roundtable ... at G20 Summit after 'Russian-made missile' falls on Polish village")."""
     core = story.core_entities() | {party(e) for e in story.core_entities()}
     return any(known(party(e), core) for e in feats.title_entities)
 
