@@ -311,3 +311,12 @@ def test_whom_a_party_tells_is_news(engine, tmp_path) -> None:  # noqa: F811
     got = replay(engine, tmp_path, "2022-12-08-griner-swap", [], through="Viktor Bout Tells Maria Butina")
     swap = next(e for e in day.entries if e.title.startswith("US basketball star Brittney Griner freed"))
     assert got[butina.url] == (got[swap.url][0], ["development"])
+
+
+def test_a_reaction_headline_retells_what_is_reacted_to(engine, tmp_path) -> None:  # noqa: F811
+    """"Brother of Paul Whelan reacts after sibling remains detained in Russia": Whelan left behind was the
+    news of "Brittney Griner's Release Puts a Spotlight on Paul Whelan"; his brother's reaction retells it."""
+    day = load_days(["2022-12-08-griner-swap"])[0]
+    brother = next(e for e in day.entries if e.title.startswith("Brother of Paul Whelan reacts"))
+    got = replay(engine, tmp_path, "2022-12-08-griner-swap", [], through="Brother of Paul Whelan reacts")
+    assert got[brother.url][1] == []

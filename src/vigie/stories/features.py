@@ -164,6 +164,7 @@ class Features:
     title_actors: frozenset[str] = frozenset()
     acted: frozenset[str] = frozenset()
     title_venues: frozenset[str] = frozenset()  # names of the headline where the event happens ("at G20 Summit")
+    reaction: bool = False  # "X reacts to ...": its headline tells what is reacted to, no news of its own
     roundup: bool = False  # a digest of the day's news ("Your Thursday Briefing", "... at a glance"): many stories
 
 
@@ -230,6 +231,7 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
         roundup=_ROUNDUP.search(title) is not None,
+        reaction=reacts(title),
     )
 
 
