@@ -28,7 +28,7 @@ from vigie.stories.events import event_class
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[:,;.]", re.UNICODE)
 # Verbs by which a party speaks (CAMEO's public statements; English and French lemmas).
 _SPEECH = {
-    "en": """say tell warn insist claim announce confirm declare comment urge call react respond reply admit
+    "en": """say tell warn insist claim announce confirm declare comment urge call respond reply admit
         acknowledge reiterate predict express hold speak plan want seek ask thank praise welcome hail back support
         oppose believe argue suggest dismiss vow pledge promise describe""",
     "fr": """dire déclarer annoncer affirmer assurer estimer avertir prévenir appeler confirmer reconnaître juger
@@ -57,6 +57,16 @@ def _speech_forms() -> frozenset[str]:
     from vigie.rules.lemmas import inflections
 
     return frozenset(f for lang, words in _SPEECH.items() for w in words.split() for f in inflections(w, lang))
+
+
+# "X reacts to Y's speech": in headlines, the form of a commentator's or a relative's segment (a party
+# condemns, warns, says); the reactor is no actor of the story (its labelling guide's first hard case).
+_REACTS = re.compile(r"\b(?:reacts?|reacting)\b", re.IGNORECASE)
+
+
+def reacts(headline: str) -> bool:
+    """Whether ``headline`` reports someone reacting ("Hillary Clinton reacts to Zelensky's speech")."""
+    return _REACTS.search(headline) is not None
 
 
 def speaks(word: str) -> bool:
@@ -91,6 +101,8 @@ def actors_in(text: str, phrases: Iterable[str], *, by_verb: bool = False) -> se
             if parts[i:end] != pw or (i > 0 and parts[i - 1] in ("of", "de", "du", "des")):  # "Merchant of Death"
                 continue
             if i > 0 and parts[i - 1] in _BACKGROUND:
+                continue
+            if _source(parts, i, end):
                 continue
             if _acts_after(parts, end, owned=end - 1 in owner, by_verb=by_verb) or _spoken_before(parts, i, end):
                 # A seat of government whose first word opened the sentence and was dropped ("White House").
@@ -150,6 +162,23 @@ def _acts_after(parts: list[str], j: int, *, owned: bool, by_verb: bool = False)
     return _acts(word) and (j > aux or finite)
 
 
+def _source(parts: list[str], i: int, end: int) -> bool:
+    """A trailing attribution ", X says" or ", says X" after a clause that reports an event ("North Korea
+    fires 10 missiles, South Korea says", "Pyongyang fires suspected long-range missile, says Seoul"): X
+    names where the news comes from, not a party acting in it. After a clause of words only ("NATO must
+    keep 'cool head' ..., says Estonian PM") the speaker is the news."""
+    j = end
+    while j < len(parts) and parts[j] in _ROLES:
+        j += 1
+    if i > 0 and parts[i - 1] == ",":  # ", X says" closing the headline
+        comma = i - 1
+        said = j < len(parts) and parts[j] in _SPEAKS_BEFORE and all(p == "." for p in parts[j + 1 :])
+    else:  # ", says X" closing the headline
+        comma = i - 2
+        said = i >= 2 and parts[i - 2] == "," and parts[i - 1] in _SPEAKS_BEFORE and all(p == "." for p in parts[j:])
+    return said and any(event_class(w) is not None and not speaks(w) for w in parts[:comma])
+
+
 def _spoken_before(parts: list[str], i: int, end: int) -> bool:
     """A verb of speech just before the name ("say Warsaw and Nato"), the name closing the clause: in
     "says Putin lied", Putin is the subject of what is reported, not the speaker."""
@@ -176,6 +205,23 @@ def counterparts(text: str, phrases: Iterable[str]) -> set[str]:
             while k > 0 and words[k] in _BEFORE_COUNTERPART:
                 k -= 1
             if event_class(words[k]) in _MUTUAL:
+                out.add(phrase)
+                break
+    return out
+
+
+_TELLS = frozenset("tells told tell dit".split())
+
+
+def audiences(text: str, phrases: Iterable[str]) -> set[str]:
+    """Those of ``phrases`` named right after a verb of telling ("Viktor Bout Tells Maria Butina the US
+    ..."): whom a party spoke to, an interview or an audience the story did not have."""
+    words = [p for m in _TOKEN.finditer(text) for p in folded_word(fold(m.group(0)).replace("’", "'")).split("-") if p]
+    out: set[str] = set()
+    for phrase in set(phrases):
+        pw = phrase.split()
+        for i in range(1, len(words) - len(pw) + 1):
+            if words[i : i + len(pw)] == pw and words[i - 1] in _TELLS:
                 out.add(phrase)
                 break
     return out

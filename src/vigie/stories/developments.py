@@ -50,12 +50,19 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     # or lede ("NATO envoys to meet", "Kallas tells ..."): a place or a name of the background is no actor.
     # A venue the headline gives its event ("from Oval Office", "at 2019 Normandy meeting") is a new fact too.
     candidates = (rule_entities & feats.title_entities) | (set(feats.actors | feats.title_venues) if same_language else set())
+    # A digest's headline and lede tell the day's other stories ("Your Thursday Briefing: A Truce in Tigray"
+    # joining the missile story, "at a glance" led by Putin on grain): only a figure of its own is news.
+    # A reaction's headline names what is reacted to ("Brother of Paul Whelan reacts after sibling remains
+    # detained"), a segment of commentary (its labelling guide's first hard case): only a figure is news.
+    retold = feats.roundup or feats.reaction
+    if retold:
+        candidates = set()
     # A seat of government speaks for its country: "the Kremlin says" after "Russia denies" is no new actor.
     parties = known | {party(k) for k in known}
     new_entities = {e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties)}
     # A party the story named that acts in the headline for the first time ("Biden says ..." after reports
     # that mention Biden, "NATO envoys to meet" after "Nato territory struck") is a new actor too.
-    if same_language:
+    if same_language and not retold:
         acted = story.actors | {party(a) for a in story.actors}
         new_entities |= {e for e in feats.title_actors if not known_entity(e, acted) and not known_entity(party(e), acted)}
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
@@ -64,7 +71,7 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     new_facts = tuple(sorted(new_figures(feats.facts, story.facts)))
     # An event counts from the headline: ledes and summaries tell the background too. A position
     # (vows, accuses, threatens) is news only from a new party, and then the party is the news.
-    new_events = tuple(sorted(feats.title_events - story.events - POSITIONS))
+    new_events = () if retold else tuple(sorted(feats.title_events - story.events - POSITIONS))
     moves = bool(new_terms or new_names or new_facts or new_events)
     if not moves:
         return Development(False, WhatIsNew())

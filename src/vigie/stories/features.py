@@ -27,7 +27,7 @@ from vigie.common.stopwords import stop_words
 from vigie.common.text import fold, folded_word, sentence_ends, sentences
 from vigie.models import Article
 from vigie.stories import rarity
-from vigie.stories.actors import actors_in, counterparts, speaks
+from vigie.stories.actors import actors_in, audiences, counterparts, reacts, speaks
 from vigie.stories.events import events_in, headline_events
 from vigie.stories.names import canonical_names, figures_in, name_phrases, without_labels
 
@@ -164,6 +164,12 @@ class Features:
     title_actors: frozenset[str] = frozenset()
     acted: frozenset[str] = frozenset()
     title_venues: frozenset[str] = frozenset()  # names of the headline where the event happens ("at G20 Summit")
+    reaction: bool = False  # "X reacts to ...": its headline tells what is reacted to, no news of its own
+    roundup: bool = False  # a digest of the day's news ("Your Thursday Briefing", "... at a glance"): many stories
+
+
+# The headlines of digests: their lede lists the day's stories, their headline names one at most.
+_ROUNDUP = re.compile(r"\b(?:briefing|at a glance|what we know|round-?up|recap|newsletter|the latest)\b", re.IGNORECASE)
 
 
 def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
@@ -198,7 +204,10 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     # first paragraph, whose subject is a witness as often as a party ("... Father Bogdan Wazny said mass").
     acting = actors_in(lead.split("\n\n", 1)[0], lede_phrases)
     lede_subject = next(([a] for p in lede_phrases for a in sorted(acting) if a == p or a.endswith(" " + p)), [])
-    actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject), al, entities)
+    if reacts(title):  # the lede of a reaction names its host or commentator ("CNN's Anderson Cooper talks to ...")
+        lede_subject = []
+    # Whom a party tells is news as its speaker is ("Viktor Bout Tells Maria Butina ..."): an actor of the story.
+    actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject) | audiences(title, title_phrases), al, entities)
     by_verb = actors_in(title, title_phrases, by_verb=True)
     found = {fold(x) for x in al if x in fold(title)}
     venues = canonical_names(venues_in(title, title_phrases), al, entities)
@@ -221,6 +230,8 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_venues=frozenset(venues),
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
+        roundup=_ROUNDUP.search(title) is not None,
+        reaction=reacts(title),
     )
 
 

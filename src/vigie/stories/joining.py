@@ -12,8 +12,9 @@ of it, when it is the same event by one of these (``same_event``):
   many entities and they are rare names (their summed rarity at least ``RARE_ENTITIES``);
   or ``WORDS_WITH_ONE_ENTITY`` with one entity and an event class or figure in common; or
   ``WORDS_ON_SUBJECT`` when its headline names only the story's core entities (``on_subject``:
-  "Zelensky, in Crew Neck and Cargo Pants ..." in a story about Zelensky's visit), while the
-  story is ``HOT``;
+  "Zelensky, in Crew Neck and Cargo Pants ..." in a story about Zelensky's visit), or
+  ``WORDS_NAMING_SUBJECT`` when it names one of them among other names (``names_subject``), while
+  the story is ``HOT``;
 - *across languages*: words do not compare, entities do: two shared entities, or one
   within a day when the two also share a figure, an event class or a rare word spelt
   alike (a name: "Zelensky"), or, within ``ALONE_WINDOW``, when the article has no other
@@ -45,12 +46,14 @@ WORDS_WITH_ONE_ENTITY = 0.2  # ... when it shares one, and an event class or a f
 ENTITIES = 2
 RARE_ENTITIES = 30.0  # ... or when the shared entities are rare names (summed rarity, vigie.stories.rarity)
 CORE = 3  # an entity that a third of a story's articles name is what the story is about
+SUBJECT = 4  # ... and one a quarter name is among its subjects: a headline naming only such is about it
 MERGE = 0.6  # an article fitting a second story this well shows the two are one event
 CROSS_LANGUAGE_WINDOW = timedelta(hours=24)  # one shared entity joins across languages only this close
 ALONE_WINDOW = timedelta(hours=12)  # ... and with nothing else in common, only this close
 ENTITY_WEIGHT = 0.15  # what one shared entity adds to the score when stories compete
 WORDS_ON_SUBJECT = 0.1  # ... when the headline names only what the story is about
 HOT = timedelta(hours=6)  # ... and the story had an article this recently
+WORDS_NAMING_SUBJECT = 0.2  # ... or when it names one of them among other names
 
 
 @dataclass(frozen=True)
@@ -85,12 +88,12 @@ class StoredStory:
             actors=frozenset(row.actors or ()),
         )
 
-    def core_entities(self) -> frozenset[str]:
-        """The entities a third of its articles name: what the story is about, not its asides
+    def core_entities(self, share: int = CORE) -> frozenset[str]:
+        """The entities a third (1/``share``) of its articles name: what the story is about, not its asides
         ("Putin" in reports of Zelensky's visit). All of them in a small or older story."""
         if self.articles < 3 or not self.entity_counts:
             return self.entities
-        return frozenset(e for e, n in self.entity_counts.items() if CORE * n >= self.articles)
+        return frozenset(e for e, n in self.entity_counts.items() if share * n >= self.articles)
 
 
 def best_story(conn: Connection, feats: Features, published: datetime, window: timedelta) -> StoredStory | None:
@@ -149,6 +152,9 @@ def same_event(feats: Features, story: StoredStory, published: datetime) -> floa
             or (shared >= ENTITIES and (share >= WORDS_WITH_ENTITIES or rare >= RARE_ENTITIES))
             or (shared >= 1 and corroborated and share >= WORDS_WITH_ONE_ENTITY)
             or (hot and share >= WORDS_ON_SUBJECT and on_subject(feats, story))
+            or (hot and share >= WORDS_NAMING_SUBJECT and names_subject(feats, story))
+            # A digest of the day opens no story: it retells, among others, the hot story whose subject it names.
+            or (hot and feats.roundup and shared >= 1 and share >= WORDS_ON_SUBJECT)
         )
         return share + ENTITY_WEIGHT * shared if joins else 0.0
     # Across languages: entities (language-independent once folded to the rules' canonical
@@ -171,8 +177,17 @@ def on_subject(feats: Features, story: StoredStory) -> bool:
     "Wagner Group: ...", "Putin vows ..." beside a story about Zelensky's visit that only mentions
     Putin) is about another event, whatever its lede recalls."""
     named = {party(e) for e in feats.title_entities}
-    core = story.core_entities() | {party(e) for e in story.core_entities()}
+    core = story.core_entities(SUBJECT) | {party(e) for e in story.core_entities(SUBJECT)}
     return bool(named) and all(known(e, core) for e in named)
+
+
+def names_subject(feats: Features, story: StoredStory) -> bool:
+    """Whether the headline names one of the story's core entities, whatever else it names ("Watch:
+    Ukraine's Zelenskyy seen in Poland heading to U.S." in a story about Zelensky's visit): with a fifth
+    of its words in a story reported within hours, it is that story seen from somewhere new, not another
+    ("Biden holds emergency roundtable ... at G20 Summit after 'Russian-made missile' falls on Polish village")."""
+    core = story.core_entities() | {party(e) for e in story.core_entities()}
+    return any(known(party(e), core) for e in feats.title_entities)
 
 
 def parties(entities: "frozenset[str] | set[str]") -> frozenset[str]:
