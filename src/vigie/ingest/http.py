@@ -164,7 +164,6 @@ async def fetch_http(client: httpx.AsyncClient, hosts: HostLimiter, source: Sour
                     continue
                 new_location = current if permanent and current != url else None
                 if status == 304:
-                    await response.aread()  # the empty body: read to its end, the connection stays open for the next feed
                     return Fetched(source=source, status="not_modified", http_status=304, new_location=new_location,
                                    etag=response.headers.get("etag") or (state.etag if state else None),
                                    last_modified=response.headers.get("last-modified")
