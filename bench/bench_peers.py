@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from bench.support import Stopwatch, Table
 
+RSS_TARGET_MB = 500  # issue 15: the matcher of 10,000 realistic rules
 SIZES = {"full": ([10, 1000, 10000], 0, 3.0), "quick": ([10, 1000, 10000], 2000, 1.0), "tiny": ([10, 100], 200, 0.2)}
 
 
@@ -93,6 +97,27 @@ def spacy_phrase_matcher(phrases: list[str]) -> Callable[[str], int]:
     return lambda text: len(pm(nlp.make_doc(text)))
 
 
+# A child process: the rules read and compiled, every item matched; its peak resident memory (VmHWM).
+_RSS_CHILD = ("import sys; from pathlib import Path; from bench.bench_peers import load_en_items; "
+              "from bench.support import own_peak_rss_mb; from vigie.rules import compile_rules, load_rules; "
+              "m = compile_rules(load_rules([Path(sys.argv[1])]).rules); "
+              "n = sum(len(m.match(a)) for a in load_en_items(int(sys.argv[2]))); print(own_peak_rss_mb())")
+
+
+def matcher_peak_rss_mb(rules_yaml: str, limit: int) -> float:
+    """Peak RSS in MB of a new process that reads ``rules_yaml``, compiles it and matches the items:
+    the matcher's memory with the interpreter, vigie's imports and the items, and nothing of this process."""
+    from bench.support import REPO
+
+    with tempfile.TemporaryDirectory(prefix="vigie-bench-rss-") as name:
+        path = f"{name}/rules.yaml"
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(rules_yaml)
+        out = subprocess.run([sys.executable, "-c", _RSS_CHILD, path, str(limit)], cwd=REPO, capture_output=True,
+                             text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def run(size: str) -> Table:
     from bench.bench_match import measure
     from bench.realistic_rules import generate_realistic_rules
@@ -106,18 +131,20 @@ def run(size: str) -> Table:
     table = Table(
         name="peers",
         title="1b. Matching realistic rules beside phrase matchers, items per CPU second (same items, same expanded phrases)",
-        columns=("rules", "phrases", "load+compile s", "matches/item", "vigie", "vigie tokenize+fold",
+        columns=("rules", "phrases", "load+compile s", "matches/item", "vigie peak RSS MB", "vigie", "vigie tokenize+fold",
                  "pyahocorasick whole words", "flashtext", "spaCy PhraseMatcher", "vigie/aho", "vigie/flashtext"),
     )
     for n in counts:
+        text = generate_realistic_rules(n)
         with Stopwatch() as sw:
-            loaded = load_text(generate_realistic_rules(n), path=f"<realistic {n}>")
+            loaded = load_text(text, path=f"<realistic {n}>")
             if loaded.errors:
                 raise RuntimeError(f"realistic rules do not load: {loaded.errors[:3]}")
             matcher = compile_rules(loaded.rules)
         for a in items[:200]:
             matcher.match(a)
         per_item = sum(len(matcher.match(a)) for a in items[:1000]) / min(1000, len(items))
+        rss = matcher_peak_rss_mb(text, limit)
         vigie = measure(matcher.match, items, seconds)
         tok = measure(FieldTokens, fields, seconds) * len(fields) / len(items)
         phrases = expanded_phrases(matcher)
@@ -125,11 +152,14 @@ def run(size: str) -> Table:
         ft = flashtext_matcher(phrases)
         flash = measure(ft, texts, seconds) if ft else None
         spc = measure(spacy_phrase_matcher(phrases), texts, seconds)
-        table.add(n, len(phrases), round(sw.seconds, 1), per_item, vigie, tok, aho, flash, spc, vigie / aho,
+        table.add(n, len(phrases), round(sw.seconds, 1), per_item, rss, vigie, tok, aho, flash, spc, vigie / aho,
                   vigie / flash if flash else None)
         table.figures[f"{n} vigie_items_per_cpu_s"] = vigie
         table.figures[f"{n} matches_per_item"] = per_item
+        table.figures[f"{n} peak_rss_mb"] = rss
     table.notes.append(_loading_note(counts[-1]))
+    table.notes.append(f"vigie peak RSS MB: a new process reads the rules, compiles them and matches the items (VmHWM: the "
+                       f"interpreter, vigie's imports and the items included); target at 10,000 rules: under {RSS_TARGET_MB} MB")
     table.notes.append(f"items: {len(items):,} title+summary items of en_rss_items_2022_geopolitics.jsonl; rules mined from "
                        "them by bench/realistic_rules.py (entities of 3-10 real name variants, phrases, AND/NEAR/NOT, OR groups)")
     table.notes.append("the peers only find phrases in lower-cased text; vigie also tokenizes, folds accents, evaluates every "

@@ -22,7 +22,7 @@ from bench.support import Table, format_table, machine_facts, save_results  # no
 EXPECTED = {
     "match": ("items", "rules", "patterns", "compile s", "vigie items/s", "vigie items/CPU-s", "vigie words/CPU-s",
               "naive items/s", "vigie/naive", "matches/item"),
-    "peers": ("rules", "phrases", "load+compile s", "matches/item", "vigie", "vigie tokenize+fold",
+    "peers": ("rules", "phrases", "load+compile s", "matches/item", "vigie peak RSS MB", "vigie", "vigie tokenize+fold",
               "pyahocorasick whole words", "flashtext", "spaCy PhraseMatcher", "vigie/aho", "vigie/flashtext"),
     "poll": ("feeds", "what", "total s", "CPU s", "fetch s", "parse s", "normalize s", "req/s", "body MB", "articles", "answers",
              "naive s", "naive/vigie"),

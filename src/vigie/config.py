@@ -25,7 +25,7 @@ from vigie.common.store_url import check_store_url
 from vigie.common.times import format_duration
 from vigie.errors import ConfigError, YamlSyntaxError
 from vigie.models import Source, SourceKind
-from vigie.common.yamlsrc import load_yaml
+from vigie.common.settings_file import load_settings
 
 DEFAULT_CONFIG = "vigie.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -246,7 +246,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     if not path.is_file():
         raise ConfigError(shown, "no such configuration file (`vigie init` writes a starter one; or pass --config PATH)")
     try:
-        doc = load_yaml(path)
+        doc = load_settings(path)
         raw = doc.plain() if doc.data is not None else {}
     except YamlSyntaxError as exc:
         raise ConfigError(shown, exc.message, line=exc.line) from None

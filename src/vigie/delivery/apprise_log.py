@@ -17,9 +17,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from io import StringIO
 
-from apprise import LogCapture
-from apprise.logger import LOGGER_NAME
-
+# apprise itself is imported where it is used: a run with nothing to send never loads it.
+LOGGER_NAME = "apprise"  # apprise.logger.LOGGER_NAME, its logger's name
 
 _target_url: ContextVar[str] = ContextVar("vigie_apprise_target", default="")  # per thread: the URL being sent to
 _onward: _Onward | None = None
@@ -44,6 +43,8 @@ def captured(level: int, secret_url: str) -> Iterator[StringIO]:
     the whole payload: they stay in the capture. What goes on to the application's handlers
     is what ``pass_on`` lets through, redacted with ``secret_url`` like the reason.
     """
+    from apprise import LogCapture
+
     _install()
     token = _target_url.set(secret_url)
     try:

@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Mapping, Sequence, TextIO
 
-from apprise.decorators import notify
-
 from vigie.delivery.inert import BIDI_CONTROLS
 
 SCHEMA = "vigie"
@@ -144,6 +142,7 @@ def register() -> None:
     Called by the deliverer before it builds an Apprise object, not at import: asking apprise
     whether a schema is known loads every one of its plugins (about 1 s on a busy machine),
     which a run with nothing to send does not need."""
+    from apprise.decorators import notify
     from apprise.decorators.base import N_MGR
 
     if SCHEMA not in N_MGR:

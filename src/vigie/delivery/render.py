@@ -27,9 +27,8 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from vigie.delivery.payload import new_segments
@@ -37,6 +36,9 @@ from vigie.common.text import clip
 from vigie.common.times import local_time
 from vigie.delivery.inert import md_escape, neutral_text, safe_url, slack_escape, strip_bidi
 from vigie.models import Alert
+
+if TYPE_CHECKING:  # Jinja2 is imported with the first template: a run with nothing to send never loads it
+    from jinja2 import Environment
 
 Channel = Literal["email", "slack", "markdown", "text"]
 _EXT = {"email": "html", "slack": "slack", "markdown": "md", "text": "txt"}
@@ -159,6 +161,8 @@ def environment(channel: Channel, user_dirs: Sequence[Path] = ()) -> Environment
 
 @functools.lru_cache(maxsize=32)
 def _environment(channel: Channel, user_dirs: tuple[Path, ...]) -> Environment:
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+
     loaders: list[Any] = [FileSystemLoader([str(d) for d in user_dirs])] if user_dirs else []
     loaders.append(PackageLoader("vigie.delivery", "templates"))
     env = Environment(

@@ -29,9 +29,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
-from apprise import Apprise, AppriseAsset, NotifyFormat, NotifyType
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,6 +45,9 @@ from vigie.common.times import utc
 from vigie.delivery.outbox import DueDelivery
 from vigie.delivery.routing import effective_targets
 from vigie.delivery.render import SLACK_LIMITS, Channel, Limits, render, template_dirs
+
+if TYPE_CHECKING:  # apprise is imported when a message goes out: a run with nothing to send never loads it
+    from apprise import Apprise
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +197,8 @@ class _Sender:
         instance (5.5 s for e-mail), which would stall a run delivering a backlog;
         digests, not throttling, keep the message count low.
         """
+        from apprise import Apprise, AppriseAsset
+
         console_target.register()  # vigie:// known to apprise before the URL is read (loads apprise's plugins)
         apobj = Apprise(asset=AppriseAsset(async_mode=False))
         if not apobj.add(self.tc.url.get_secret_value()) or len(apobj) != 1:
@@ -217,6 +221,8 @@ class _Sender:
                               user_dirs=template_dirs(self.config.data_dir, self.config.path))
         except Exception as exc:  # noqa: BLE001 - a broken user template fails this target, not the run
             return False, f"rendering for target {self.tc.name!r} failed: {exc.__class__.__name__}: {exc}"
+        from apprise import NotifyFormat, NotifyType
+
         objects = [_json(a, self.tc.name, now) for a in alerts]
         urgent = any(a.payload.severity.lower() in _URGENT for a in alerts)
         try:
@@ -245,6 +251,7 @@ def _channel(tc: TargetConfig, plugin: object) -> Channel:
         return "markdown"
     if tc.format == "html":
         return "email"
+    from apprise import NotifyFormat
     from apprise.plugins.email import NotifyEmail
     from apprise.plugins.slack import NotifySlack
 

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from feedparser.datetimes import _parse_date as feedparser_parse_date
-
 from vigie.errors import ParseError
+from vigie.ingest import loose_dates
 from vigie.ingest.fallback_dates import fallback_date
 from vigie.ingest.feed_xml import FeedDocument, utc_from_struct
 from vigie.models import Document, Entry
@@ -28,7 +27,7 @@ def parse_json_date(value: Any, language: str | None = None) -> datetime | None:
     except ValueError:
         # feedparser 6 keeps its lenient date parser (RFC 822 and the many variants real feeds write) in
         # feedparser.datetimes, not at the package root: the same rules as for XML feeds.
-        return utc_from_struct(feedparser_parse_date(text)) or fallback_date(text, language)
+        return utc_from_struct(loose_dates.register().datetimes._parse_date(text)) or fallback_date(text, language)
     return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
 
 

@@ -15,15 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-import feedparser
-
 from vigie.errors import ParseError
 from vigie.ingest import loose_dates
 from vigie.ingest.fallback_dates import fallback_date
 from vigie.ingest.textclean import fold_whitespace, html_to_text
 from vigie.models import Document, Entry
-
-loose_dates.register()
 
 # The first element after the XML prolog (declaration, comments, processing instructions, doctype).
 # The prolog loop is possessive (*+): hostile bytes cannot make it backtrack.
@@ -95,7 +91,7 @@ def parse_xml_feed(doc: Document, source_id: str, language: str | None = None) -
     headers = {k.lower(): v for k, v in doc.headers.items()}
     if doc.content_type and "content-type" not in headers:
         headers["content-type"] = doc.content_type
-    d = feedparser.parse(doc.body, response_headers=headers)
+    d = loose_dates.register().parse(doc.body, response_headers=headers)
     warnings = [_warning(doc.location, d.get("bozo_exception"))] if d.get("bozo") else []
     feed = d.get("feed") or {}
     # Nothing recognised at all (an HTML page, Markdown or plain text, an empty body, JSON sent as

@@ -6,8 +6,6 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import feedparser
-
 _MONTHS = {
     # English, French, Italian, Portuguese, Spanish, German, Dutch: only the forms feeds use.
     "jan": 1, "janv": 1, "gen": 1, "ene": 1, "jän": 1, "jaen": 1,
@@ -77,9 +75,14 @@ def parse_loose_date(text: str) -> Any:
 _registered = False
 
 
-def register() -> None:
-    """Add ``parse_loose_date`` to feedparser's date handlers (once per process)."""
+def register() -> Any:
+    """feedparser, with ``parse_loose_date`` added to its date handlers (once per process).
+
+    Imported here, by the first feed to parse: a run where every feed answered 304 never loads it."""
+    import feedparser
+
     global _registered
     if not _registered:
         feedparser.registerDateHandler(parse_loose_date)
         _registered = True
+    return feedparser

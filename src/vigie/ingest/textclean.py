@@ -14,12 +14,12 @@ What comes out is plain text that rules can match on and alerts can quote safely
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 from html.parser import HTMLParser
-
-import ftfy
+from typing import Any
 
 from vigie.common.text import sentence_ends
 
@@ -44,10 +44,14 @@ _LOOKS_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-z
 # Windows-1252 or Latin-1, once or twice, CJK and Indic scripts included) and leaves real text
 # alone; only its encoding fixes are used here. Quotes stay curled, full-width forms stay as written
 # (CJK text uses them), entities are not touched (html_to_text decodes them once), and the result is
-# NFC-normalized by _finish.
-_FTFY = ftfy.TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
-                             fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
-                             remove_control_chars=False, normalization=None, explain=False)
+# NFC-normalized by _finish. ftfy is imported with the first suspect text (most runs never meet one).
+@functools.cache
+def _ftfy() -> tuple[Any, Any]:
+    import ftfy
+
+    return ftfy, ftfy.TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
+                                      fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+                                      remove_control_chars=False, normalization=None, explain=False)
 
 
 def _char(byte: int, encoding: str) -> str:
@@ -72,7 +76,8 @@ def repair_mojibake(text: str) -> str:
     with ftfy; text that shows no sign of it is returned as it is."""
     if not _MAYBE_MOJIBAKE.search(text):
         return text
-    return ftfy.fix_text(text, _FTFY)
+    ftfy, config = _ftfy()
+    return ftfy.fix_text(text, config)
 
 
 class _TextExtractor(HTMLParser):

@@ -155,7 +155,8 @@ def run_cycle(config: Config, engine: Engine, started: datetime, stages: Stages 
     sources = selected.sources
     if claimer is not None:  # this run's sources: those it polled and those backing off, not another run's
         waiting = leases.backing_off(engine, sources, datetime.now(timezone.utc))
-        sources = tuple(s for s in sources if s.id in waiting or s.id in {d.id for d in done.due})
+        polled = {d.id for d in done.due}  # built once: per source it made the summary quadratic in the feeds
+        sources = tuple(s for s in sources if s.id in waiting or s.id in polled)
     return summarize_run(engine, started, sources, done.due, done.fetched, done.parsed, rule_set, done.articles,
                          done.matches, done.report(), delivered, clock.as_tuple(), tz=config.timezone)
 

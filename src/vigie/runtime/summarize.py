@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Sequence
 
-import typer
 from sqlalchemy import Engine
 
 from vigie.common.times import local_time
@@ -81,6 +80,8 @@ def print_summary(summary: RunSummary, config: Config, *, quiet: bool = False) -
 
     ``quiet`` (``vigie -q run``) prints the problems only: failed sources, rule files and deliveries.
     """
+    import typer  # the printing CLI has it loaded; a plain run_cycle never prints
+
     s = summary
     if quiet:
         print_problems(s, err=True)
@@ -115,6 +116,8 @@ def print_summary(summary: RunSummary, config: Config, *, quiet: bool = False) -
 
 def print_problems(s: RunSummary, *, err: bool = False) -> None:
     """The sources that failed or back off, and the rule files that were skipped, one line each."""
+    import typer  # the printing CLI has it loaded; a plain run_cycle never prints
+
     for line in s.sources:
         if line.status in ("error", "skipped"):
             typer.secho(f"  ! {line.source}: {line.status}: {line.detail}", fg=typer.colors.YELLOW, err=err)

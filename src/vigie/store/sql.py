@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
 
 
 def upsert(conn: Connection, table: Table) -> Any:
     """An INSERT of ``table`` that can take ``.on_conflict_do_update``/``_nothing``, in the connection's dialect."""
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    if conn.dialect.name == "postgresql":  # imported with the first statement: SQLite's store never loads it
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def insert_ignore(conn: Connection, table: Table, values: Mapping[str, object] | None = None) -> Any:

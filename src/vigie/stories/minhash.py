@@ -13,11 +13,10 @@ run compare with those computed by the next.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-from typing import Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Sequence
 
 from vigie.common.text import fold
 
@@ -42,9 +41,20 @@ def _coefficients() -> list[tuple[int, int]]:
     return out
 
 
-_COEFFS = _coefficients()
-_A = np.array([a for a, _ in _COEFFS], dtype=np.uint64)[:, None]
-_B = np.array([b for _, b in _COEFFS], dtype=np.uint64)[:, None]
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@functools.cache
+def _numpy() -> tuple[Any, np.ndarray, np.ndarray]:
+    """numpy and the coefficients as columns, on the first signature: a run where no article is new
+    (every feed answered 304) never computes one, and numpy takes a good part of a second to import."""
+    import numpy
+
+    coeffs = _coefficients()
+    a = numpy.array([a for a, _ in coeffs], dtype=numpy.uint64)[:, None]
+    b = numpy.array([b for _, b in coeffs], dtype=numpy.uint64)[:, None]
+    return numpy, a, b
 
 
 def words(text: str) -> list[str]:
@@ -65,9 +75,10 @@ def signature(text: str) -> list[int]:
     sh = shingles(text)
     if not sh:
         return []
-    hashes = np.array([int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "big") % _MERSENNE for s in sh],
-                      dtype=np.uint64)
-    return [int(v) for v in ((_A * hashes[None, :] + _B) % _MERSENNE).min(axis=1)]
+    numpy, a, b = _numpy()
+    hashes = numpy.array([int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "big") % _MERSENNE
+                          for s in sh], dtype=numpy.uint64)
+    return [int(v) for v in ((a * hashes[None, :] + b) % _MERSENNE).min(axis=1)]
 
 
 def similarity(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:
