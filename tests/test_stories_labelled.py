@@ -320,3 +320,21 @@ def test_a_reaction_headline_retells_what_is_reacted_to(engine, tmp_path) -> Non
     brother = next(e for e in day.entries if e.title.startswith("Brother of Paul Whelan reacts"))
     got = replay(engine, tmp_path, "2022-12-08-griner-swap", [], through="Brother of Paul Whelan reacts")
     assert got[brother.url][1] == []
+
+
+def test_a_continuing_story_s_headline_leaves_its_event_to_the_lede(engine, tmp_path) -> None:  # noqa: F811
+    """"North Korea continues missile barrage" says only that the story goes on; its lede's event ("... forced
+    the Japanese government to issue evacuation alerts and temporarily halt trains") is the day's development.
+    A headline with an event of its own still speaks for itself: "In the Deal to Free Griner, Putin Used a
+    Familiar Lever" does not continue anything, its lede's "By seizing the basketball star" is background."""
+    from vigie.stories.features import features
+
+    day = load_days([NK])[0]
+    barrage = next(e for e in day.entries if e.title.startswith("North Korea continues missile barrage"))
+    feats = features(barrage.article(), ("North Korea",), {"north korea": "north korea"})
+    assert feats.continues and not feats.title_events and "halted" in feats.lede_events
+    griner = load_days(["2022-12-08-griner-swap"])[0]
+    lever = next(e for e in griner.entries if e.title.startswith("In the Deal to Free Griner"))
+    assert not features(lever.article(), ("Brittney Griner",), {}).continues
+    got = replay(engine, tmp_path, NK, [], through="North Korea continues missile barrage")
+    assert got[barrage.url][1] == ["development"]

@@ -12,7 +12,8 @@ A new fact is one of:
 - a figure in the headline or lede the story never had (nor told in a summary), rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
   times, years, durations and ordinals are not figures;
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
-  met, signed ...; a headline "Speaker to Audience: 'words'" reports an address).
+  met, signed ...; a headline "Speaker to Audience: 'words'" reports an address); under a headline that
+  only says its story goes on ("North Korea continues missile barrage"), a material event of the lede.
 
 Across languages the same holds: entities fold to the rules' canonical names, figures
 and event classes are language-independent; a name spelt in another language
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 from vigie.models import Article, WhatIsNew
 from vigie.stories.actors import party
-from vigie.stories.events import POSITIONS, events_in
+from vigie.stories.events import POSITIONS, events_in, material
 from vigie.stories.features import Features, entity_terms, lede
 from vigie.stories.joining import StoredStory
 from vigie.stories.names import figures_in, known_entity, new_figures, without_labels
@@ -72,6 +73,10 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     # An event counts from the headline: ledes and summaries tell the background too. A position
     # (vows, accuses, threatens) is news only from a new party, and then the party is the news.
     new_events = () if retold else tuple(sorted(feats.title_events - story.events - POSITIONS))
+    # A headline that says only that its story goes on leaves the day's fact to its lede: there a material
+    # event (halted, evacuated, killed) is news; elsewhere a lede's events are as often the background.
+    if feats.continues and not retold and not feats.title_events:
+        new_events = tuple(sorted(material(feats.lede_events) - story.events))
     moves = bool(new_terms or new_names or new_facts or new_events)
     if not moves:
         return Development(False, WhatIsNew())

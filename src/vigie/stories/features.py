@@ -151,6 +151,7 @@ class Features:
     title_entities: frozenset[str] = frozenset()  # those named in the headline
     events: frozenset[str] = frozenset()  # event classes in headline + lede (vigie.stories.events)
     title_events: frozenset[str] = frozenset()  # those of the headline
+    lede_events: frozenset[str] = frozenset()  # those of the lede
     title_facts: frozenset[str] = frozenset()  # the headline's figures
     numbers: frozenset[str] = frozenset()  # every figure, distances too: what two reports of one event share
     actors: frozenset[str] = frozenset()  # entities that act or speak in headline or lede (vigie.stories.actors)
@@ -165,11 +166,17 @@ class Features:
     acted: frozenset[str] = frozenset()
     title_venues: frozenset[str] = frozenset()  # names of the headline where the event happens ("at G20 Summit")
     reaction: bool = False  # "X reacts to ...": its headline tells what is reacted to, no news of its own
+    # "North Korea continues missile barrage": a headline that says only that its story goes on, the day's
+    # fact in its lede ("... forced Japan to halt trains").
+    continues: bool = False
     roundup: bool = False  # a digest of the day's news ("Your Thursday Briefing", "... at a glance"): many stories
 
 
 # The headlines of digests: their lede lists the day's stories, their headline names one at most.
 _ROUNDUP = re.compile(r"\b(?:briefing|at a glance|what we know|round-?up|recap|newsletter|the latest)\b", re.IGNORECASE)
+
+# A headline whose verb is that the story goes on ("continues", "keeps up", "presses on").
+_CONTINUES = re.compile(r"\b(?:continu(?:es|ed|ing)|keeps?\s+up|press(?:es)?\s+on)\b", re.IGNORECASE)
 
 
 def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
@@ -222,6 +229,7 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_entities=frozenset(in_title | {al[x] for x in found}),
         events=frozenset(headline_events(title) | events_in(lead)),
         title_events=frozenset(headline_events(title)),
+        lede_events=frozenset(events_in(lead)),
         title_facts=frozenset(figures_in(title)),
         numbers=frozenset(figures_in(title, places=True) | figures_in(lead, places=True)),
         actors=frozenset(actors),
@@ -231,6 +239,7 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
         roundup=_ROUNDUP.search(title) is not None,
+        continues=_CONTINUES.search(title) is not None,
         reaction=reacts(title),
     )
 
