@@ -338,3 +338,19 @@ def test_a_continuing_story_s_headline_leaves_its_event_to_the_lede(engine, tmp_
     assert not features(lever.article(), ("Brittney Griner",), {}).continues
     got = replay(engine, tmp_path, NK, [], through="North Korea continues missile barrage")
     assert got[barrage.url][1] == ["development"]
+
+
+def test_a_venue_the_lede_names_in_full_is_a_new_fact(engine, tmp_path) -> None:  # noqa: F811
+    """"Brittney Griner Lands in U.S. After Russia Prisoner Exchange" retells the landing; its lede's "is being
+    evaluated at Brooke Army Medical Center" is the news. A one-word venue of a lede is the story's setting:
+    "World leaders at Bali summit gather ..." under the live page's headline is no new fact."""
+    from vigie.stories.features import features
+
+    griner = load_days(["2022-12-08-griner-swap"])[0]
+    lands = next(e for e in griner.entries if e.title.startswith("Brittney Griner Lands in U.S. After")
+                 and "Brooke" in (e.article().summary or ""))
+    assert features(lands.article(), ("Brittney Griner",), {}).lede_venues == {"brooke army medical center"}
+    bali = next(e for e in load_days([POLAND])[0].entries if e.title.startswith("Russia-Ukraine war live news: emergency G20"))
+    assert not features(bali.article(), ("Poland",), {}).lede_venues
+    got = replay(engine, tmp_path, "2022-12-08-griner-swap", [], through="What happened in the Russia-Ukraine war this week")
+    assert got[lands.url][1] == ["development"]

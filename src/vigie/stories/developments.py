@@ -8,7 +8,8 @@ A new fact is one of:
   a name that acts or speaks in the headline or lede (``vigie.stories.actors``: "NATO envoys to
   meet", "Kallas tells ..."), or a known one acting in the headline for the first time (``StoredStory.actors``:
   "Biden says ..." after reports that only named Biden), not one of the background ("in San Antonio", "channels Churchill"); or the
-  venue the headline gives its event ("... from Oval Office", "at G20 Summit");
+  venue the headline gives its event ("... from Oval Office", "at G20 Summit"), or the lede in a name of more
+  than one word ("is being evaluated at Brooke Army Medical Center");
 - a figure in the headline or lede the story never had (nor told in a summary), rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
   times, years, durations and ordinals are not figures;
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
@@ -49,8 +50,9 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     same_language = feats.language in story.languages
     # The rules' entities named in the headline; other names only when they act or speak in the headline
     # or lede ("NATO envoys to meet", "Kallas tells ..."): a place or a name of the background is no actor.
-    # A venue the headline gives its event ("from Oval Office", "at 2019 Normandy meeting") is a new fact too.
-    candidates = (rule_entities & feats.title_entities) | (set(feats.actors | feats.title_venues) if same_language else set())
+    # A venue the headline gives its event ("from Oval Office", "at 2019 Normandy meeting") is a new fact too,
+    # and one the lede gives in a name of more than one word ("evaluated at Brooke Army Medical Center").
+    candidates = (rule_entities & feats.title_entities) | (set(feats.actors | feats.title_venues | feats.lede_venues) if same_language else set())
     # A digest's headline and lede tell the day's other stories ("Your Thursday Briefing: A Truce in Tigray"
     # joining the missile story, "at a glance" led by Putin on grain): only a figure of its own is news.
     # A reaction's headline names what is reacted to ("Brother of Paul Whelan reacts after sibling remains

@@ -165,6 +165,10 @@ class Features:
     title_actors: frozenset[str] = frozenset()
     acted: frozenset[str] = frozenset()
     title_venues: frozenset[str] = frozenset()  # names of the headline where the event happens ("at G20 Summit")
+    # Those of the lede named in more than one word ("at Brooke Army Medical Center", "at the White House"): a
+    # building or an institution where something happened; a one-word venue ("at Bali summit", "at Texas
+    # airbase") is the city or the country the story is set in, what its reports say again.
+    lede_venues: frozenset[str] = frozenset()
     reaction: bool = False  # "X reacts to ...": its headline tells what is reacted to, no news of its own
     # "North Korea continues missile barrage": a headline that says only that its story goes on, the day's
     # fact in its lede ("... forced Japan to halt trains").
@@ -236,6 +240,7 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_actors=frozenset(canonical_names(by_verb, al, entities)),
         acted=frozenset(canonical_names(by_verb | set(lede_subject) | counterparts(title, title_phrases), al, entities)),
         title_venues=frozenset(venues),
+        lede_venues=frozenset(canonical_names({v for v in venues_in(lead, lede_phrases) if " " in v}, al, entities)),
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
         roundup=_ROUNDUP.search(title) is not None,
