@@ -354,3 +354,17 @@ def test_a_venue_the_lede_names_in_full_is_a_new_fact(engine, tmp_path) -> None:
     assert not features(bali.article(), ("Poland",), {}).lede_venues
     got = replay(engine, tmp_path, "2022-12-08-griner-swap", [], through="What happened in the Russia-Ukraine war this week")
     assert got[lands.url][1] == ["development"]
+
+
+def test_the_other_side_answering_after_a_but_is_a_new_actor(engine, tmp_path) -> None:  # noqa: F811
+    """"Poland says no evidence to suggest missile was launched by Russia – but Kyiv insists 'it was not our
+    rocket'": Ukraine's answer is the news of the Guardian's evening report, whose headline retells the finding."""
+    from vigie.stories.features import rejoinders_in
+
+    lede = "Poland says no evidence to suggest missile was launched by Russia – but Kyiv insists ‘it was not our rocket’"
+    assert rejoinders_in(lede, ["poland", "russia", "kyiv"]) == {"kyiv"}
+    assert not rejoinders_in("Russia fired, but the missile that fell on Poland was Ukrainian", ["russia", "poland"])
+    day = load_days([POLAND])[0]
+    evening = next(e for e in day.entries if e.title.startswith("Missile that hit Poland likely came from Ukraine"))
+    got = replay(engine, tmp_path, POLAND, [], through="Missile that hit Poland likely came from Ukraine")
+    assert got[evening.url][1] == ["development"]

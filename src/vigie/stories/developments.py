@@ -7,7 +7,8 @@ A new fact is one of:
   fuller form ("Kim Jong Un" after "Kim"); one of the rules' entities named in the headline, or
   a name that acts or speaks in the headline or lede (``vigie.stories.actors``: "NATO envoys to
   meet", "Kallas tells ..."), or a known one acting in the headline for the first time (``StoredStory.actors``:
-  "Biden says ..." after reports that only named Biden), not one of the background ("in San Antonio", "channels Churchill"); or the
+  "Biden says ..." after reports that only named Biden) or answering in the lede after a "but" ("... – but Kyiv
+  insists"), not one of the background ("in San Antonio", "channels Churchill"); or the
   venue the headline gives its event ("... from Oval Office", "at G20 Summit"), or the lede in a name of more
   than one word ("is being evaluated at Brooke Army Medical Center");
 - a figure in the headline or lede the story never had (nor told in a summary), rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
@@ -64,10 +65,11 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     parties = known | {party(k) for k in known}
     new_entities = {e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties)}
     # A party the story named that acts in the headline for the first time ("Biden says ..." after reports
-    # that mention Biden, "NATO envoys to meet" after "Nato territory struck") is a new actor too.
+    # that mention Biden, "NATO envoys to meet" after "Nato territory struck") is a new actor too, and so is
+    # one answering in the lede after a "but" ("Poland says no evidence ... – but Kyiv insists ...").
     if same_language and not retold:
         acted = story.actors | {party(a) for a in story.actors}
-        new_entities |= {e for e in feats.title_actors if not known_entity(e, acted) and not known_entity(party(e), acted)}
+        new_entities |= {e for e in feats.title_actors | feats.rejoinders if not known_entity(e, acted) and not known_entity(party(e), acted)}
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
     new_names = tuple(sorted(e for e in new_entities if e not in {fold(t) for t in new_terms}))
     # A figure of the headline or lede the story never had, even in its summaries (``told_facts``).

@@ -164,6 +164,9 @@ class Features:
     # meeting or an exchange): a party that acts for the first time is news (vigie.stories.developments).
     title_actors: frozenset[str] = frozenset()
     acted: frozenset[str] = frozenset()
+    # Who answers in the lede after a "but" ("Poland says no evidence ... – but Kyiv insists 'it was not our
+    # rocket'"): the other side's reply, a party acting as the headline's actors do.
+    rejoinders: frozenset[str] = frozenset()
     title_venues: frozenset[str] = frozenset()  # names of the headline where the event happens ("at G20 Summit")
     # Those of the lede named in more than one word ("at Brooke Army Medical Center", "at the White House"): a
     # building or an institution where something happened; a one-word venue ("at Bali summit", "at Texas
@@ -240,6 +243,7 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_actors=frozenset(canonical_names(by_verb, al, entities)),
         acted=frozenset(canonical_names(by_verb | set(lede_subject) | counterparts(title, title_phrases), al, entities)),
         title_venues=frozenset(venues),
+        rejoinders=frozenset(canonical_names(rejoinders_in(lead.split("\n\n", 1)[0], lede_phrases), al, entities)),
         lede_venues=frozenset(canonical_names({v for v in venues_in(lead, lede_phrases) if " " in v}, al, entities)),
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
@@ -258,6 +262,18 @@ def venues_in(text: str, phrases: "list[str]") -> set[str]:
     """Those of ``phrases`` (folded names of ``text``) that ``text`` gives as the venue of its event."""
     folded = " ".join(p for w in _TOKEN.findall(text) for p in folded_word(w).split("-") if p)
     return {p for p in phrases if re.search(_VENUE + re.escape(p) + r"\b", folded)}
+
+
+_BUT = re.compile(r"[,;:–—-]\s*but\s+", re.IGNORECASE)
+
+
+def rejoinders_in(lead: str, phrases: "list[str]") -> set[str]:
+    """Those of ``phrases`` that open a clause after ", but" / "– but" and act by a verb there."""
+    out: set[str] = set()
+    for m in _BUT.finditer(lead):
+        clause = lead[m.end():]
+        out |= {p for p in actors_in(clause, phrases, by_verb=True) if fold(clause).startswith(p)}
+    return out
 
 
 # A word this common opens a headline as a noun ("Report Says ...", "Officials Say ..."), not as a name.
