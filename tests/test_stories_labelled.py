@@ -368,3 +368,19 @@ def test_the_other_side_answering_after_a_but_is_a_new_actor(engine, tmp_path) -
     evening = next(e for e in day.entries if e.title.startswith("Missile that hit Poland likely came from Ukraine"))
     got = replay(engine, tmp_path, POLAND, [], through="Missile that hit Poland likely came from Ukraine")
     assert got[evening.url][1] == ["development"]
+
+
+def test_a_lede_opened_by_a_party_acting_tells_the_event_its_headline_leaves_out(engine, tmp_path) -> None:  # noqa: F811
+    """"Biden: U.S. committed to ensuring Ukrainian people can continue to defend their country" reports no event;
+    its lede, opened by Biden acting ("In a joint press conference ..., President Biden expresses ..."), is the
+    news. A week's wrap ("What happened in the Russia-Ukraine war this week? Catch up ...") is a digest."""
+    from vigie.stories.features import features
+
+    day = load_days([ZELENSKY])[0]
+    conference = next(e for e in day.entries if e.title.startswith("Biden: U.S. committed to ensuring"))
+    feats = features(conference.article(), ("Joe Biden", "Volodymyr Zelensky"), {"biden": "joe biden"})
+    assert feats.lede_subject and not feats.title_events
+    wrap = next(e for e in load_days(["2022-12-08-griner-swap"])[0].entries if e.title.startswith("What happened in the"))
+    assert features(wrap.article(), ("Brittney Griner",), {}).roundup
+    got = replay(engine, tmp_path, ZELENSKY, [], through="Biden: U.S. committed to ensuring")
+    assert got[conference.url][1] == ["development"]

@@ -15,7 +15,8 @@ A new fact is one of:
   times, years, durations and ordinals are not figures;
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
   met, signed ...; a headline "Speaker to Audience: 'words'" reports an address); under a headline that
-  only says its story goes on ("North Korea continues missile barrage"), a material event of the lede.
+  only says its story goes on ("North Korea continues missile barrage") or reports no event, a material event
+  of the lede, when the lede's subject is a party or the headline says its story continues.
 
 Across languages the same holds: entities fold to the rules' canonical names, figures
 and event classes are language-independent; a name spelt in another language
@@ -77,9 +78,12 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     # An event counts from the headline: ledes and summaries tell the background too. A position
     # (vows, accuses, threatens) is news only from a new party, and then the party is the news.
     new_events = () if retold else tuple(sorted(feats.title_events - story.events - POSITIONS))
-    # A headline that says only that its story goes on leaves the day's fact to its lede: there a material
-    # event (halted, evacuated, killed) is news; elsewhere a lede's events are as often the background.
-    if feats.continues and not retold and not feats.title_events:
+    # A headline that says only that its story goes on, or reports no event, leaves the day's fact to its lede:
+    # a material event there (halted, evacuated, provided) is news when the lede goes on or opens with a party
+    # acting ("President Biden expresses ..."); a lede opened by a clause ("By seizing the basketball star, ...")
+    # or a background's relative clause ("... who was serving ... on charges that included conspiring to kill")
+    # tells what is known.
+    if (feats.continues or feats.lede_subject) and not retold and not feats.title_events:
         new_events = tuple(sorted(material(feats.lede_events) - story.events))
     moves = bool(new_terms or new_names or new_facts or new_events)
     if not moves:

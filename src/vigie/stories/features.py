@@ -176,11 +176,13 @@ class Features:
     # "North Korea continues missile barrage": a headline that says only that its story goes on, the day's
     # fact in its lede ("... forced Japan to halt trains").
     continues: bool = False
+    lede_subject: frozenset[str] = frozenset()  # the lede's first actor
     roundup: bool = False  # a digest of the day's news ("Your Thursday Briefing", "... at a glance"): many stories
 
 
-# The headlines of digests: their lede lists the day's stories, their headline names one at most.
-_ROUNDUP = re.compile(r"\b(?:briefing|at a glance|what we know|round-?up|recap|newsletter|the latest)\b", re.IGNORECASE)
+# The headlines of digests: their lede lists the day's (or the week's: "What happened ... this week? Catch up
+# with ...") stories, their headline names one at most.
+_ROUNDUP = re.compile(r"\b(?:briefing|at a glance|what we know|what happened|catch up|round-?up|recap|in review|newsletter|the latest)\b", re.IGNORECASE)
 
 # A headline whose verb is that the story goes on ("continues", "keeps up", "presses on").
 _CONTINUES = re.compile(r"\b(?:continu(?:es|ed|ing)|keeps?\s+up|press(?:es)?\s+on)\b", re.IGNORECASE)
@@ -249,6 +251,7 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
         roundup=_ROUNDUP.search(title) is not None,
         continues=_CONTINUES.search(title) is not None,
+        lede_subject=frozenset(canonical_names(set(lede_subject), al, entities)),
         reaction=reacts(title),
     )
 
