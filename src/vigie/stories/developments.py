@@ -7,12 +7,16 @@ A new fact is one of:
   fuller form ("Kim Jong Un" after "Kim"); one of the rules' entities named in the headline, or
   a name that acts or speaks in the headline or lede (``vigie.stories.actors``: "NATO envoys to
   meet", "Kallas tells ..."), or a known one acting in the headline for the first time (``StoredStory.actors``:
-  "Biden says ..." after reports that only named Biden), not one of the background ("in San Antonio", "channels Churchill"); or the
-  venue the headline gives its event ("... from Oval Office", "at G20 Summit");
+  "Biden says ..." after reports that only named Biden) or answering in the lede after a "but" ("... – but Kyiv
+  insists"), not one of the background ("in San Antonio", "channels Churchill"); or the
+  venue the headline gives its event ("... from Oval Office", "at G20 Summit"), or the lede in a name of more
+  than one word ("is being evaluated at Brooke Army Medical Center");
 - a figure in the headline or lede the story never had (nor told in a summary), rounding aside ("nearly $2 billion" after "$1.8bn"); dates,
   times, years, durations and ordinals are not figures;
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
-  met, signed ...; a headline "Speaker to Audience: 'words'" reports an address).
+  met, signed ...; a headline "Speaker to Audience: 'words'" reports an address); under a headline that
+  only says its story goes on ("North Korea continues missile barrage") or reports no event, a material event
+  of the lede, when the lede's subject is a party or the headline says its story continues.
 
 Across languages the same holds: entities fold to the rules' canonical names, figures
 and event classes are language-independent; a name spelt in another language
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 
 from vigie.models import Article, WhatIsNew
 from vigie.stories.actors import party
-from vigie.stories.events import POSITIONS, events_in
+from vigie.stories.events import POSITIONS, events_in, material
 from vigie.stories.features import Features, entity_terms, lede
 from vigie.stories.joining import StoredStory
 from vigie.stories.names import figures_in, known_entity, new_figures, without_labels
@@ -48,8 +52,9 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     same_language = feats.language in story.languages
     # The rules' entities named in the headline; other names only when they act or speak in the headline
     # or lede ("NATO envoys to meet", "Kallas tells ..."): a place or a name of the background is no actor.
-    # A venue the headline gives its event ("from Oval Office", "at 2019 Normandy meeting") is a new fact too.
-    candidates = (rule_entities & feats.title_entities) | (set(feats.actors | feats.title_venues) if same_language else set())
+    # A venue the headline gives its event ("from Oval Office", "at 2019 Normandy meeting") is a new fact too,
+    # and one the lede gives in a name of more than one word ("evaluated at Brooke Army Medical Center").
+    candidates = (rule_entities & feats.title_entities) | (set(feats.actors | feats.title_venues | feats.lede_venues) if same_language else set())
     # A digest's headline and lede tell the day's other stories ("Your Thursday Briefing: A Truce in Tigray"
     # joining the missile story, "at a glance" led by Putin on grain): only a figure of its own is news.
     # A reaction's headline names what is reacted to ("Brother of Paul Whelan reacts after sibling remains
@@ -61,10 +66,11 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     parties = known | {party(k) for k in known}
     new_entities = {e for e in candidates if not known_entity(e, known) and not known_entity(party(e), parties)}
     # A party the story named that acts in the headline for the first time ("Biden says ..." after reports
-    # that mention Biden, "NATO envoys to meet" after "Nato territory struck") is a new actor too.
+    # that mention Biden, "NATO envoys to meet" after "Nato territory struck") is a new actor too, and so is
+    # one answering in the lede after a "but" ("Poland says no evidence ... – but Kyiv insists ...").
     if same_language and not retold:
         acted = story.actors | {party(a) for a in story.actors}
-        new_entities |= {e for e in feats.title_actors if not known_entity(e, acted) and not known_entity(party(e), acted)}
+        new_entities |= {e for e in feats.title_actors | feats.rejoinders if not known_entity(e, acted) and not known_entity(party(e), acted)}
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
     new_names = tuple(sorted(e for e in new_entities if e not in {fold(t) for t in new_terms}))
     # A figure of the headline or lede the story never had, even in its summaries (``told_facts``).
@@ -72,6 +78,13 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     # An event counts from the headline: ledes and summaries tell the background too. A position
     # (vows, accuses, threatens) is news only from a new party, and then the party is the news.
     new_events = () if retold else tuple(sorted(feats.title_events - story.events - POSITIONS))
+    # A headline that says only that its story goes on, or reports no event, leaves the day's fact to its lede:
+    # a material event there (halted, evacuated, provided) is news when the lede goes on or opens with a party
+    # acting ("President Biden expresses ..."); a lede opened by a clause ("By seizing the basketball star, ...")
+    # or a background's relative clause ("... who was serving ... on charges that included conspiring to kill")
+    # tells what is known.
+    if (feats.continues or feats.lede_subject) and not retold and not feats.title_events:
+        new_events = tuple(sorted(material(feats.lede_events) - story.events))
     moves = bool(new_terms or new_names or new_facts or new_events)
     if not moves:
         return Development(False, WhatIsNew())

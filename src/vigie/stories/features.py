@@ -151,6 +151,7 @@ class Features:
     title_entities: frozenset[str] = frozenset()  # those named in the headline
     events: frozenset[str] = frozenset()  # event classes in headline + lede (vigie.stories.events)
     title_events: frozenset[str] = frozenset()  # those of the headline
+    lede_events: frozenset[str] = frozenset()  # those of the lede
     title_facts: frozenset[str] = frozenset()  # the headline's figures
     numbers: frozenset[str] = frozenset()  # every figure, distances too: what two reports of one event share
     actors: frozenset[str] = frozenset()  # entities that act or speak in headline or lede (vigie.stories.actors)
@@ -163,13 +164,28 @@ class Features:
     # meeting or an exchange): a party that acts for the first time is news (vigie.stories.developments).
     title_actors: frozenset[str] = frozenset()
     acted: frozenset[str] = frozenset()
+    # Who answers in the lede after a "but" ("Poland says no evidence ... – but Kyiv insists 'it was not our
+    # rocket'"): the other side's reply, a party acting as the headline's actors do.
+    rejoinders: frozenset[str] = frozenset()
     title_venues: frozenset[str] = frozenset()  # names of the headline where the event happens ("at G20 Summit")
+    # Those of the lede named in more than one word ("at Brooke Army Medical Center", "at the White House"): a
+    # building or an institution where something happened; a one-word venue ("at Bali summit", "at Texas
+    # airbase") is the city or the country the story is set in, what its reports say again.
+    lede_venues: frozenset[str] = frozenset()
     reaction: bool = False  # "X reacts to ...": its headline tells what is reacted to, no news of its own
+    # "North Korea continues missile barrage": a headline that says only that its story goes on, the day's
+    # fact in its lede ("... forced Japan to halt trains").
+    continues: bool = False
+    lede_subject: frozenset[str] = frozenset()  # the lede's first actor
     roundup: bool = False  # a digest of the day's news ("Your Thursday Briefing", "... at a glance"): many stories
 
 
-# The headlines of digests: their lede lists the day's stories, their headline names one at most.
-_ROUNDUP = re.compile(r"\b(?:briefing|at a glance|what we know|round-?up|recap|newsletter|the latest)\b", re.IGNORECASE)
+# The headlines of digests: their lede lists the day's (or the week's: "What happened ... this week? Catch up
+# with ...") stories, their headline names one at most.
+_ROUNDUP = re.compile(r"\b(?:briefing|at a glance|what we know|what happened|catch up|round-?up|recap|in review|newsletter|the latest)\b", re.IGNORECASE)
+
+# A headline whose verb is that the story goes on ("continues", "keeps up", "presses on").
+_CONTINUES = re.compile(r"\b(?:continu(?:es|ed|ing)|keeps?\s+up|press(?:es)?\s+on)\b", re.IGNORECASE)
 
 
 def entity_terms(terms: "set[str] | frozenset[str] | tuple[str, ...]") -> set[str]:
@@ -222,15 +238,20 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_entities=frozenset(in_title | {al[x] for x in found}),
         events=frozenset(headline_events(title) | events_in(lead)),
         title_events=frozenset(headline_events(title)),
+        lede_events=frozenset(events_in(lead)),
         title_facts=frozenset(figures_in(title)),
         numbers=frozenset(figures_in(title, places=True) | figures_in(lead, places=True)),
         actors=frozenset(actors),
         title_actors=frozenset(canonical_names(by_verb, al, entities)),
         acted=frozenset(canonical_names(by_verb | set(lede_subject) | counterparts(title, title_phrases), al, entities)),
         title_venues=frozenset(venues),
+        rejoinders=frozenset(canonical_names(rejoinders_in(lead.split("\n\n", 1)[0], lede_phrases), al, entities)),
+        lede_venues=frozenset(canonical_names({v for v in venues_in(lead, lede_phrases) if " " in v}, al, entities)),
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
         roundup=_ROUNDUP.search(title) is not None,
+        continues=_CONTINUES.search(title) is not None,
+        lede_subject=frozenset(canonical_names(set(lede_subject), al, entities)),
         reaction=reacts(title),
     )
 
@@ -244,6 +265,18 @@ def venues_in(text: str, phrases: "list[str]") -> set[str]:
     """Those of ``phrases`` (folded names of ``text``) that ``text`` gives as the venue of its event."""
     folded = " ".join(p for w in _TOKEN.findall(text) for p in folded_word(w).split("-") if p)
     return {p for p in phrases if re.search(_VENUE + re.escape(p) + r"\b", folded)}
+
+
+_BUT = re.compile(r"[,;:–—-]\s*but\s+", re.IGNORECASE)
+
+
+def rejoinders_in(lead: str, phrases: "list[str]") -> set[str]:
+    """Those of ``phrases`` that open a clause after ", but" / "– but" and act by a verb there."""
+    out: set[str] = set()
+    for m in _BUT.finditer(lead):
+        clause = lead[m.end():]
+        out |= {p for p in actors_in(clause, phrases, by_verb=True) if fold(clause).startswith(p)}
+    return out
 
 
 # A word this common opens a headline as a noun ("Report Says ...", "Officials Say ..."), not as a name.

@@ -1,0 +1,73 @@
+"""Story decisions that read the lede, on real entries of the labelled days (bench/stories_labels), on SQLite
+and PostgreSQL: the event a lede tells under a headline that reports none, a venue the lede names in full, the
+other side answering after a "but". Each was a labelled development missed before the change it guards.
+"""
+
+from __future__ import annotations
+
+from support_store import config, engine, store_url  # noqa: F401 - fixtures
+from test_stories_labelled import NK, POLAND, ZELENSKY, load_days, replay
+
+
+def test_a_continuing_story_s_headline_leaves_its_event_to_the_lede(engine, tmp_path) -> None:  # noqa: F811
+    """"North Korea continues missile barrage" says only that the story goes on; its lede's event ("... forced
+    the Japanese government to issue evacuation alerts and temporarily halt trains") is the day's development.
+    A headline with an event of its own still speaks for itself: "In the Deal to Free Griner, Putin Used a
+    Familiar Lever" does not continue anything, its lede's "By seizing the basketball star" is background."""
+    from vigie.stories.features import features
+
+    day = load_days([NK])[0]
+    barrage = next(e for e in day.entries if e.title.startswith("North Korea continues missile barrage"))
+    feats = features(barrage.article(), ("North Korea",), {"north korea": "north korea"})
+    assert feats.continues and not feats.title_events and "halted" in feats.lede_events
+    griner = load_days(["2022-12-08-griner-swap"])[0]
+    lever = next(e for e in griner.entries if e.title.startswith("In the Deal to Free Griner"))
+    assert not features(lever.article(), ("Brittney Griner",), {}).continues
+    got = replay(engine, tmp_path, NK, [], through="North Korea continues missile barrage")
+    assert got[barrage.url][1] == ["development"]
+
+
+def test_a_venue_the_lede_names_in_full_is_a_new_fact(engine, tmp_path) -> None:  # noqa: F811
+    """"Brittney Griner Lands in U.S. After Russia Prisoner Exchange" retells the landing; its lede's "is being
+    evaluated at Brooke Army Medical Center" is the news. A one-word venue of a lede is the story's setting:
+    "World leaders at Bali summit gather ..." under the live page's headline is no new fact."""
+    from vigie.stories.features import features
+
+    griner = load_days(["2022-12-08-griner-swap"])[0]
+    lands = next(e for e in griner.entries if e.title.startswith("Brittney Griner Lands in U.S. After")
+                 and "Brooke" in (e.article().summary or ""))
+    assert features(lands.article(), ("Brittney Griner",), {}).lede_venues == {"brooke army medical center"}
+    bali = next(e for e in load_days([POLAND])[0].entries if e.title.startswith("Russia-Ukraine war live news: emergency G20"))
+    assert not features(bali.article(), ("Poland",), {}).lede_venues
+    got = replay(engine, tmp_path, "2022-12-08-griner-swap", [], through="What happened in the Russia-Ukraine war this week")
+    assert got[lands.url][1] == ["development"]
+
+
+def test_the_other_side_answering_after_a_but_is_a_new_actor(engine, tmp_path) -> None:  # noqa: F811
+    """"Poland says no evidence to suggest missile was launched by Russia – but Kyiv insists 'it was not our
+    rocket'": Ukraine's answer is the news of the Guardian's evening report, whose headline retells the finding."""
+    from vigie.stories.features import rejoinders_in
+
+    lede = "Poland says no evidence to suggest missile was launched by Russia – but Kyiv insists ‘it was not our rocket’"
+    assert rejoinders_in(lede, ["poland", "russia", "kyiv"]) == {"kyiv"}
+    assert not rejoinders_in("Russia fired, but the missile that fell on Poland was Ukrainian", ["russia", "poland"])
+    day = load_days([POLAND])[0]
+    evening = next(e for e in day.entries if e.title.startswith("Missile that hit Poland likely came from Ukraine"))
+    got = replay(engine, tmp_path, POLAND, [], through="Missile that hit Poland likely came from Ukraine")
+    assert got[evening.url][1] == ["development"]
+
+
+def test_a_lede_opened_by_a_party_acting_tells_the_event_its_headline_leaves_out(engine, tmp_path) -> None:  # noqa: F811
+    """"Biden: U.S. committed to ensuring Ukrainian people can continue to defend their country" reports no event;
+    its lede, opened by Biden acting ("In a joint press conference ..., President Biden expresses ..."), is the
+    news. A week's wrap ("What happened in the Russia-Ukraine war this week? Catch up ...") is a digest."""
+    from vigie.stories.features import features
+
+    day = load_days([ZELENSKY])[0]
+    conference = next(e for e in day.entries if e.title.startswith("Biden: U.S. committed to ensuring"))
+    feats = features(conference.article(), ("Joe Biden", "Volodymyr Zelensky"), {"biden": "joe biden"})
+    assert feats.lede_subject and not feats.title_events
+    wrap = next(e for e in load_days(["2022-12-08-griner-swap"])[0].entries if e.title.startswith("What happened in the"))
+    assert features(wrap.article(), ("Brittney Griner",), {}).roundup
+    got = replay(engine, tmp_path, ZELENSKY, [], through="Biden: U.S. committed to ensuring")
+    assert got[conference.url][1] == ["development"]
