@@ -225,3 +225,25 @@ def audiences(text: str, phrases: Iterable[str]) -> set[str]:
                 out.add(phrase)
                 break
     return out
+
+
+_CONCURRENT = frozenset("as while alors".split())
+
+
+def concurrent(text: str, phrases: Iterable[str], stop: "frozenset[str] | set[str]") -> set[str]:
+    """Those of ``phrases`` that open a headline's clause of what happens meanwhile, with a verb ("Zelenskyy
+    to address Congress as House Republicans grow skeptical about more aid"): a party of its own."""
+    words = [p for m in _TOKEN.finditer(text) for p in folded_word(fold(m.group(0)).replace("’", "'")).split("-") if p]
+    out: set[str] = set()
+    for phrase in set(phrases):
+        pw = phrase.split()
+        for i in range(1, len(words) - len(pw) + 1):
+            if words[i : i + len(pw)] != pw or words[i - 1] not in _CONCURRENT:
+                continue
+            j = i + len(pw)
+            while j < len(words) and words[j] in _ROLES:
+                j += 1
+            if j < len(words) and words[j].isalpha() and words[j] not in stop:
+                out.add(phrase)
+                break
+    return out

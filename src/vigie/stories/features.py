@@ -27,7 +27,7 @@ from vigie.common.stopwords import stop_words
 from vigie.common.text import fold, folded_word, sentence_ends, sentences
 from vigie.models import Article
 from vigie.stories import rarity
-from vigie.stories.actors import actors_in, audiences, counterparts, reacts, speaks
+from vigie.stories.actors import actors_in, audiences, concurrent, counterparts, reacts, speaks
 from vigie.stories.events import events_in, headline_events
 from vigie.stories.names import canonical_names, figures_in, name_phrases, without_labels
 
@@ -223,7 +223,8 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     if reacts(title):  # the lede of a reaction names its host or commentator ("CNN's Anderson Cooper talks to ...")
         lede_subject = []
     # Whom a party tells is news as its speaker is ("Viktor Bout Tells Maria Butina ..."): an actor of the story.
-    actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject) | audiences(title, title_phrases), al, entities)
+    actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject) | audiences(title, title_phrases)
+                              | concurrent(title, title_phrases, stop), al, entities)
     by_verb = actors_in(title, title_phrases, by_verb=True)
     found = {fold(x) for x in al if x in fold(title)}
     venues = canonical_names(venues_in(title, title_phrases), al, entities)

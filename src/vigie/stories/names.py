@@ -34,7 +34,8 @@ _TITLES = frozenset("""
     mr mrs ms dr sir senator sen rep governor mayor ambassador spokesman spokeswoman chief commander
     president presidente ministre premier chef chancelier dirigeant porte-parole
     """.split())
-_DEMONYM = re.compile(r"(?:ian|ians|ean|eans|ican|icans|ese|ish|ais|aise|ien|iens|ienne|iennes|thai|swiss|dutch)$")
+# "Republicans" ends as "Americans" does but names a party, not a nationality ("House Republicans").
+_DEMONYM = re.compile(r"(?:ian|ians|ean|eans|(?<!republ)ican|(?<!republ)icans|ese|ish|ais|aise|ien|iens|ienne|iennes|thai|swiss|dutch)$")
 _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"
     "nov(?:ember)?|dec(?:ember)?|janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|"
