@@ -56,7 +56,7 @@ class PhraseIndex:
     size: int  # number of keys
     pair_firsts: frozenset[str] = frozenset()  # first words of the longer keys
     firsts: Any = None  # ahocorasick.Automaton of every key's first word (see may_occur), or None
-    # Per article language, the two tables with each payload resolved for that language (_resolve), built
+    # Per article language, the two tables with each payload resolved for that language (resolve), built
     # when the first article in that language is matched; not pickled.
     resolved: dict[str, Tables] = field(default_factory=dict, compare=False, repr=False)
 
@@ -93,8 +93,8 @@ class PhraseIndex:
         got = self.resolved.get(lang)
         if got is None:
             got = self.resolved[lang] = (
-                {word: _resolve(payload, lang) for word, payload in self.single.items()},
-                {pair: tuple((rest, _resolve(payload, lang)) for rest, payload in entries)
+                {word: resolve(payload, lang) for word, payload in self.single.items()},
+                {pair: tuple((rest, resolve(payload, lang)) for rest, payload in entries)
                  for pair, entries in self.pairs.items()})
         return got
 
@@ -104,7 +104,7 @@ class PhraseIndex:
         single, pairs = self.tables(lang)
         found = _whole_words(toks.folded, single, pairs, self.pair_firsts)
         if self.automaton is not None:
-            found.extend((last, _resolve(payload, lang)) for last, payload in self._prefixes(toks.folded))
+            found.extend((last, resolve(payload, lang)) for last, payload in self._prefixes(toks.folded))
         for last, (n_words, atoms, capped) in found:
             hit = (fname, last - n_words + 1, last)
             for idx in atoms:
@@ -147,7 +147,7 @@ def _whole_words(folded: list[str], single: dict[str, Any], pairs: dict[tuple[st
     return found
 
 
-def _resolve(payload: Payload, lang: str) -> Resolved:
+def resolve(payload: Payload, lang: str) -> Resolved:
     """What a key finds in an article of ``lang``: its atoms that count there without a check, and those
     with capitals to check (an atom keeps its place among the others, as in the payload)."""
     n_words, plain, checked = payload

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable
 
 from vigie.models import Article
 from vigie.rules.near import near_combination
-from vigie.rules.phrases import PhraseIndex, same_case
+from vigie.rules.phrases import PhraseIndex, resolve, same_case
 from vigie.rules.scan import FieldTokens
 from vigie.rules.units import unit_bounds
 
@@ -107,7 +107,6 @@ def cross_hits(index: PhraseIndex, joins: Iterable[str], article: Article, lang:
                tokens: dict[str, FieldTokens]) -> dict[str, dict[int, list[Hit]]]:
     """Per joined name, the atoms whose phrase runs across one of its joins, with their hits (the same
     language and capitals checks as within a field)."""
-    any_lang = lang == "und"
     out: dict[str, dict[int, list[Hit]]] = {}
     for joined in joins:
         members = [tokens_of(tokens, article, m) for m in joined.split("+")]
@@ -118,19 +117,17 @@ def cross_hits(index: PhraseIndex, joins: Iterable[str], article: Article, lang:
             ends.append(at)  # first position of the next member
         raws: list[str] | None = None
         per: dict[int, list[Hit]] = {}
-        for last, (n_words, plain, checked) in index.find(folded):
+        for last, payload in index.find(folded):
+            n_words, atoms, capped = resolve(payload, lang)  # the language rule of a field's own hits
             first = last - n_words + 1
             if bisect_right(ends, first) == bisect_right(ends, last):
                 continue  # inside one field: a hit of that field already
             hit = (joined, first, last)
-            for idx in plain:
+            for idx in atoms:
                 per.setdefault(idx, []).append(hit)
-            for idx, langs, caps in checked:
-                if langs is None or any_lang or lang in langs:
-                    if caps:
-                        raws = raws if raws is not None else [w for t in members for w in t.raws]
-                        if not same_case(raws, first, caps):
-                            continue
+            for idx, caps in capped:
+                raws = raws if raws is not None else [w for t in members for w in t.raws]
+                if same_case(raws, first, caps):
                     per.setdefault(idx, []).append(hit)
         if per:
             out[joined] = per
