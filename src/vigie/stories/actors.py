@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from vigie.common.text import fold, folded_word
 from vigie.stories.events import event_class
@@ -194,19 +194,14 @@ _BEFORE_COUNTERPART = frozenset("with avec the president us u s".split())
 def counterparts(text: str, phrases: Iterable[str]) -> set[str]:
     """Those of ``phrases`` named right after the verb of an event two parties do together ("Zelensky
     will meet with Biden" -> Biden): they act in it as much as its subject."""
-    words = [p for m in _TOKEN.finditer(text) for p in folded_word(fold(m.group(0)).replace("’", "'")).split("-") if p]
+    words = _headline_words(text)
     out: set[str] = set()
-    for phrase in set(phrases):
-        pw = phrase.split()
-        for i in range(1, len(words) - len(pw) + 1):
-            if words[i : i + len(pw)] != pw:
-                continue
-            k = i - 1
-            while k > 0 and words[k] in _BEFORE_COUNTERPART:
-                k -= 1
-            if event_class(words[k]) in _MUTUAL:
-                out.add(phrase)
-                break
+    for phrase, i, _ in _after_first_word(words, phrases):
+        k = i - 1
+        while k > 0 and words[k] in _BEFORE_COUNTERPART:
+            k -= 1
+        if event_class(words[k]) in _MUTUAL:
+            out.add(phrase)
     return out
 
 
@@ -216,15 +211,8 @@ _TELLS = frozenset("tells told tell dit".split())
 def audiences(text: str, phrases: Iterable[str]) -> set[str]:
     """Those of ``phrases`` named right after a verb of telling ("Viktor Bout Tells Maria Butina the US
     ..."): whom a party spoke to, an interview or an audience the story did not have."""
-    words = [p for m in _TOKEN.finditer(text) for p in folded_word(fold(m.group(0)).replace("’", "'")).split("-") if p]
-    out: set[str] = set()
-    for phrase in set(phrases):
-        pw = phrase.split()
-        for i in range(1, len(words) - len(pw) + 1):
-            if words[i : i + len(pw)] == pw and words[i - 1] in _TELLS:
-                out.add(phrase)
-                break
-    return out
+    words = _headline_words(text)
+    return {phrase for phrase, i, _ in _after_first_word(words, phrases) if words[i - 1] in _TELLS}
 
 
 _CONCURRENT = frozenset("as while alors".split())
@@ -233,17 +221,28 @@ _CONCURRENT = frozenset("as while alors".split())
 def concurrent(text: str, phrases: Iterable[str], stop: "frozenset[str] | set[str]") -> set[str]:
     """Those of ``phrases`` that open a headline's clause of what happens meanwhile, with a verb ("Zelenskyy
     to address Congress as House Republicans grow skeptical about more aid"): a party of its own."""
-    words = [p for m in _TOKEN.finditer(text) for p in folded_word(fold(m.group(0)).replace("’", "'")).split("-") if p]
+    words = _headline_words(text)
     out: set[str] = set()
+    for phrase, i, j in _after_first_word(words, phrases):
+        if words[i - 1] not in _CONCURRENT:
+            continue
+        while j < len(words) and words[j] in _ROLES:
+            j += 1
+        if j < len(words) and words[j].isalpha() and words[j] not in stop:
+            out.add(phrase)
+    return out
+
+
+def _headline_words(text: str) -> list[str]:
+    """``text``'s words folded, hyphenated ones split (as name phrases are), punctuation kept as tokens."""
+    return [p for m in _TOKEN.finditer(text) for p in folded_word(fold(m.group(0)).replace("’", "'")).split("-") if p]
+
+
+def _after_first_word(words: list[str], phrases: Iterable[str]) -> Iterator[tuple[str, int, int]]:
+    """Every occurrence of each of ``phrases`` in ``words`` past the first word, as (phrase, its first
+    index, the index after it): the callers test the words around it."""
     for phrase in set(phrases):
         pw = phrase.split()
         for i in range(1, len(words) - len(pw) + 1):
-            if words[i : i + len(pw)] != pw or words[i - 1] not in _CONCURRENT:
-                continue
-            j = i + len(pw)
-            while j < len(words) and words[j] in _ROLES:
-                j += 1
-            if j < len(words) and words[j].isalpha() and words[j] not in stop:
-                out.add(phrase)
-                break
-    return out
+            if words[i : i + len(pw)] == pw:
+                yield phrase, i, i + len(pw)
