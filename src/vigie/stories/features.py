@@ -201,26 +201,30 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     tw = term_words(terms)
     lead = lede(article)
     title = without_labels(article.title)
-    title_names = set() if _title_case(title) else names_in(title, language)
+    title_case = _title_case(title)
+    # The lede's first paragraph: a standfirst without a full stop runs on, in the text, into the article's
+    # first paragraph, whose subject is a witness as often as a party ("... Father Bogdan Wazny said mass").
+    first_paragraph = lead.split("\n\n", 1)[0]
+    reaction = reacts(title)
+    title_names = set() if title_case else names_in(title, language)
     names = (title_names | names_in(lead, language)) - tw
     keywords = (keywords_in(title, language) | keywords_in(lead, language)) - tw
     stop = function_words(language)
     entities = entity_terms(terms)
     al = dict(aliases or {})
-    title_phrases = name_phrases(title, stop, _NOT_NAMES, title_case=_title_case(title),
+    title_phrases = name_phrases(title, stop, _NOT_NAMES, title_case=title_case,
                                  known_names=names_in(article.summary or article.body or "", language))
-    speaker = title_case_speaker(title, stop) if _title_case(title) else None
+    speaker = title_case_speaker(title, stop) if title_case else None
     if speaker and speaker not in title_phrases:
         title_phrases.append(speaker)
     lede_phrases = name_phrases(lead, stop, _NOT_NAMES)
     in_title = canonical_names(title_phrases, al, entities)
     in_lede = canonical_names(lede_phrases, al, entities)
-    # Of the lede, only its first actor: the others are background, or other lines of a roundup. And only
-    # in its first paragraph: a standfirst without a full stop runs on, in the text, into the article's
-    # first paragraph, whose subject is a witness as often as a party ("... Father Bogdan Wazny said mass").
-    acting = actors_in(lead.split("\n\n", 1)[0], lede_phrases)
+    # Of the lede, only its first actor (in its first paragraph): the others are background, or other
+    # lines of a roundup.
+    acting = actors_in(first_paragraph, lede_phrases)
     lede_subject = next(([a] for p in lede_phrases for a in sorted(acting) if a == p or a.endswith(" " + p)), [])
-    if reacts(title):  # the lede of a reaction names its host or commentator ("CNN's Anderson Cooper talks to ...")
+    if reaction:  # the lede of a reaction names its host or commentator ("CNN's Anderson Cooper talks to ...")
         lede_subject = []
     # Whom a party tells is news as its speaker is ("Viktor Bout Tells Maria Butina ..."): an actor of the story.
     actors = canonical_names(actors_in(title, title_phrases) | set(lede_subject) | audiences(title, title_phrases)
@@ -246,14 +250,14 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         title_actors=frozenset(canonical_names(by_verb, al, entities)),
         acted=frozenset(canonical_names(by_verb | set(lede_subject) | counterparts(title, title_phrases), al, entities)),
         title_venues=frozenset(venues),
-        rejoinders=frozenset(canonical_names(rejoinders_in(lead.split("\n\n", 1)[0], lede_phrases), al, entities)),
+        rejoinders=frozenset(canonical_names(rejoinders_in(first_paragraph, lede_phrases), al, entities)),
         lede_venues=frozenset(canonical_names({v for v in venues_in(lead, lede_phrases) if " " in v}, al, entities)),
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
         roundup=_ROUNDUP.search(title) is not None,
         continues=_CONTINUES.search(title) is not None,
         lede_subject=frozenset(canonical_names(set(lede_subject), al, entities)),
-        reaction=reacts(title),
+        reaction=reaction,
     )
 
 
