@@ -16,7 +16,9 @@ A new fact is one of:
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
   met, signed ...; a headline "Speaker to Audience: 'words'" reports an address); under a headline that
   only says its story goes on ("North Korea continues missile barrage") or reports no event, a material event
-  of the lede, when the lede's subject is a party or the headline says its story continues;
+  of the lede, when the lede's subject is a party or the headline says its story continues; under a headline
+  that retells events the story has, one of a lede whose subject is a party the headline names ("Zelensky aims to
+  rally US support ... in Washington visit": "Live: Zelensky says he is en route to US ...");
 - in a digest (whose headline and lede tell the day's other stories: no news of its own but a figure), the lead
   item when the lede opens with a party of the story ("Your Wednesday Briefing": "..., Volodymyr Zelensky is
   planning to address Congress in person today"): its first clause is read as a headline would be.
@@ -95,7 +97,11 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     # acting ("President Biden expresses ..."); a lede opened by a clause ("By seizing the basketball star, ...")
     # or a background's relative clause ("... who was serving ... on charges that included conspiring to kill")
     # tells what is known.
-    if (feats.continues or feats.lede_subject) and not retold and not feats.title_events:
+    # A headline that retells events the story has ("Zelensky aims to rally US support ... in Washington visit")
+    # leaves the day's fact to its lede too when the lede goes on about the headline's party ("Zelensky says he
+    # is en route to US"), not about another ("... came on the same day that Russia launched ...").
+    retells = bool(feats.title_events) and not feats.title_events - story.events and feats.lede_subject <= feats.title_entities
+    if (feats.continues or feats.lede_subject) and not retold and (not feats.title_events or retells):
         new_events = tuple(sorted(material(feats.lede_events) - story.events))
     moves = bool(new_terms or new_names or new_facts or new_events)
     if not moves:
