@@ -19,7 +19,8 @@ from vigie.stories.names import figures_in
     ("Russia denies responsibility for Poland blast", {"denied", "exploded"}),
     ("Zelenskyy presents battle-scarred Ukrainian flag to Congress", {"provided"}),
     ("Poutine a rencontré Xi ; trois morts", {"met", "killed"}),
-    ("Zelensky says he is en route", set()),  # a statement is no event
+    ("Zelensky says he is ready", set()),  # a statement is no event
+    ("Zelensky says he is en route", {"departed"}),  # what it says is: a party on its way
     ("air raid warning, free trade, a fire", set()),  # broad forms are left out
 ])
 def test_event_classes(text: str, expected: set[str]) -> None:
