@@ -122,7 +122,7 @@ def _forms() -> dict[str, str]:
 # A party on its way, in the words headlines use for it; "travel" is left out, said of plans ("may travel")
 # and of the topic ("travel ban") as often as of a trip under way.
 _ON_THE_WAY = re.compile(
-    r"\b(?:en route|on (?:his|her|its|their|the) way|head(?:s|ed|ing)? (?:to|for)|(?:leaves|leaving|left) for"
+    r"\b(?:en route|on (?:his|her|its|their) way|head(?:s|ed|ing)? (?:to|for)|(?:leaves|leaving|left) for"
     r"|se rend(?:ent)? (?:a|en|au|aux))\b"
 )
 
