@@ -96,6 +96,11 @@ def diagnose(name: str, show_all: bool = False) -> list[str]:
                            f"venues={sorted(feats.title_venues)}")
                 out.append(f"     events={sorted(feats.events)} title_events={sorted(feats.title_events)} "
                            f"facts={sorted(feats.facts)} title_facts={sorted(feats.title_facts)}")
+                if feats.roundup:
+                    out.append(f"     digest: lede_subject={sorted(feats.lede_subject)} lead_actors={sorted(feats.lead_actors)} "
+                               f"lead_audiences={sorted(feats.lead_audiences)} lead_events={sorted(feats.lead_events)}")
+                if scored:
+                    out.append(f"     story acted={sorted(scored[0][1].actors)}")
                 for score, s, share, shared, common in scored[:3]:
                     lab = label_of_story[s.id].most_common(1)[0][0] if s.id in label_of_story else "?"
                     out.append(f"     story {s.id} ({lab}, {s.articles} arts): score={score:.2f} share={share:.2f} "

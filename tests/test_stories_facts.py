@@ -19,7 +19,9 @@ from vigie.stories.names import figures_in
     ("Russia denies responsibility for Poland blast", {"denied", "exploded"}),
     ("Zelenskyy presents battle-scarred Ukrainian flag to Congress", {"provided"}),
     ("Poutine a rencontré Xi ; trois morts", {"met", "killed"}),
-    ("Zelensky says he is en route", set()),  # a statement is no event
+    ("Zelensky says he is ready", set()),  # a statement is no event
+    ("Zelensky says he is en route", {"departed"}),  # what it says is: a party on its way
+    ("Biden says Griner is on her way home; help is on the way", {"departed"}),  # "on the way": what is coming
     ("air raid warning, free trade, a fire", set()),  # broad forms are left out
 ])
 def test_event_classes(text: str, expected: set[str]) -> None:

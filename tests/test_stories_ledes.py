@@ -71,3 +71,50 @@ def test_a_lede_opened_by_a_party_acting_tells_the_event_its_headline_leaves_out
     assert features(wrap.article(), ("Brittney Griner",), {}).roundup
     got = replay(engine, tmp_path, ZELENSKY, [], through="Biden: U.S. committed to ensuring")
     assert got[conference.url][1] == ["development"]
+
+
+def test_a_digest_leading_with_the_story_is_read_by_its_lead_item(engine, tmp_path) -> None:  # noqa: F811
+    """"Your Wednesday Briefing" leads with the visit ("As the war in Ukraine enters its 11th month, Volodymyr
+    Zelensky is planning to address Congress in person today"): whom its lead item addresses, a body the story
+    never named, is the news, as a headline's would be. A digest whose lede opens with another story ("Also,
+    Donald Trump's tax returns show ...") still brings nothing; the live page that says it again after it
+    ("Zelenskiy to address US Congress ...") is a repeat."""
+    from vigie.stories.actors import audiences
+    from vigie.stories.features import features
+
+    assert audiences("Zelensky to address Congress in person", ["zelensky", "congress"]) == {"congress"}
+    day = load_days([ZELENSKY])[0]
+    briefing = next(e for e in day.entries if e.title == "Your Wednesday Briefing")
+    feats = features(briefing.article(), ("Volodymyr Zelensky",), {"volodymyr zelensky": "volodymyr zelensky"})
+    assert feats.roundup and feats.lead_audiences == {"congress"}
+    thursday = next(e for e in day.entries if e.title.startswith("Your Thursday Briefing: Zelensky"))
+    assert not features(thursday.article(), ("Volodymyr Zelensky",), {}).lede_subject
+    live = next(e for e in day.entries if e.title.startswith("Russia-Ukraine war live: Zelenskiy to address US Congress"))
+    got = replay(engine, tmp_path, ZELENSKY, [], through="Russia-Ukraine war live: Zelenskiy to address US Congress")
+    assert got[briefing.url][1] == ["development"]
+    assert got[live.url][1] == []
+
+
+def test_a_headline_retelling_known_events_leaves_a_new_one_to_its_lede(engine, tmp_path) -> None:  # noqa: F811
+    """CNN's second "Zelensky aims to rally US support for Ukraine's defense in Washington visit" retells the
+    visit; its summary's first line, of the headline's party ("Live: Zelensky says he is en route to US ..."),
+    says the trip is under way: the news, and "Volodymyr Zelensky embarks on a surprise visit" after it a repeat."""
+    from vigie.stories.events import events_in
+
+    assert events_in("Zelensky says he is en route to US") == {"departed"}
+    assert events_in("Zelenskyy heads to U.S.") == {"departed"}
+    assert not events_in("Zelenskyy may travel to Washington")
+    day = load_days([ZELENSKY])[0]
+    rally = next(e for e in day.entries if e.title.startswith("Zelensky aims to rally") and "en route" in e.article().summary)
+    embarks = next(e for e in day.entries if "embarks on a surprise visit" in e.title)
+    got = replay(engine, tmp_path, ZELENSKY, [], through="War in Ukraine: Volodymyr Zelensky embarks")
+    assert got[rally.url][1] == ["development"]
+    assert got[embarks.url][1] == []
+
+
+def test_a_lede_about_another_party_than_the_headline_s_is_background(engine, tmp_path) -> None:  # noqa: F811
+    """"Poland Calls a Crisis Meeting After Grain Plant Explosion" retells the blast; its lede's "... came on the
+    same day that Russia launched a widespread missile attack on Ukraine" is background, no development."""
+    crisis = next(e for e in load_days([POLAND])[0].entries if e.title.startswith("Poland Calls a Crisis Meeting"))
+    got = replay(engine, tmp_path, POLAND, [], through="Poland Calls a Crisis Meeting")
+    assert got[crisis.url][1] == []

@@ -205,12 +205,13 @@ def counterparts(text: str, phrases: Iterable[str]) -> set[str]:
     return out
 
 
-_TELLS = frozenset("tells told tell dit".split())
+_TELLS = frozenset("tells told tell dit address addresses addressed addressing".split())
 
 
 def audiences(text: str, phrases: Iterable[str]) -> set[str]:
-    """Those of ``phrases`` named right after a verb of telling ("Viktor Bout Tells Maria Butina the US
-    ..."): whom a party spoke to, an interview or an audience the story did not have."""
+    """Those of ``phrases`` named right after a verb of telling or addressing ("Viktor Bout Tells Maria Butina
+    the US ...", "Zelensky is planning to address Congress"): whom a party spoke to, an interview or an audience
+    the story did not have."""
     words = _headline_words(text)
     return {phrase for phrase, i, _ in _after_first_word(words, phrases) if words[i - 1] in _TELLS}
 

@@ -16,7 +16,12 @@ A new fact is one of:
 - an event the story had not reported, in the headline (``vigie.stories.events``: killed,
   met, signed ...; a headline "Speaker to Audience: 'words'" reports an address); under a headline that
   only says its story goes on ("North Korea continues missile barrage") or reports no event, a material event
-  of the lede, when the lede's subject is a party or the headline says its story continues.
+  of the lede, when the lede's subject is a party or the headline says its story continues; under a headline
+  that retells events the story has, one of a lede whose subject is a party the headline names ("Zelensky aims to
+  rally US support ... in Washington visit": "Live: Zelensky says he is en route to US ...");
+- in a digest (whose headline and lede tell the day's other stories: no news of its own but a figure), the lead
+  item when the lede opens with a party of the story ("Your Wednesday Briefing": "..., Volodymyr Zelensky is
+  planning to address Congress in person today"): its first clause is read as a headline would be.
 
 Across languages the same holds: entities fold to the rules' canonical names, figures
 and event classes are language-independent; a name spelt in another language
@@ -71,6 +76,13 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     if same_language and not retold:
         acted = story.actors | {party(a) for a in story.actors}
         new_entities |= {e for e in feats.title_actors | feats.rejoinders if not known_entity(e, acted) and not known_entity(party(e), acted)}
+    # A digest whose lede opens with a party of the story leads with it ("Your Wednesday Briefing": "...,
+    # Volodymyr Zelensky is planning to address Congress in person today"): its lead item is read as a headline.
+    leads = feats.roundup and not feats.reaction and any(known_entity(s, story.core_entities()) for s in feats.lede_subject)
+    if leads and same_language:
+        acted = story.actors | {party(a) for a in story.actors}
+        new_entities |= {e for e in feats.lead_actors if not known_entity(e, acted) and not known_entity(party(e), acted)}
+        new_entities |= {e for e in feats.lead_audiences if not known_entity(e, known) and not known_entity(party(e), parties)}
     new_terms = tuple(sorted(t for t in feats.terms - story.terms if fold(t) in new_entities))
     new_names = tuple(sorted(e for e in new_entities if e not in {fold(t) for t in new_terms}))
     # A figure of the headline or lede the story never had, even in its summaries (``told_facts``).
@@ -78,12 +90,18 @@ def development(story: StoredStory, feats: Features, article: Article | None = N
     # An event counts from the headline: ledes and summaries tell the background too. A position
     # (vows, accuses, threatens) is news only from a new party, and then the party is the news.
     new_events = () if retold else tuple(sorted(feats.title_events - story.events - POSITIONS))
+    if leads:
+        new_events = tuple(sorted(feats.lead_events - story.events - POSITIONS))
     # A headline that says only that its story goes on, or reports no event, leaves the day's fact to its lede:
     # a material event there (halted, evacuated, provided) is news when the lede goes on or opens with a party
     # acting ("President Biden expresses ..."); a lede opened by a clause ("By seizing the basketball star, ...")
     # or a background's relative clause ("... who was serving ... on charges that included conspiring to kill")
     # tells what is known.
-    if (feats.continues or feats.lede_subject) and not retold and not feats.title_events:
+    # A headline that retells events the story has ("Zelensky aims to rally US support ... in Washington visit")
+    # leaves the day's fact to its lede too when the lede goes on about the headline's party ("Zelensky says he
+    # is en route to US"), not about another ("... came on the same day that Russia launched ...").
+    retells = bool(feats.title_events) and not feats.title_events - story.events and feats.lede_subject <= feats.title_entities
+    if (feats.continues or feats.lede_subject) and not retold and (not feats.title_events or retells):
         new_events = tuple(sorted(material(feats.lede_events) - story.events))
     moves = bool(new_terms or new_names or new_facts or new_events)
     if not moves:

@@ -11,6 +11,9 @@ their inflections come from the lookup lemmatizer the rules use
 (``vigie.rules.lemmas.inflections``), so "meet", "met", "meeting" and "rencontrent"
 are one class and an English and a French report of one event carry the same class.
 
+A party on its way ("en route", "heads to", "embarks") is a class of its own: the trip under way, where
+"visit" is said of plans as much.
+
 Statements ("says", "tells") are no class: every report says something. A few forms
 are spelt out where a lemma is too broad ("lands"/"landed" but not the noun "land";
 "presents"/"presented" but not the adjective "present").
@@ -52,6 +55,8 @@ _CLASSES: dict[str, tuple[str, str, str]] = {
     "visited": ("visit", "visiter visite", ""),
     "arrived": ("arrive arrival", "arriver arrivée", ""),
     "landed": ("", "atterrir", "lands landed landing"),
+    # on the way: the trip under way, not planned ("en route", "heads to"; ``_ON_THE_WAY``)
+    "departed": ("depart departure embark", "", ""),
     "addressed": ("speech", "discours", "addresses addressed"),
     # agreements and cooperation
     "agreed": ("agree agreement", "accord entente", ""),
@@ -114,10 +119,19 @@ def _forms() -> dict[str, str]:
     return out
 
 
+# A party on its way, in the words headlines use for it; "travel" is left out, said of plans ("may travel")
+# and of the topic ("travel ban") as often as of a trip under way.
+_ON_THE_WAY = re.compile(
+    r"\b(?:en route|on (?:his|her|its|their) way|head(?:s|ed|ing)? (?:to|for)|(?:leaves|leaving|left) for"
+    r"|se rend(?:ent)? (?:a|en|au|aux))\b"
+)
+
+
 def events_in(text: str) -> set[str]:
     """The event classes a text reports ("Zelensky says 30 soldiers killed" -> {"killed"})."""
     forms = _forms()
-    return {forms[w] for w in _WORD.findall(fold(text)) if w in forms}
+    folded = fold(text)
+    return {forms[w] for w in _WORD.findall(folded) if w in forms} | ({"departed"} if _ON_THE_WAY.search(folded) else set())
 
 
 # "Zelensky to US Congress: 'Your money is not charity ...'", "Macron à Poutine : « ... »": a headline that

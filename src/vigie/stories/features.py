@@ -178,6 +178,11 @@ class Features:
     continues: bool = False
     lede_subject: frozenset[str] = frozenset()  # the lede's first actor
     roundup: bool = False  # a digest of the day's news ("Your Thursday Briefing", "... at a glance"): many stories
+    # A digest's lead item (its lede's first clause, the at-a-glance's items parted by ";"), read as a headline:
+    # who acts in it by a verb, whom they address or tell, and its events (``vigie.stories.developments``).
+    lead_actors: frozenset[str] = frozenset()
+    lead_audiences: frozenset[str] = frozenset()
+    lead_events: frozenset[str] = frozenset()
 
 
 # The headlines of digests: their lede lists the day's (or the week's: "What happened ... this week? Catch up
@@ -232,6 +237,9 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
     by_verb = actors_in(title, title_phrases, by_verb=True)
     found = {fold(x) for x in al if x in fold(title)}
     venues = canonical_names(venues_in(title, title_phrases), al, entities)
+    roundup = _ROUNDUP.search(title) is not None
+    item = first_paragraph.split(";", 1)[0] if roundup else ""
+    item_phrases = name_phrases(item, stop, _NOT_NAMES) if item else []
     return Features(
         terms=frozenset(terms),
         title_names=frozenset(title_names - tw),
@@ -254,7 +262,10 @@ def features(article: Article, terms: tuple[str, ...], aliases: "Mapping[str, st
         lede_venues=frozenset(canonical_names({v for v in venues_in(lead, lede_phrases) if " " in v}, al, entities)),
         told_events=frozenset(events_in(article.summary or article.body or "")),
         told_facts=frozenset(figures_in(article.summary or article.body or "", places=True)),
-        roundup=_ROUNDUP.search(title) is not None,
+        roundup=roundup,
+        lead_actors=frozenset(canonical_names(actors_in(item, item_phrases, by_verb=True), al, entities)),
+        lead_audiences=frozenset(canonical_names(audiences(item, item_phrases), al, entities)),
+        lead_events=frozenset(headline_events(item)),
         continues=_CONTINUES.search(title) is not None,
         lede_subject=frozenset(canonical_names(set(lede_subject), al, entities)),
         reaction=reaction,
