@@ -143,6 +143,8 @@ class FieldTokens:
         out = []
         pos = 0
         for token in self.folded:
-            pos = find(token, pos)
-            out.append((pos, pos := pos + len(token)))
+            start = find(token, pos)
+            pos = start + len(token)
+            # not (pos, pos := ...): Cython 3 assigns before it reads the tuple's first item
+            out.append((start, pos))
         return out
