@@ -16,6 +16,7 @@ CASES = [
     "Kim Jong-un met Putin", "Russia's army in l'Ukraine d'abord", "qu'il jusqu'à", "see https://example.com/Putin Putin",
     "mail kim@example.org now", "<b>Kursk</b> &amp; Koursk", "www.lemonde.fr Paris", "host.example.com/path Paris",
     "KIM JONG UN Kóursk Œuvre", "김정은이 平壤 ピョンヤン", "UN US un us", "it’s l’armée", "", "  ", "a_b c-d 3.5",
+    "WWW.Example.com Paris", "Www.bbc.co.uk/news Kursk", "Kim`s army", "a/b 5 & 6",
 ]
 
 
@@ -59,3 +60,19 @@ def test_ascii_apostrophes_give_the_patterns_tokens() -> None:
         want = [t for t in _ELIDED_RE.findall(text) if t]
         assert _ascii_elided(text) == want, text
         assert _ascii_elided(text.lower()) == [t.lower() for t in want], text
+
+
+def test_ascii_fields_are_routed_as_the_patterns_route_them() -> None:
+    """An ASCII field's way (full pattern, apostrophes, plain words) is found by substring searches: the same
+    way as the markup pattern and the apostrophe set give, on generated strings of every character they read."""
+    import random
+
+    from vigie.rules.scan import _APOSTROPHE_SET, _MARKUP_RE
+
+    rnd = random.Random(16)
+    parts = ["www.", "WWW.", "wWw.", "ww.", "www", "<", "&", "@", "/", "'", "`", "Kim", "_", "1", " ", ".", "w", "W"]
+    for _ in range(20000):
+        text = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8)))
+        want = 2 if _MARKUP_RE.search(text) else 0 if _APOSTROPHE_SET.isdisjoint(text) else 1
+        assert FieldTokens(text)._way == want, text
+        _check(text)
