@@ -25,7 +25,7 @@ from vigie.config import Config
 from vigie.delivery import apprise_log
 from vigie.models import SourceKind
 
-CHATTY_LOGGERS = ("apprise", "httpx")  # they log the URLs they call
+CHATTY_LOGGERS = ("apprise", "httpx", "urllib3")  # they log the URLs they call (urllib3: the feeds')
 VERBOSE_ENV = "VIGIE_VERBOSE"
 
 _lock = threading.Lock()
@@ -35,7 +35,7 @@ _installed = False
 
 
 def quiet_apprise(verbose: bool | None = None) -> None:
-    """apprise's logger (and httpx's, which logs every URL it requests at INFO) at WARNING,
+    """apprise's logger (and httpx's and urllib3's, which log every URL they request) at WARNING,
     or DEBUG when ``verbose`` (None: as ``VIGIE_VERBOSE`` says)."""
     if verbose is None:
         verbose = os.environ.get(VERBOSE_ENV, "") not in ("", "0", "false")
