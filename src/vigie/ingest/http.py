@@ -161,9 +161,9 @@ def fetch_http(client: Client, source: Source, url: str, state: FeedState | None
 
 
 def _reason(exc: BaseException) -> str:
-    """The first line of ``exc`` without urllib3's ``<...Connection object at 0x...>: `` prefix."""
+    """The first line of ``exc``, without urllib3's naming of its connection object."""
     text = str(exc).splitlines()[0] if str(exc) else ""
-    return re.sub(r"^<[^>]*>: ", "", text)
+    return re.sub(r"^(<[^>]*>|\w+Connection\(host=[^)]*\)): (Failed to establish a new connection: )?", "", text)
 
 
 def _follow(client: Client, source: Source, url: str, state: FeedState | None, deadline: float) -> Fetched:
