@@ -53,7 +53,7 @@ def protect(config: Config) -> None:
         if source.kind == SourceKind.FEED and source.location != source.id:
             pairs += url_secrets(source.id, source.location)
     for target in config.targets:
-        secret, shown = target.url.get_secret_value(), target.display_url
+        secret, shown = target.url.get_secret_value(), target.shown_url
         pairs += url_secrets(shown, secret) if "${" in shown else url_secrets(secret, secret)
         # What apprise masks in its own rendering: every token-sized piece it does not show.
         pairs += [(piece, "****") for piece in apprise_log.secret_pieces(secret) if piece not in shown]
