@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
+import socket
 import threading
 import time
 from pathlib import Path
@@ -261,3 +263,43 @@ def test_an_error_names_the_source_by_its_id_not_its_secret_location() -> None:
         (got,) = fetch_sources([src], {}, FetchConfig())
     assert got.status == "error" and got.error and "404" in got.error
     assert "k3y-s3cret" not in got.error and "${FEED_KEY}" in got.error
+
+
+def test_user_info_in_the_url_is_sent_as_basic_auth() -> None:
+    auth = "Basic " + base64.b64encode(b"alice:p@ss w0rd").decode()
+    with serve_routes({}, fallback=lambda req: Reply(body=FEED) if req.headers.get("authorization") == auth
+                      else Reply(status=401)) as server:
+        url = server.url("/feed.xml").replace("://", "://alice:p%40ss%20w0rd@")
+        assert one(feed(url)).status == "ok"
+        assert one(feed(server.url("/feed.xml"))).status == "error"  # no user-info, no credentials
+
+
+def test_a_server_that_trickles_is_cut_off_at_the_total_deadline() -> None:
+    # Each byte comes well within the read timeout; the whole body never comes within the deadline.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 1000\r\n\r\n")
+            while not stop.wait(0.05):
+                try:
+                    conn.sendall(b"x")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    settings = FAST.model_copy(update={"timeout": 0.6})
+    started = time.perf_counter()
+    try:
+        f = one(feed(f"http://127.0.0.1:{listener.getsockname()[1]}/slow.xml"), settings=settings)
+    finally:
+        stop.set()
+        listener.close()
+    assert f.status == "error" and "total timeout" in (f.error or ""), f.error
+    assert time.perf_counter() - started < 1.5

@@ -145,16 +145,17 @@ def fetch_http(client: Client, source: Source, url: str, state: FeedState | None
     Every failure is a ``FetchError`` naming ``url``.
     """
     settings = client.settings
+    deadline = time.monotonic() + settings.timeout
+    late = f"no complete answer within {settings.timeout:g} s (total timeout)"
     try:
-        return _follow(client, source, url, state, time.monotonic() + settings.timeout)
-    except _Late:
-        raise FetchError(url, f"no complete answer within {settings.timeout:g} s (total timeout)") from None
-    except ReadTimeoutError:  # a read waits at most until the deadline
-        raise FetchError(url, f"no complete answer within {settings.timeout:g} s (total timeout)") from None
+        return _follow(client, source, url, state, deadline)
     except NewConnectionError as exc:  # before ConnectTimeoutError: urllib3 makes it a subclass
         raise FetchError(url, f"cannot connect: {_reason(exc)}") from None
-    except ConnectTimeoutError:
-        raise FetchError(url, f"connect timeout after {settings.connect_timeout:g} s") from None
+    except ConnectTimeoutError:  # the connect timeout, or what was left of the deadline if less
+        raise FetchError(url, late if time.monotonic() >= deadline - 0.05
+                         else f"connect timeout after {settings.connect_timeout:g} s") from None
+    except (_Late, ReadTimeoutError, TimeoutError):  # a read waits at most until the deadline
+        raise FetchError(url, late) from None
     except (HTTPError, OSError) as exc:
         detail = _reason(exc)
         raise FetchError(url, f"{exc.__class__.__name__}: {detail}".rstrip(": ")) from None
@@ -221,7 +222,7 @@ def _answer(response: urllib3.BaseHTTPResponse, source: Source, url: str, curren
         raise FetchError(current, f"HTTP {status} {reason}{hint}{wait}".replace("  ", " "),
                          status=status, retry_after=retry)
     body = _read_capped(response, current, max_bytes, deadline)
-    kept = {k.lower(): v for k, v in headers.items()}
+    kept = {k.lower(): v for k, v in headers.itermerged()}  # a repeated header as one, comma-joined
     # What the bytes are now is said by the decoded body, not the transfer encoding.
     kept.pop("content-encoding", None)
     kept.pop("content-length", None)
@@ -240,9 +241,10 @@ def _read_capped(response: urllib3.BaseHTTPResponse, url: str, max_bytes: int, d
     size = 0
     while True:
         _read_until(response, deadline)
-        # urllib3 (2.6 and later) decodes gzip, deflate and brotli a bounded piece at a time: a bomb
-        # is never inflated past what is asked for here.
-        chunk = response.read(_CHUNK, decode_content=True)
+        # One receive at a time (read1), so that the deadline is checked between any two; urllib3
+        # (2.6 and later) decodes gzip, deflate and brotli a bounded piece at a time: a bomb is
+        # never inflated past what is asked for here.
+        chunk = response.read1(_CHUNK, decode_content=True)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
