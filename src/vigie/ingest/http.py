@@ -262,13 +262,10 @@ def _read_until(response: urllib3.BaseHTTPResponse, deadline: float) -> None:
 
 
 def _done_with(response: urllib3.BaseHTTPResponse) -> None:
-    """Give the connection back when its answer was read to the end (a 304, a redirect's short body), else close it."""
-    try:
-        declared = response.headers.get("content-length")
-        if response.status == 304 or (declared is not None and declared.isdigit() and int(declared) <= _CHUNK):
-            response.drain_conn()
-            response.release_conn()
-        else:  # a body left unread (over the cap, an error page): the connection goes
-            response.close()
-    except (HTTPError, OSError):
+    """A 304's connection back to its pool (it has nothing to read); any other answer's closed if its body
+    was left unread (reading it out could outlast the deadline). A body read to the end gave it back already."""
+    if response.status == 304:
+        response.drain_conn()
+        response.release_conn()
+    else:
         response.close()
