@@ -90,14 +90,11 @@ def make_client(settings: FetchConfig) -> Client:
     return Client(settings)
 
 
-class _Late(Exception):
-    """The total deadline passed."""
-
-
 def _left(deadline: float) -> float:
+    """Seconds left before ``deadline``; TimeoutError (told as the total timeout) when none are."""
     left = deadline - time.monotonic()
     if left <= 0:
-        raise _Late
+        raise TimeoutError
     return left
 
 
@@ -154,7 +151,7 @@ def fetch_http(client: Client, source: Source, url: str, state: FeedState | None
     except ConnectTimeoutError:  # the connect timeout, or what was left of the deadline if less
         raise FetchError(url, late if time.monotonic() >= deadline - 0.05
                          else f"connect timeout after {settings.connect_timeout:g} s") from None
-    except (_Late, ReadTimeoutError, TimeoutError):  # a read waits at most until the deadline
+    except (ReadTimeoutError, TimeoutError):  # a read waits at most until the deadline
         raise FetchError(url, late) from None
     except (HTTPError, OSError) as exc:
         detail = _reason(exc)
@@ -181,7 +178,7 @@ def _follow(client: Client, source: Source, url: str, state: FeedState | None, d
         host = host_of(current)
         other = host != held
         if other and not client.slots.take(host, _left(deadline)):
-            raise _Late
+            raise TimeoutError
         try:
             response = client.open(current, conditional, deadline)
             try:
