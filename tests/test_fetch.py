@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
+import socket
 import threading
 import time
 from pathlib import Path
@@ -261,3 +263,92 @@ def test_an_error_names_the_source_by_its_id_not_its_secret_location() -> None:
         (got,) = fetch_sources([src], {}, FetchConfig())
     assert got.status == "error" and got.error and "404" in got.error
     assert "k3y-s3cret" not in got.error and "${FEED_KEY}" in got.error
+
+
+def test_user_info_in_the_url_is_sent_as_basic_auth() -> None:
+    auth = "Basic " + base64.b64encode(b"alice:p@ss w0rd").decode()
+    with serve_routes({}, fallback=lambda req: Reply(body=FEED) if req.headers.get("authorization") == auth
+                      else Reply(status=401)) as server:
+        url = server.url("/feed.xml").replace("://", "://alice:p%40ss%20w0rd@")
+        assert one(feed(url)).status == "ok"
+        assert one(feed(server.url("/feed.xml"))).status == "error"  # no user-info, no credentials
+
+
+def test_a_server_that_trickles_is_cut_off_at_the_total_deadline() -> None:
+    # Each byte comes well within the read timeout; the whole body never comes within the deadline
+    # (and what is left of it is not read out after the deadline either).
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 60000\r\n\r\n")
+            while not stop.wait(0.01):
+                try:
+                    conn.sendall(b"x")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    settings = FAST.model_copy(update={"timeout": 0.6})
+    started = time.perf_counter()
+    try:
+        f = one(feed(f"http://127.0.0.1:{listener.getsockname()[1]}/slow.xml"), settings=settings)
+    finally:
+        stop.set()
+        listener.close()
+    assert f.status == "error" and "total timeout" in (f.error or ""), f.error
+    assert time.perf_counter() - started < 1.5
+
+
+def test_tls_certificates_are_verified(tmp_path: Path) -> None:
+    # A server whose certificate nobody signed: the feed is an error naming it, never read unverified.
+    import datetime as dt
+    import ipaddress
+    import ssl
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+
+    class Feed(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(FEED)))
+            self.end_headers()
+            self.wfile.write(FEED)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    httpd = HTTPServer(("127.0.0.1", 0), Feed)
+    httpd.socket = server_side.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{httpd.server_address[1]}/feed.xml"
+        f = one(feed(url))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert f.status == "error" and url in (f.error or "") and "CERTIFICATE_VERIFY_FAILED" in (f.error or ""), f.error

@@ -3,7 +3,7 @@
 Every path in the file is relative to the file itself. String values may hold
 ``${NAME}`` references to environment variables (for secrets); a missing
 variable is an error naming the key. Target URLs are kept as secrets: only
-their unexpanded form (``display_url``) is ever printed.
+their unexpanded or masked form (``shown_url``) is ever printed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from vigie.common.bounds import Backoff, Count, PositiveDuration, Seconds, at_le
 from vigie.common.executor import ExecutorConfig
 from vigie.common.sharing import SharingConfig
 from vigie.common.suggest import did_you_mean, keys_at
+from vigie.common.urlsecrets import masked_url
 from vigie.common.store_url import check_store_url
 from vigie.common.times import format_duration
 from vigie.errors import ConfigError, YamlSyntaxError
@@ -60,6 +61,12 @@ class TargetConfig(_Strict):
     display_url: str = ""  # the URL as written, ${SECRETS} unexpanded
     tags: tuple[str, ...] = ()
     format: Literal["auto", "text", "markdown", "html"] = "auto"
+
+    @property
+    def shown_url(self) -> str:
+        """What may be printed of the URL: ``display_url``, else apprise's masked form (loading apprise's
+        plugins takes 0.3 CPU-s: a run with nothing to send never does)."""
+        return self.display_url or masked_url(self.url.get_secret_value())
 
 
 DEFAULT_INTERVAL = timedelta(minutes=15)
@@ -218,18 +225,6 @@ def mask_userinfo(url: str) -> str:
                   r"\1:****@", url)
 
 
-def masked_url(url: str) -> str:
-    """``url`` with its credentials and tokens masked, as apprise shows it; only the scheme if apprise cannot read it."""
-    if url.startswith("vigie://"):
-        return url  # the embedded target: at most a file path
-    import apprise
-
-    plugin = apprise.Apprise.instantiate(url)
-    if plugin is None:
-        return url.split(":", 1)[0] + "://…"
-    return str(plugin.url(privacy=True))
-
-
 def _resolve(base: Path, value: str | Path) -> Path:
     p = Path(os.path.expanduser(str(value)))
     return p if p.is_absolute() else (base / p).resolve()
@@ -259,12 +254,11 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     for src in _items(raw, "sources"):
         if isinstance(src, dict) and isinstance(src.get("url"), str) and "${" in src["url"]:
             src.setdefault("display_url", src["url"])
-    # What may be printed of each target URL: as written when its secrets are ${ENV}
-    # references, else apprise's own masked form (passwords and tokens as ****).
+    # What may be printed of a target URL with ${ENV} references: as written (else
+    # TargetConfig.shown_url, apprise's masked form, worked out only when asked for).
     for target in _items(raw, "targets"):
-        if isinstance(target, dict) and isinstance(target.get("url"), str):
-            written = target["url"]
-            target.setdefault("display_url", mask_userinfo(written) if "${" in written else masked_url(written))
+        if isinstance(target, dict) and isinstance(target.get("url"), str) and "${" in target["url"]:
+            target.setdefault("display_url", mask_userinfo(target["url"]))
     missing: list[tuple[tuple[str | int, ...], str]] = []
     data = _expand_env(raw, (), missing)
     for loc, name in missing:

@@ -170,7 +170,7 @@ def show_config(ctx: typer.Context, config: Optional[Path] = ConfigOption) -> No
         typer.echo(f"  - {s.kind.value:6} {s.id}")  # the id: as written, ${SECRETS} unexpanded
     typer.echo(f"targets:  {len(cfg.targets)}")
     for t in cfg.targets:
-        typer.echo(f"  - {t.name}: {t.display_url} tags={list(t.tags)}")
+        typer.echo(f"  - {t.name}: {t.shown_url} tags={list(t.tags)}")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ for a stored location about to be fetched.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from urllib.parse import quote, urlsplit
@@ -71,3 +72,16 @@ def reveal_secrets(text: str, written: str, expanded: str) -> str:
         elif holder in text:
             text = text.replace(holder, value)
     return text
+
+
+@functools.cache
+def masked_url(url: str) -> str:
+    """``url`` with its credentials and tokens masked, as apprise shows it; only the scheme if apprise cannot read it."""
+    if url.startswith("vigie://"):
+        return url  # the embedded target: at most a file path
+    import apprise  # here, not at the top: its plugins load in 0.3 CPU-s, and most runs send nothing
+
+    plugin = apprise.Apprise.instantiate(url)
+    if plugin is None:
+        return url.split(":", 1)[0] + "://…"
+    return str(plugin.url(privacy=True))

@@ -1,6 +1,6 @@
 """Fetch: the bytes of every due source, concurrently, politely, and never all-or-nothing.
 
-``fetch_sources`` is the stage: a plain synchronous function over an asyncio/httpx core.
+``fetch_sources`` is the stage: a plain synchronous function over worker threads (``polite``).
 Every source gets exactly one ``Fetched`` back, in the order given:
 
 - ``ok`` with its documents (one for a feed, one per article file for a folder);
@@ -10,27 +10,25 @@ Every source gets exactly one ``Fetched`` back, in the order given:
   the server asked us to wait (429/503). One source failing never raises.
 
 How: http(s) feeds through ``vigie.ingest.http`` (bounds, conditional GET, redirects, size
-cap), local files and folders through ``vigie.ingest.local``; a source that waits for a
-connection slot starts its total deadline only once it has one.
+cap), local files and folders through ``vigie.ingest.local``; a source that waits for its host's
+slot starts its total deadline only once it has one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-import httpx
-
 from vigie.common.urlsecrets import conceal_secrets, reveal_secrets
 from vigie.config import FetchConfig
 from vigie.errors import FetchError
 from vigie.ingest.health import FeedState
-from vigie.ingest.http import HostLimiter, fetch_http, is_remote, make_client, run_sync
+from vigie.ingest.http import Client, fetch_http, host_of, is_remote, make_client
 from vigie.ingest.local import read_file, read_folder
+from vigie.ingest.polite import run_politely
 from vigie.models import Fetched, Source, SourceKind
 
 log = logging.getLogger(__name__)
@@ -38,7 +36,18 @@ log = logging.getLogger(__name__)
 
 def fetch_sources(sources: Sequence[Source], states: Mapping[str, FeedState], settings: FetchConfig) -> list[Fetched]:
     """Fetch every source (one ``Fetched`` each, same order); never raises for one source."""
-    return run_sync(fetch_sources_async(sources, states, settings))
+    client = make_client(settings)
+    try:
+        jobs = [(src, state, _where(src, state)) for src in sources for state in (states.get(src.id),)]
+        return run_politely(jobs, lambda job: _slot_of(*job), lambda job: _fetch_one(client, *job),
+                            client.slots, settings.max_connections)
+    finally:
+        client.close()
+
+
+def _slot_of(source: Source, state: FeedState | None, location: str) -> str | None:
+    """The host whose slot fetching ``source`` takes (None: a local file or folder takes none)."""
+    return host_of(location) if source.kind != SourceKind.FOLDER and is_remote(location) else None
 
 
 def _where(source: Source, state: FeedState | None) -> str:
@@ -78,46 +87,19 @@ def _without_userinfo(url: str) -> str:
     return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@", r"\1", url)
 
 
-async def fetch_sources_async(sources: Sequence[Source], states: Mapping[str, FeedState], settings: FetchConfig,
-                              *, client: httpx.AsyncClient | None = None) -> list[Fetched]:
-    """The async core of :func:`fetch_sources`; pass ``client`` to reuse one across calls."""
-    own = client is None
-    client = client or make_client(settings)
-    hosts = HostLimiter(settings.max_per_host, settings.max_connections)
-    try:
-        tasks = [_fetch_one(client, hosts, src, states.get(src.id), settings) for src in sources]
-        return list(await asyncio.gather(*tasks))
-    finally:
-        if own:
-            await client.aclose()
-
-
-async def _fetch_one(client: httpx.AsyncClient, hosts: HostLimiter, source: Source, state: FeedState | None,
-                     settings: FetchConfig) -> Fetched:
-    started = time.perf_counter()
-    location = _where(source, state)
+def _fetch_one(client: Client, source: Source, state: FeedState | None, location: str) -> Fetched:
+    started = time.perf_counter()  # the feed's own time, not its turn in the queue: its slot is held
     try:
         if source.kind == SourceKind.FOLDER:
-            result = await asyncio.to_thread(read_folder, source, state, settings)
+            result = read_folder(source, state, client.settings)
         elif is_remote(location):
-            async with hosts(location), hosts.total, asyncio.timeout(settings.timeout):
-                started = time.perf_counter()  # the feed's own time, not its turn in the queue
-                result = await fetch_http(client, hosts, source, location, state, settings)
+            result = fetch_http(client, source, location, state)
         else:
-            result = await asyncio.to_thread(read_file, source, location, state, settings)
+            result = read_file(source, location, state, client.settings)
     except FetchError as exc:
         result = Fetched(source=source, status="error", error=str(exc), http_status=exc.status,
                          retry_after=exc.retry_after, etag=state.etag if state else None,
                          last_modified=state.last_modified if state else None)
-    except TimeoutError:
-        result = _error(source, location, state, f"no complete answer within {settings.timeout:g} s (total timeout)")
-    except httpx.ConnectTimeout:
-        result = _error(source, location, state, f"connect timeout after {settings.connect_timeout:g} s")
-    except httpx.TimeoutException as exc:
-        result = _error(source, location, state, f"timeout ({exc.__class__.__name__})")
-    except httpx.HTTPError as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        result = _error(source, location, state, f"{exc.__class__.__name__}: {detail}".rstrip(": "))
     except Exception as exc:  # noqa: BLE001 - one broken source never stops the others
         result = _error(source, location, state, f"unexpected {exc.__class__.__name__}: {exc}")
     return _with_elapsed(_conceal(result, state), time.perf_counter() - started)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Container, Sequence
 from dataclasses import replace
 
-import httpx
-
 from vigie.config import FetchConfig
 from vigie.errors import FetchError
-from vigie.ingest.http import HostLimiter, fetch_http, is_remote, make_client, run_sync
+from vigie.ingest.http import fetch_http, host_of, is_remote, make_client
+from vigie.ingest.polite import run_politely
 from vigie.ingest.textclean import extract_main_text
 from vigie.models import Article, Source, SourceKind
 
@@ -34,7 +32,7 @@ def fetch_full_text(articles: Sequence[Article], sources: Sequence[Source], sett
             if a.source_id in wanted and a.url and is_remote(a.url) and a.id not in skip]
     if not todo:
         return list(articles)
-    pages = run_sync(_fetch_pages([url for _, url in todo], settings))
+    pages = _fetch_pages([url for _, url in todo], settings)
     out = list(articles)
     for (i, _url), page in zip(todo, pages):
         if page is None:
@@ -45,25 +43,26 @@ def fetch_full_text(articles: Sequence[Article], sources: Sequence[Source], sett
     return out
 
 
-async def _fetch_pages(urls: Sequence[str], settings: FetchConfig) -> list[str | None]:
-    async with make_client(settings) as client:
-        hosts = HostLimiter(settings.max_per_host, settings.max_connections)
+def _fetch_pages(urls: Sequence[str], settings: FetchConfig) -> list[str | None]:
+    client = make_client(settings)
 
-        async def one(url: str) -> str | None:
-            source = Source(id=url, kind=SourceKind.FEED, location=url)
-            try:
-                async with hosts(url), hosts.total, asyncio.timeout(settings.timeout):
-                    fetched = await fetch_http(client, hosts, source, url, None, settings)
-            except (FetchError, TimeoutError, httpx.HTTPError) as exc:
-                log.warning("full text of %s not fetched: %s", url, exc)
-                return None
-            doc = fetched.documents[0]
-            ctype = (doc.content_type or "").lower()
-            if ctype and "html" not in ctype:
-                return None
-            return decode_html(doc.body, ctype)
+    def one(url: str) -> str | None:
+        source = Source(id=url, kind=SourceKind.FEED, location=url)
+        try:
+            fetched = fetch_http(client, source, url, None)
+        except FetchError as exc:
+            log.warning("full text of %s not fetched: %s", url, exc)
+            return None
+        doc = fetched.documents[0]
+        ctype = (doc.content_type or "").lower()
+        if ctype and "html" not in ctype:
+            return None
+        return decode_html(doc.body, ctype)
 
-        return list(await asyncio.gather(*(one(u) for u in urls)))
+    try:
+        return run_politely(urls, host_of, one, client.slots, settings.max_connections)
+    finally:
+        client.close()
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)

@@ -25,7 +25,7 @@ from vigie.config import Config
 from vigie.delivery import apprise_log
 from vigie.models import SourceKind
 
-CHATTY_LOGGERS = ("apprise", "httpx")  # they log the URLs they call
+CHATTY_LOGGERS = ("apprise", "httpx", "urllib3")  # they log the URLs they call (urllib3: the feeds')
 VERBOSE_ENV = "VIGIE_VERBOSE"
 
 _lock = threading.Lock()
@@ -35,7 +35,7 @@ _installed = False
 
 
 def quiet_apprise(verbose: bool | None = None) -> None:
-    """apprise's logger (and httpx's, which logs every URL it requests at INFO) at WARNING,
+    """apprise's logger (and httpx's and urllib3's, which log every URL they request) at WARNING,
     or DEBUG when ``verbose`` (None: as ``VIGIE_VERBOSE`` says)."""
     if verbose is None:
         verbose = os.environ.get(VERBOSE_ENV, "") not in ("", "0", "false")
@@ -53,7 +53,7 @@ def protect(config: Config) -> None:
         if source.kind == SourceKind.FEED and source.location != source.id:
             pairs += url_secrets(source.id, source.location)
     for target in config.targets:
-        secret, shown = target.url.get_secret_value(), target.display_url
+        secret, shown = target.url.get_secret_value(), target.shown_url
         pairs += url_secrets(shown, secret) if "${" in shown else url_secrets(secret, secret)
         # What apprise masks in its own rendering: every token-sized piece it does not show.
         pairs += [(piece, "****") for piece in apprise_log.secret_pieces(secret) if piece not in shown]
