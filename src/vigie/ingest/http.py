@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import logging
 import re
 import ssl
 import threading
@@ -39,6 +40,34 @@ _PERMANENT = {301, 308}
 _REDIRECTS = {301, 302, 303, 307, 308}
 _ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
            "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
+
+
+_URL_ARG = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")
+
+
+class _URLsAsHosts(logging.Filter):
+    """urllib3 names the whole URL in its warnings ("Failed to parse headers (url=...)" for a server's
+    malformed header), query and user-info included, where a feed's token or password lives: its
+    records say only the scheme and host. Prints outside ``vigie run``'s log masking too (``feeds check``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(_host_only(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+def _host_only(text: str) -> str:
+    if text.startswith("/") and "?" in text:  # a request's path (its DEBUG line): the query held back
+        return text.split("?", 1)[0] + "?…"
+    found = _URL_ARG.match(text)
+    if found is None:
+        return text
+    scheme, _, rest = found.group().partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}/…"
+
+
+for _name in ("urllib3.connection", "urllib3.connectionpool", "urllib3.poolmanager", "urllib3.response"):
+    logging.getLogger(_name).addFilter(_URLsAsHosts())
 
 
 @functools.cache
