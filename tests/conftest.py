@@ -39,5 +39,14 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ.setdefault("PREFECT_HOME", str(tmp_path_factory.mktemp("prefect-home")))
     from prefect.testing.utilities import prefect_test_harness
 
+    from prefect import flow
+
     with prefect_test_harness(server_startup_timeout=120):
+        # A first flow run configures Prefect's logging in this process (its handlers replace the root
+        # logger's): done here, it cannot take caplog's handler away from the first test that runs a flow.
+        flow(name="vigie-tests-warm-up")(_nothing)()
         yield
+
+
+def _nothing() -> None:
+    return None
