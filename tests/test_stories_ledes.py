@@ -118,3 +118,14 @@ def test_a_lede_about_another_party_than_the_headline_s_is_background(engine, tm
     crisis = next(e for e in load_days([POLAND])[0].entries if e.title.startswith("Poland Calls a Crisis Meeting"))
     got = replay(engine, tmp_path, POLAND, [], through="Poland Calls a Crisis Meeting")
     assert got[crisis.url][1] == []
+
+
+def test_the_alert_quotes_the_bullet_that_carries_the_fact() -> None:
+    """The live page's summary is two bullets with no full stop between them; the alert's sentence is the
+    bullet that says the party is on its way, not the whole list."""
+    from vigie.stories.developments import new_sentence
+
+    day = load_days([ZELENSKY])[0]
+    rally = next(e for e in day.entries if e.title.startswith("Zelensky aims to rally") and "en route" in e.article().summary)
+    said = new_sentence(rally.article(), (), (), ("departed",))
+    assert said == "Live: Zelensky says he is en route to US to meet Biden and address Congress"

@@ -31,6 +31,7 @@ and event classes are language-independent; a name spelt in another language
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from vigie.models import Article, WhatIsNew
@@ -114,7 +115,18 @@ def new_sentence(article: Article, facts: tuple[str, ...], names: tuple[str, ...
     """The first sentence of the headline or lede (then summary) that carries one of the new facts."""
     texts = [without_labels(article.title), lede(article), *sentences(article.summary or article.body or "")[1:4]]
     for text in texts:
-        folded = fold(text)
-        if (set(facts) & figures_in(text)) or any(n in folded for n in names) or (set(events) & events_in(text)):
-            return text
+        # A list's items (a live page's bullets, no full stop between them) are one sentence to the story's
+        # reading; the alert quotes the item that carries the fact, not the whole list.
+        for item in _items(text):
+            folded = fold(item)
+            if (set(facts) & figures_in(item)) or any(n in folded for n in names) or (set(events) & events_in(item)):
+                return item
     return ""
+
+
+_BULLETED_LINE = re.compile(r"\n\s*(?=[•·▪◦‣●■]\s)")
+
+
+def _items(text: str) -> list[str]:
+    """``text`` cut where a line opens with a bullet, each item's bullet and white space removed."""
+    return [item.strip().lstrip("•·▪◦‣●■").strip() for item in _BULLETED_LINE.split(text) if item.strip()]
