@@ -10,6 +10,7 @@ host's slot too, waiting for it (``HostSlots.take``) within its own deadline.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections import Counter, deque
@@ -57,7 +58,8 @@ def run_politely(items: Sequence[T], host: Callable[[T], str | None], work: Call
     """``work(item)`` for every item (results in the items' order), ``total`` at once at most.
 
     ``host(item)`` names the host whose slot the item needs (None: none, a local file); the slot is
-    taken before the job starts and given back when it ends. ``work`` must not raise.
+    taken before the job starts and given back when it ends. ``work`` must not raise. Each job runs in a
+    copy of the caller's context: what it logs carries the caller's Prefect run (its logs reach the run).
     """
     results: list[R | None] = [None] * len(items)
     queues: dict[str | None, deque[int]] = {}  # host -> its waiting items, hosts in order of first item
@@ -80,7 +82,7 @@ def run_politely(items: Sequence[T], host: Callable[[T], str | None], work: Call
                     break
                 waiting = queues[name]
                 while waiting and len(running) < workers and (name is None or slots.try_take(name)):
-                    running.add(pool.submit(job, waiting.popleft(), name))
+                    running.add(pool.submit(contextvars.copy_context().run, job, waiting.popleft(), name))
                 if not waiting:
                     del queues[name]
             if running:
