@@ -26,6 +26,10 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import unquote, urljoin, urlsplit
 
 import urllib3
+import urllib3.connection
+import urllib3.connectionpool
+import urllib3.poolmanager
+import urllib3.response
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
 
 from vigie.config import FetchConfig
@@ -42,32 +46,42 @@ _ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, ap
            "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
 
 
-_URL_ARG = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")
+# A URL in a message: scheme, user-info (dropped), host; the rest up to white space, a quote or a bracket.
+_URL_IN_TEXT = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^\s/?#@\"')]*@)?([^\s/?#\"')]*)[^\s\"')]*")
+# A request line's path in urllib3's DEBUG line ("GET /feed.xml?token=... HTTP/1.1"): its query.
+_QUERY_OF_PATH = re.compile(r"(\s/[^\s?\"]*)\?[^\s\"]*")
 
 
 class _URLsAsHosts(logging.Filter):
     """urllib3 names the whole URL in its warnings ("Failed to parse headers (url=...)" for a server's
     malformed header), query and user-info included, where a feed's token or password lives: its
-    records say only the scheme and host. Prints outside ``vigie run``'s log masking too (``feeds check``)."""
+    records say only the scheme and host. Prints outside ``vigie run``'s log masking too (``feeds check``).
+    The message is masked once formatted: ``vigie.runtime.logmask``'s record factory may have formatted it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(_host_only(arg) if isinstance(arg, str) else arg for arg in record.args)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string is logging's to report
+            return True
+        shown = _QUERY_OF_PATH.sub(r"\1?…", _URL_IN_TEXT.sub(_host_only, message))
+        if shown != message:
+            record.msg, record.args = shown, None
         return True
 
 
-def _host_only(text: str) -> str:
-    if text.startswith("/") and "?" in text:  # a request's path (its DEBUG line): the query held back
-        return text.split("?", 1)[0] + "?…"
-    found = _URL_ARG.match(text)
-    if found is None:
-        return text
-    scheme, _, rest = found.group().partition("://")
-    return f"{scheme}://{rest.rpartition('@')[2]}/…"
+def _host_only(url: re.Match[str]) -> str:
+    scheme, host = url.group(1), url.group(2)
+    return scheme + host if url.group() == scheme + host else f"{scheme}{host}/…"
 
 
-for _name in ("urllib3.connection", "urllib3.connectionpool", "urllib3.poolmanager", "urllib3.response"):
-    logging.getLogger(_name).addFilter(_URLsAsHosts())
+_URLS_AS_HOSTS = _URLsAsHosts()
+
+
+def _hide_urls() -> None:
+    """The filter on the loggers urllib3's modules hold (not a fresh lookup by name: a logging set-up may have
+    replaced the name's logger since); called by every client, as a set-up may also have run since the last."""
+    for module in (urllib3.connection, urllib3.connectionpool, urllib3.poolmanager, urllib3.response):
+        module.log.addFilter(_URLS_AS_HOSTS)  # once: addFilter skips a filter already there
 
 
 @functools.cache
@@ -83,6 +97,7 @@ class Client:
     """The shared client of one poll: connection pools per host, timeouts, User-Agent, host slots."""
 
     def __init__(self, settings: FetchConfig) -> None:
+        _hide_urls()
         self.settings = settings
         self.slots = HostSlots(settings.max_per_host)
         self.headers = {"User-Agent": settings.user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate, br"}
