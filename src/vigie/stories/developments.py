@@ -124,9 +124,10 @@ def new_sentence(article: Article, facts: tuple[str, ...], names: tuple[str, ...
     return ""
 
 
-_BULLETED_LINE = re.compile(r"\n\s*(?=[•·▪◦‣●■]\s)")
+_BULLETS = "•·▪◦‣●■"
+_BULLETED_LINE = re.compile(r"\n\s*(?=[" + _BULLETS + r"]\s)")
 
 
 def _items(text: str) -> list[str]:
     """``text`` cut where a line opens with a bullet, each item's bullet and white space removed."""
-    return [item.strip().lstrip("•·▪◦‣●■").strip() for item in _BULLETED_LINE.split(text) if item.strip()]
+    return [item.strip().lstrip(_BULLETS).strip() for item in _BULLETED_LINE.split(text) if item.strip()]
